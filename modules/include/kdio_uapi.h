@@ -39,8 +39,16 @@ enum kdio_dio_op {
  * One run of one method: total_bytes moved in block_size calls, starting at
  * offset of the file at path, which the module opens itself with O_DIRECT.
  * Written data follow the kdio pattern (kdio_pattern.c) for seed.
- * The ioctl returns 0 or -errno; the out fields are copied back in both cases
- * (error holds the errno of the failing I/O call, if one failed).
+ *
+ * The path is resolved in the caller's context and is never created: a
+ * missing file is -ENOENT, a directory -EISDIR, anything but a regular file
+ * or a block device -EINVAL. Needs CAP_SYS_ADMIN, else -EPERM.
+ *
+ * The ioctl returns 0 or -errno. A request that fails validation (-EFAULT,
+ * -EPROTO, -EINVAL, -ENAMETOOLONG, -EPERM, -ENOTTY) leaves user memory
+ * untouched. From the path lookup on, the out fields are copied back whatever
+ * the outcome, and error equals the ioctl's return. A short read stops the
+ * run with -ENODATA, a short write with -ENOSPC, a fatal signal with -EINTR.
  */
 struct kdio_dio_req {
 	/* in */
@@ -50,18 +58,20 @@ struct kdio_dio_req {
 	__u32 op;		/* enum kdio_dio_op, else -EINVAL */
 	__u64 block_size;	/* KDIO_MIN_ALIGN multiple, <= KDIO_MAX_BLOCK */
 	__u64 total_bytes;	/* > 0, multiple of block_size */
-	__u64 offset;		/* KDIO_MIN_ALIGN multiple */
+	__u64 offset;		/* KDIO_MIN_ALIGN multiple; offset +
+				 * total_bytes <= 2^63 - 1 */
 	__u64 seed;		/* pattern seed */
 	__u32 flags;		/* KDIO_F_* */
 	__u32 reserved0;	/* must be 0 */
 	char path[KDIO_PATH_MAX];	/* NUL-terminated, else -ENAMETOOLONG */
 	/* out */
-	__u64 bytes_done;	/* bytes moved before the end or the first error */
+	__u64 bytes_done;	/* bytes moved, a short last call included */
 	__u64 elapsed_ns;	/* time spent inside the I/O calls only */
 	__u64 calls;		/* I/O calls made */
 	__u64 bad_blocks;	/* verified blocks that differ from the pattern */
-	__u64 first_bad_offset;	/* file offset of the first bad block */
-	__s32 error;		/* -errno of the failing I/O call, 0 if none */
+	__u64 first_bad_offset;	/* file offset of the first bad block; valid
+				 * only if bad_blocks > 0 */
+	__s32 error;		/* -errno the run ended with, 0 if none */
 	__u32 reserved1;
 };
 

@@ -1,0 +1,35 @@
+# kdio: `make bench` runs the benchmark, `make test` runs the tests.
+# Both install what they need first (ci/bootstrap.sh, idempotent).
+
+PYTHON   ?= /usr/bin/python3
+SUITE    ?= dio
+KERNEL   ?= debian-6.1
+KDIO      = cd harness && $(PYTHON) -m kdio
+PYTEST_ARGS ?=
+
+.PHONY: all bench test test-unit deps fetch build clean
+
+all: build
+
+deps:
+	@sh ci/bootstrap.sh
+
+bench: deps
+	$(KDIO) bench --suite $(SUITE) --kernel $(KERNEL)
+
+fetch: deps
+	$(KDIO) fetch --kernel $(KERNEL)
+
+build: deps
+	$(KDIO) build --kernel $(KERNEL)
+
+# Unit tests, the C builds and the real smoke boot (marked integration).
+test: deps
+	cd harness && $(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests
+
+# Unit tests only: no kernel download, no boot.
+test-unit: deps
+	cd harness && $(PYTHON) -m pytest -ra -m "not integration" $(PYTEST_ARGS) tests
+
+clean:
+	rm -rf build

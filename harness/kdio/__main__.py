@@ -1,0 +1,6 @@
+"""python3 -m kdio ... (run from harness/)."""
+import sys
+
+from kdio.cli import main
+
+sys.exit(main())

@@ -1,0 +1,177 @@
+"""One benchmark run, end to end: kernel, build, guest, VM, results.
+
+This is the only module that knows the order of the steps; each step is a
+call into the module that does that one job.
+"""
+
+import datetime
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from kdio import (build, config, console, disk, initramfs, kernel, paths, plan, qemu,
+                  results, vm)
+
+TOP = Path(__file__).resolve().parents[2]
+GUEST_OUT = "/run/kdio/out"
+RUNNER = Path(__file__).resolve().parent / "guestrun.py"
+
+
+@dataclass(frozen=True)
+class Options:
+    suite: str = "dio"
+    kernel: str = "debian-6.1"
+    results_dir: Path = TOP / "results"
+    run_id: str = None
+    timeout_s: int = None
+
+
+def git_sha():
+    def git(*args):
+        return subprocess.run(["git", "-C", str(TOP), *args], capture_output=True,
+                              text=True).stdout.strip()
+    sha = git("rev-parse", "HEAD") or "unknown"
+    return sha + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def host_cpu():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def make_context(suite, kspec, cfg, accel_reason):
+    return {
+        "kdio_git_sha": git_sha(),
+        "kernel": {"name": kspec.name, "release": kspec.release, "version": kspec.version},
+        "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
+        "accelerator_reason": accel_reason,
+        "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache,
+                  "scratch": "ext4 on virtio-blk"},
+        "host_cpu": host_cpu(), "host_kernel": platform.release(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command_line": shlex.join(sys.argv),
+        "suite": {"name": suite.name, "repetitions": suite.repetitions,
+                  "file_size": suite.file_size},
+    }
+
+
+def prepare_guest(suite, kspec, run_dir, log):
+    """Fetch the kernel, build modules and tools, and make initramfs and disk."""
+    tree = kernel.fetch(kspec, log)
+    art = build.build_all(tree, log)
+    mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
+    mods += [(p, "") for p in art.modules]
+    initrd = initramfs.build(build.BUILD_DIR / kspec.release / "initramfs.cpio", mods)
+    disk_dir = kernel.cache_dir() / "disks"
+    disk_dir.mkdir(parents=True, exist_ok=True)
+    scratch = disk.make_ext4(disk_dir / f"{run_dir.name}.img", suite.vm.disk_mib)
+    cache_mode = "none" if disk.host_supports_odirect(disk_dir) else "writeback"
+    return tree, art, initrd, scratch, cache_mode
+
+
+def qemu_config(suite, tree, initrd, scratch, cache_mode, share):
+    append = (f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={RUNNER} "
+              f"kdio_plan={GUEST_OUT}/plan.json")
+    return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
+                           cpus=suite.vm.cpus, memory_mib=suite.vm.memory_mib,
+                           out_dir=str(share), disks=(str(scratch),), disk_cache=cache_mode)
+
+
+class Progress:
+    """Polls records.jsonl while the guest runs: prints each new sample and
+    rewrites result.json, so a crash loses nothing already measured."""
+
+    def __init__(self, suite, doc, share, run_dir, log):
+        self.suite, self.doc, self.log = suite, doc, log
+        self.records_path, self.run_dir, self.seen = share / "records.jsonl", run_dir, 0
+        self.samples = 0
+        self.total = suite.repetitions * len(suite.cases)
+        self.cases = {c.case_id: c for c in suite.cases}
+
+    def __call__(self):
+        records = results.read_records(self.records_path)
+        new = records[self.seen:]
+        if not new:
+            return records
+        self.seen = len(records)
+        for r in new:
+            if r.get("type") == "sample":
+                self.samples += 1
+                self._print_sample(r)
+            elif r.get("type") == "setup" and r.get("rc") != 0:
+                self.log(f"setup '{r['name']}' failed (exit {r.get('rc')}): {r.get('stderr', '').strip()[-200:]}")
+        self.doc["results"] = results.build_results(self.suite, records)
+        results.write_atomic(self.run_dir / "result.json", results.dump(self.doc))
+        return records
+
+    def _print_sample(self, r):
+        case = self.cases.get(r["case"])
+        s = results.sample_of(r, case, paths.PATHS[case.path]) if case else None
+        if s is None:
+            shown = "unknown case"
+        elif s.status != "ok":
+            shown = f"{s.status}: {s.message}"
+        elif paths.PATHS[case.path].unit == "bytes/s":
+            shown = f"{s.value / 1e6:.1f} MB/s"
+        else:
+            shown = f"{s.value:.1f} {paths.PATHS[case.path].unit}"
+        self.log(f"[{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
+
+
+def finish(doc, outcome, records, run_dir):
+    verdict = console.read(outcome.console, outcome.timed_out)
+    ended = any(r.get("type") == "end" for r in records)
+    failures = results.setup_failures(records)
+    guest = next((r for r in records if r.get("type") == "guest"), None)
+    if guest:
+        doc["context"]["guest"]["release"] = guest.get("release")
+        doc["context"]["guest"]["boot_s"] = guest.get("uptime_s")
+    doc["setup_failures"] = failures
+    if verdict.finished and ended and not failures:
+        doc["status"], doc["failure"] = "ok", None
+    else:
+        reason = verdict.reason or ("setup failed: " + failures[0] if failures
+                                    else "the runner did not reach the end of the plan")
+        doc["status"], doc["failure"] = "failed", {"reason": reason,
+                                                    "last_case": verdict.last_case}
+    results.validate(doc)
+    results.write_atomic(run_dir / "result.json", results.dump(doc))
+    results.write_atomic(run_dir / "result.csv", results.to_csv(doc))
+    return doc
+
+
+def run(opts, log=print):
+    """Run a suite in a fresh VM; return (result document, run folder)."""
+    suite, kspec = config.load_suite(opts.suite), config.load_kernel(opts.kernel)
+    plan.check_cases(suite)
+    run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")
+    run_dir = Path(opts.results_dir) / run_id
+    share = run_dir / "guest"
+    share.mkdir(parents=True, exist_ok=False)
+    tree, art, initrd, scratch, cache_mode = prepare_guest(suite, kspec, run_dir, log)
+    try:
+        env = paths.GuestEnv(tools_dir=str(art.tools_dir))
+        results.write_atomic(share / "plan.json",
+                             results.dump(plan.build(suite, env, run_id)))
+        cfg = qemu_config(suite, tree, initrd, scratch, cache_mode, share)
+        accel, why = vm.choose_accel(cfg, kernel.cache_dir() / "accel-probe.json", log)
+        cfg = qemu.QemuConfig(**{**cfg.__dict__, "accel": accel})
+        log(f"accelerator: {accel} ({why})")
+        doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
+               "failure": None, "context": make_context(suite, kspec, cfg, why), "results": []}
+        progress = Progress(suite, doc, share, run_dir, log)
+        on_line = lambda line: log(line[line.index("kdio: "):]) if "kdio: " in line and " start " not in line else None
+        outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",
+                         opts.timeout_s or suite.vm.timeout_s, on_line=on_line,
+                         poll=progress, log=log)
+        return finish(doc, outcome, progress(), run_dir), run_dir
+    finally:
+        os.unlink(scratch)
+

@@ -1,0 +1,94 @@
+"""kdio command line: parses arguments and calls the library; the only
+place that turns errors into messages and exit codes.
+
+Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from kdio import bench, build, config, kernel, results, table
+from kdio.errors import KdioError
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def cmd_bench(args):
+    opts = bench.Options(suite=args.suite, kernel=args.kernel,
+                         results_dir=Path(args.results_dir), run_id=args.run_id,
+                         timeout_s=args.timeout)
+    doc, run_dir = bench.run(opts, log)
+    log("")
+    log(table.render(doc))
+    log("")
+    log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  "
+        f"{run_dir / 'console.log'}")
+    if doc["status"] != "ok":
+        log(f"RUN FAILED: {doc['failure']['reason']}"
+            + (f" (during {doc['failure']['last_case']})" if doc["failure"].get("last_case") else ""))
+        return 1
+    errors = [r["case"] for r in doc["results"] if r["status"] == "error"]
+    if errors:
+        log(f"{len(errors)} case(s) in error: {', '.join(errors)}")
+        return 1
+    return 0
+
+
+def cmd_fetch(args):
+    tree = kernel.fetch(config.load_kernel(args.kernel), log)
+    log(f"{tree.spec.release}: {tree.root}")
+    return 0
+
+
+def cmd_build(args):
+    tree = kernel.fetch(config.load_kernel(args.kernel), log)
+    art = build.build_all(tree, log)
+    for ko in art.modules:
+        log(f"module: {ko}")
+    log(f"tools: {art.tools_dir}")
+    return 0
+
+
+def cmd_show(args):
+    doc = results.load(args.result)
+    results.validate(doc)
+    log(table.render(doc))
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="kdio", description="kernel direct-I/O benchmark harness")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("bench", help="run a suite in a fresh VM and write results")
+    b.add_argument("--suite", default="dio", help="suite name (harness/suites) or file")
+    b.add_argument("--kernel", default="debian-6.1", help="kernel name (harness/kernels) or file")
+    b.add_argument("--results-dir", default=str(bench.TOP / "results"))
+    b.add_argument("--run-id", default=None, help="folder name under results/ (default: time-suite)")
+    b.add_argument("--timeout", type=int, default=None, help="VM timeout in seconds")
+    b.set_defaults(func=cmd_bench)
+    for name, func, text in (("fetch", cmd_fetch, "download and unpack a guest kernel"),
+                             ("build", cmd_build, "build modules and tools for a kernel")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--kernel", default="debian-6.1")
+        s.set_defaults(func=func)
+    s = sub.add_parser("show", help="validate a result.json and print its table")
+    s.add_argument("result")
+    s.set_defaults(func=cmd_show)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KdioError as e:
+        print(f"kdio: error: {e}", file=sys.stderr)
+        if e.hint:
+            print(f"kdio: what to do: {e.hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kdio: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,152 @@
+"""Suites and kernels are data files (TOML); this module loads and checks them.
+
+A suite names the measured paths and the parameter matrix to sweep; a kernel
+file names the Debian packages of one guest kernel. Both become frozen
+dataclasses; nothing else in the harness reads the files.
+"""
+
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kdio.errors import ConfigError
+from kdio.sizes import parse_size
+
+HARNESS_DIR = Path(__file__).resolve().parent.parent
+SUITES_DIR = HARNESS_DIR / "suites"
+KERNELS_DIR = HARNESS_DIR / "kernels"
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    name: str
+    release: str
+    version: str
+    image: str
+    headers: str
+    headers_common: str
+    kbuild: str
+    guest_modules: tuple
+
+    @property
+    def packages(self):
+        return (self.image, self.headers, self.headers_common, self.kbuild)
+
+
+@dataclass(frozen=True)
+class VmSpec:
+    cpus: int = 2
+    memory_mib: int = 1024
+    disk_mib: int = 512
+    timeout_s: int = 900
+
+
+@dataclass(frozen=True)
+class Case:
+    """One measured configuration: a path and its parameters."""
+    suite: str
+    path: str
+    params: tuple  # ((name, value), ...) in a stable order
+
+    @property
+    def param_dict(self):
+        return dict(self.params)
+
+    @property
+    def case_id(self):
+        from kdio.sizes import format_size
+        parts = [self.path]
+        for key, value in self.params:
+            shown = format_size(value) if key in ("bs", "size") else value
+            parts.append(f"{key}={shown}")
+        return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    repetitions: int
+    file_size: int
+    vm: VmSpec
+    cases: tuple = field(default_factory=tuple)
+
+
+def _load_toml(path, kind):
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"no {kind} file {path}",
+                          f"choose one of: {', '.join(_names(path.parent))}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {e}", f"fix the TOML syntax of this {kind} file") from None
+
+
+def _names(directory):
+    return sorted(p.stem for p in Path(directory).glob("*.toml"))
+
+
+def _require(data, key, kind, path, typ):
+    if key not in data:
+        raise ConfigError(f"{path}: missing '{key}'", f"add '{key}' to this {kind} file")
+    value = data[key]
+    if not isinstance(value, typ):
+        raise ConfigError(f"{path}: '{key}' must be {typ.__name__}, not {value!r}",
+                          f"fix '{key}' in this {kind} file")
+    return value
+
+
+def resolve(name_or_path, directory):
+    """A bare name means <directory>/<name>.toml; anything else is a path."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or "/" in str(name_or_path):
+        return p
+    return Path(directory) / f"{name_or_path}.toml"
+
+
+def load_kernel(name_or_path):
+    path = resolve(name_or_path, KERNELS_DIR)
+    data = _load_toml(path, "kernel")
+    keys = ("name", "release", "version", "image", "headers", "headers_common", "kbuild")
+    values = {k: _require(data, k, "kernel", path, str) for k in keys}
+    modules = tuple(_require(data, "guest_modules", "kernel", path, list))
+    return KernelSpec(guest_modules=modules, **values)
+
+
+def _expand_matrix(suite_name, entry, path):
+    paths = _require(entry, "paths", "suite", path, list)
+    axes = {k: v if isinstance(v, list) else [v] for k, v in entry.items() if k != "paths"}
+    for key in ("bs", "size"):
+        if key in axes:
+            axes[key] = [parse_size(v) for v in axes[key]]
+    keys = list(axes)
+    for combo in itertools.product(*(axes[k] for k in keys)):
+        params = tuple(zip(keys, combo))
+        for p in paths:
+            yield Case(suite=suite_name, path=p, params=params)
+
+
+def load_suite(name_or_path):
+    path = resolve(name_or_path, SUITES_DIR)
+    data = _load_toml(path, "suite")
+    name = _require(data, "name", "suite", path, str)
+    reps = _require(data, "repetitions", "suite", path, int)
+    if reps < 1:
+        raise ConfigError(f"{path}: repetitions must be >= 1", "set repetitions = 3 or more")
+    try:
+        vm = VmSpec(**data.get("vm", {}))
+    except TypeError as e:
+        raise ConfigError(f"{path}: [vm]: {e}",
+                          "use only cpus, memory_mib, disk_mib and timeout_s in [vm]") from None
+    cases = []
+    for entry in _require(data, "matrix", "suite", path, list):
+        cases.extend(_expand_matrix(name, entry, path))
+    ids = [c.case_id for c in cases]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ConfigError(f"{path}: cases listed twice: {', '.join(dupes)}",
+                          "remove the overlap between matrix entries")
+    return Suite(name=name, description=data.get("description", ""), repetitions=reps,
+                 file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases))

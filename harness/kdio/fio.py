@@ -1,0 +1,63 @@
+"""fio as a baseline: job command lines and parsing of fio's JSON output.
+
+Figures keep fio's own names (bw_bytes, iops, clat_ns percentiles).
+"""
+
+import json
+
+from kdio.errors import KdioError
+
+FIO = "/usr/bin/fio"
+PERCENTILES = ("50.000000", "99.000000")
+SIDES = ("read", "write", "trim")
+
+
+class FioOutputError(KdioError):
+    """fio's output could not be read as its JSON report."""
+
+
+def argv(filename, op, bs, size, ioengine="psync", iodepth=1):
+    """An O_DIRECT fio job on filename, one process, size bytes in bs blocks."""
+    return [FIO, "--name=kdio", f"--filename={filename}", f"--rw={op}", f"--bs={bs}",
+            f"--size={size}", f"--ioengine={ioengine}", f"--iodepth={iodepth}",
+            "--direct=1", "--thread", "--output-format=json"]
+
+
+def _json_part(text):
+    # fio may print warnings before the JSON document
+    start = text.find("{")
+    if start < 0:
+        raise FioOutputError("fio printed no JSON report",
+                             "run the fio command by hand to see its messages")
+    try:
+        return json.loads(text[start:])
+    except json.JSONDecodeError as e:
+        raise FioOutputError(f"fio's JSON report is truncated or invalid: {e}",
+                             "check the console log for a guest crash during fio") from None
+
+
+def parse(text, op):
+    """Return fio's figures for the op side of the first job."""
+    if op not in SIDES:
+        raise FioOutputError(f"no '{op}' figures in a fio report (only {', '.join(SIDES)})",
+                             "use op read or write")
+    doc = _json_part(text)
+    try:
+        job = doc["jobs"][0]
+        side = job[op]
+    except (KeyError, IndexError):
+        raise FioOutputError(f"fio's report has no '{op}' figures",
+                             "check that the job's rw= matches the case's op") from None
+    clat = side.get("clat_ns", {})
+    pct = clat.get("percentile", {})
+    return {
+        "fio_version": doc.get("fio version"),
+        "error": job.get("error", 0),
+        "io_bytes": side["io_bytes"],
+        "bw_bytes": side["bw_bytes"],
+        "iops": side["iops"],
+        "runtime_ms": side["runtime"],
+        "clat_ns_mean": clat.get("mean"),
+        "clat_ns_p50": pct.get(PERCENTILES[0]),
+        "clat_ns_p99": pct.get(PERCENTILES[1]),
+    }

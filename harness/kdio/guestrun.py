@@ -1,0 +1,115 @@
+"""The guest runner: runs inside the guest, in a chroot of the host root.
+
+It executes the plan the host wrote (setup steps, then every case once per
+repetition, interleaved) and appends one JSON record per execution to
+records.jsonl beside the plan, flushed and fsynced at once, so the host has
+every finished sample even if the guest dies. It parses nothing: the host
+turns raw records into results. Standard library only.
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+OUTPUT_TAIL = 65536
+
+
+def say(msg):
+    print(f"kdio: {msg}", flush=True)
+
+
+class Records:
+    def __init__(self, path):
+        self.f = open(path, "a", encoding="utf-8")
+
+    def write(self, record):
+        self.f.write(json.dumps(record, sort_keys=True) + "\n")
+        self.f.flush()
+        os.fsync(self.f.fileno())
+
+
+class Kmsg:
+    """New kernel log lines since the last call (text after the ';')."""
+
+    def __init__(self):
+        try:
+            self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            self.fd = None
+
+    def drain(self):
+        lines = []
+        while self.fd is not None:
+            try:
+                raw = os.read(self.fd, 8192)
+            except BlockingIOError:
+                break
+            except OSError:  # EPIPE: overwritten entries; keep reading
+                continue
+            text = raw.decode("utf-8", "replace")
+            lines.append(text.split(";", 1)[1].split("\n", 1)[0] if ";" in text else text)
+        return lines
+
+
+def execute(argv, timeout_s):
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
+        rc, out, err, timed_out = r.returncode, r.stdout, r.stderr, False
+    except subprocess.TimeoutExpired as e:
+        rc, timed_out = None, True
+        out = (e.stdout or b"").decode("utf-8", "replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err = (e.stderr or b"").decode("utf-8", "replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+    except OSError as e:
+        rc, out, err, timed_out = 127, "", f"{argv[0]}: {e.strerror}", False
+    return {"rc": rc, "stdout": out[-OUTPUT_TAIL:], "stderr": err[-OUTPUT_TAIL:],
+            "timed_out": timed_out, "wall_s": round(time.monotonic() - t0, 6)}
+
+
+def guest_info(kmsg):
+    return {"type": "guest", "release": platform.release(), "cpus": os.cpu_count(),
+            "mem_kib": _meminfo_total(), "uptime_s": _uptime(), "boot_kmsg": kmsg.drain()}
+
+
+def _uptime():
+    with open("/proc/uptime") as f:
+        return float(f.read().split()[0])
+
+
+def _meminfo_total():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1])
+    return None
+
+
+def run(plan_path):
+    with open(plan_path) as f:
+        plan = json.load(f)
+    records = Records(os.path.join(os.path.dirname(plan_path), "records.jsonl"))
+    kmsg = Kmsg()
+    records.write(guest_info(kmsg))
+    for step in plan.get("setup", []):
+        say(f"setup {step['name']}")
+        result = execute(step["argv"], step.get("timeout_s", 600))
+        records.write({"type": "setup", "name": step["name"], **result, "kmsg": kmsg.drain()})
+    total = plan["repetitions"] * len(plan["cases"])
+    n = 0
+    for rep in range(plan["repetitions"]):
+        for case in plan["cases"]:
+            n += 1
+            say(f"case {n}/{total} start {case['case']} rep {rep}")
+            result = execute(case["argv"], case.get("timeout_s", 600))
+            records.write({"type": "sample", "case": case["case"], "rep": rep, **result,
+                           "kmsg": kmsg.drain()})
+    records.write({"type": "end"})
+    say("runner done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1]))

@@ -1,0 +1,66 @@
+"""The guest's initramfs: busybox, harness/guest/init and kernel modules.
+
+The archive is an uncompressed newc cpio (no emulated decompression at boot).
+/kdio/modules.order lists the .ko files in insmod order with their
+parameters; /init loads them before it mounts anything from the host.
+"""
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from kdio.errors import BuildError
+
+GUEST_DIR = Path(__file__).resolve().parent.parent / "guest"
+BUSYBOX = Path("/bin/busybox")
+
+
+def _install_busybox(root):
+    (root / "bin").mkdir(parents=True)
+    shutil.copy2(BUSYBOX, root / "bin/busybox")
+    applets = subprocess.run([str(BUSYBOX), "--list-full"], capture_output=True,
+                             text=True, check=True).stdout.split()
+    for applet in applets:
+        if applet == "bin/busybox":  # listed too: never link it over itself
+            continue
+        link = root / applet
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.exists():
+            link.symlink_to("/bin/busybox")
+
+
+def _install_modules(root, modules):
+    """modules: list of (path, params string) in load order."""
+    moddir = root / "kdio/modules"
+    moddir.mkdir(parents=True)
+    lines = []
+    for path, params in modules:
+        path = Path(path)
+        if path.name in {Path(line.split()[0]).name for line in lines}:
+            continue
+        shutil.copy2(path, moddir / path.name)
+        lines.append(f"{path.name} {params}".rstrip())
+    (root / "kdio/modules.order").write_text("\n".join(lines) + "\n")
+
+
+def build(out, modules):
+    """Write the initramfs to out; modules is [(ko_path, params), ...]."""
+    if not BUSYBOX.exists():
+        raise BuildError(f"{BUSYBOX} is missing", "install busybox-static (make test does)")
+    with tempfile.TemporaryDirectory(prefix="kdio-initramfs-") as tmp:
+        root = Path(tmp)
+        _install_busybox(root)
+        for d in ("proc", "sys", "dev", "host", "tmp"):
+            (root / d).mkdir(exist_ok=True)
+        shutil.copy2(GUEST_DIR / "init", root / "init")
+        (root / "init").chmod(0o755)
+        _install_modules(root, modules)
+        files = subprocess.run(["find", "."], cwd=root, capture_output=True, text=True,
+                               check=True).stdout
+        with open(out, "wb") as f:
+            r = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root,
+                               input=files.encode(), stdout=f, stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            raise BuildError(f"cpio failed: {r.stderr.decode().strip()}", "install cpio")
+    return Path(out)

@@ -1,0 +1,147 @@
+"""Guest kernels from Debian's apt: download, unpack, and prepare for boot.
+
+Packages are fetched with `apt-get download` and unpacked with `dpkg-deb -x`
+into <cache>/kernels/<release>/ -- nothing is installed on the host. A
+finished unpack leaves a stamp file, so a second run downloads nothing.
+"""
+
+import lzma
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from kdio.errors import FetchError
+
+XZ_MAGIC = b"\xfd7zXZ\x00"
+STAMP = ".unpacked"
+
+
+@dataclass(frozen=True)
+class KernelTree:
+    """Where the pieces of one unpacked kernel are."""
+    spec: object
+    root: Path
+
+    @property
+    def base(self):
+        return self.root.parent
+
+    @property
+    def headers_dir(self):
+        return self.root / "usr/src" / self.spec.headers
+
+    @property
+    def headers_common_dir(self):
+        return self.root / "usr/src" / self.spec.headers_common
+
+    @property
+    def bzimage(self):
+        return self.root / "boot" / f"vmlinuz-{self.spec.release}"
+
+    @property
+    def vmlinux(self):
+        return self.base / "vmlinux"
+
+    @property
+    def modules_dir(self):
+        return self.root / "lib/modules" / self.spec.release
+
+
+def cache_dir():
+    """The download cache: $KDIO_CACHE, else .cache/ at the top of the checkout."""
+    env = os.environ.get("KDIO_CACHE")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache"
+
+
+def _run(argv, what, hint, cwd=None):
+    r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0:
+        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+        raise FetchError(f"{what} failed: {' | '.join(tail)}", hint)
+    return r.stdout
+
+
+def _download(spec, debs_dir, log):
+    debs_dir.mkdir(parents=True, exist_ok=True)
+    wanted = [f"{p}={spec.version}" for p in spec.packages]
+    missing = [w for w, p in zip(wanted, spec.packages) if not list(debs_dir.glob(f"{p}_*.deb"))]
+    if not missing:
+        return
+    log(f"downloading {len(missing)} kernel package(s) for {spec.release}")
+    hint = (f"check that {spec.version} is still on apt (apt-cache policy {spec.image}); "
+            f"if not, update the kernel file {spec.name}.toml to the current ABI")
+    r = subprocess.run(["apt-get", "download", *missing], cwd=debs_dir,
+                       capture_output=True, text=True)
+    if r.returncode != 0 and "Unable to locate" in r.stderr + r.stdout:
+        log("apt lists look stale: running apt-get update")
+        _run(["apt-get", "update", "-q"], "apt-get update", "check the network and apt sources")
+        r = subprocess.run(["apt-get", "download", *missing], cwd=debs_dir,
+                           capture_output=True, text=True)
+    if r.returncode != 0:
+        raise FetchError(f"apt-get download {' '.join(missing)} failed: "
+                         f"{r.stderr.strip().splitlines()[-1:]}", hint)
+
+
+def _unpack(debs_dir, root, log):
+    tmp = root.with_name(root.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for deb in sorted(debs_dir.glob("*.deb")):
+        log(f"unpacking {deb.name}")
+        _run(["dpkg-deb", "-x", str(deb), str(tmp)], f"dpkg-deb -x {deb.name}",
+             f"delete {debs_dir} and run again to download a fresh copy")
+    shutil.rmtree(root, ignore_errors=True)
+    tmp.rename(root)
+
+
+def extract_vmlinux(bzimage, out):
+    """Write the ELF vmlinux inside an XZ-compressed bzImage to out.
+
+    Booting the ELF by PVH skips the decompressor, which TCG emulates slowly.
+    """
+    data = Path(bzimage).read_bytes()
+    start = data.find(XZ_MAGIC)
+    if start < 0:
+        raise FetchError(f"{bzimage}: no XZ payload found",
+                         "this kernel is not XZ-compressed; add its format to kernel.py")
+    elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[start:])
+    if not elf.startswith(b"\x7fELF"):
+        raise FetchError(f"{bzimage}: payload is not an ELF image", "check the kernel package")
+    tmp = Path(str(out) + ".tmp")
+    tmp.write_bytes(elf)
+    tmp.rename(out)
+
+
+def fetch(spec, log=print):
+    """Download and unpack one kernel (once); return its KernelTree."""
+    base = cache_dir() / "kernels" / spec.release
+    tree = KernelTree(spec=spec, root=base / "root")
+    if not (base / STAMP).exists():
+        _download(spec, base / "debs", log)
+        _unpack(base / "debs", tree.root, log)
+        _run(["depmod", "-b", str(tree.root), spec.release], "depmod",
+             "install kmod (make test installs it)")
+        log(f"extracting vmlinux from {tree.bzimage.name}")
+        extract_vmlinux(tree.bzimage, tree.vmlinux)
+        (base / STAMP).write_text(spec.version + "\n")
+    return tree
+
+
+def module_load_order(tree, names):
+    """Paths of the .ko files for names and their dependencies, in insmod order.
+
+    Built-in modules are skipped; each file appears once, dependencies first.
+    """
+    order = []
+    for name in names:
+        out = _run(["modprobe", "-d", str(tree.root), "-S", tree.spec.release,
+                    "--show-depends", name],
+                   f"modprobe --show-depends {name}",
+                   f"check that {name} exists in {tree.spec.release}")
+        for line in out.splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] == "insmod" and words[1] not in order:
+                order.append(words[1])
+    return [Path(p) for p in order]

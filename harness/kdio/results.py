@@ -1,0 +1,147 @@
+"""The result file: building it from raw guest records, writing it
+atomically, reading it back, and the CSV generated from it.
+
+result.json is the source of truth; everything else is generated from it.
+"""
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from kdio import dmesg, paths, stats
+from kdio.errors import SchemaError
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "result-v1.schema.json"
+
+
+def read_records(path):
+    """Raw guest records from records.jsonl; a torn last line is ignored."""
+    records = []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return records
+    for line in text.splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            break  # the guest died mid-write: keep everything before it
+    return records
+
+
+def sample_of(raw, case, path):
+    sample = path.parse(raw, case.param_dict)
+    mine = dmesg.ours(raw.get("kmsg", []))
+    if mine and sample.status != "error":
+        names = ", ".join(sorted({m for r in mine for m in r.modules}))
+        return paths.Sample(status="error", metrics=sample.metrics,
+                            message=f"kernel report from {names}: {mine[0].first_line}")
+    return sample
+
+
+def _case_status(samples, reps):
+    errors = [s for s in samples if s.status == "error"]
+    if errors:
+        return "error", errors[0].errno, errors[0].message
+    if not samples:
+        return "skipped", None, "not run: the guest stopped before this case"
+    if all(s.status == "expected-error" for s in samples):
+        return "expected-error", samples[0].errno, samples[0].message
+    if len(samples) < reps:
+        return "ok", None, f"only {len(samples)} of {reps} repetitions ran"
+    return "ok", None, None
+
+
+def _metric_series(samples):
+    series = {}
+    for s in samples:
+        for k, v in (s.metrics or {}).items():
+            if isinstance(v, (int, float)) or v is None:
+                series.setdefault(k, []).append(v)
+    return series
+
+
+def case_result(case, raws, reps):
+    path = paths.PATHS[case.path]
+    samples = [sample_of(r, case, path) for r in raws]
+    status, errno, message = _case_status(samples, reps)
+    values = [s.value for s in samples if s.status == "ok" and s.value is not None]
+    return {"suite": case.suite, "case": case.case_id, "path": case.path,
+            "params": case.param_dict, "unit": path.unit, "baseline": path.baseline,
+            "samples": values, "summary": stats.summary(values),
+            "metrics": _metric_series(samples), "status": status,
+            "errno": errno, "message": message}
+
+
+def build_results(suite, records):
+    by_case = {}
+    for r in records:
+        if r.get("type") == "sample":
+            by_case.setdefault(r["case"], []).append(r)
+    return [case_result(c, by_case.get(c.case_id, []), suite.repetitions) for c in suite.cases]
+
+
+def setup_failures(records):
+    return [f"{r['name']}: exit {r.get('rc')}: {(r.get('stderr') or r.get('stdout') or '').strip()[-300:]}"
+            for r in records if r.get("type") == "setup" and r.get("rc") != 0]
+
+
+def write_atomic(path, text):
+    """Write text to path through a temporary file and rename: never half-written."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def dump(doc):
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def load(path):
+    """Read a result file, refusing schema versions this harness does not know."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise SchemaError(f"{path}: cannot read: {e}", "give the path of a result.json") from None
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if version != SCHEMA_VERSION:
+        raise SchemaError(f"{path}: schema_version {version!r} is not {SCHEMA_VERSION}",
+                          "use the kdio version that wrote this file")
+    return doc
+
+
+def validate(doc):
+    """Check doc against the JSON schema; raise SchemaError on the first problem."""
+    import jsonschema
+    schema = json.loads(SCHEMA_FILE.read_text())
+    try:
+        jsonschema.validate(doc, schema)
+    except jsonschema.ValidationError as e:
+        where = "/".join(str(p) for p in e.absolute_path)
+        raise SchemaError(f"result does not follow the schema at '{where}': {e.message}",
+                          "this is a harness bug: report it with the result file") from None
+
+
+CSV_FIELDS = ("suite", "case", "path", "op", "bs", "size", "status", "unit", "n", "median",
+              "min", "max", "cv", "errno", "message")
+
+
+def to_csv(doc):
+    """One row per case, generated from the JSON document."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in doc["results"]:
+        s = r["summary"] or {}
+        row = {k: r.get(k) for k in ("suite", "case", "path", "status", "unit", "errno", "message")}
+        row.update({k: r["params"].get(k) for k in ("op", "bs", "size")})
+        row.update({k: s.get(k) for k in ("n", "median", "min", "max", "cv")})
+        w.writerow(row)
+    return buf.getvalue()

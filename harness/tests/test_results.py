@@ -1,0 +1,120 @@
+"""Result documents built from recorded guest records."""
+
+import json
+
+import pytest
+
+from kdio import bench, config, paths, results, vm
+from kdio.errors import SchemaError
+
+
+@pytest.fixture
+def smoke():
+    return config.load_suite("smoke")
+
+
+def context():
+    return {"kdio_git_sha": "abc", "kernel": {"name": "debian-6.1", "release": "r", "version": "v"},
+            "qemu_version": "7.2", "accelerator": "tcg", "guest": {"cpus": 2, "memory_mib": 1024},
+            "host_cpu": "cpu", "date": "2026-11-22", "command_line": "kdio bench", "suite": {}}
+
+
+def doc_for(records, suite):
+    return {"schema_version": 1, "run_id": "r1", "status": "running", "failure": None,
+            "context": context(), "results": results.build_results(suite, records)}
+
+
+def test_smoke_records_give_valid_complete_results(fixtures, smoke):
+    records = results.read_records(fixtures / "records-smoke.jsonl")
+    doc = doc_for(records, smoke)
+    results.validate(doc)
+    assert len(doc["results"]) == len(smoke.cases)
+    for r in doc["results"]:
+        assert r["status"] == "ok", r
+        assert len(r["samples"]) == 3 and r["summary"]["n"] == 3
+        assert r["summary"]["min"] <= r["summary"]["median"] <= r["summary"]["max"]
+    vm_read = next(r for r in doc["results"] if r["case"] == "dio.vmmap/op=read/bs=64k/size=8m")
+    assert vm_read["unit"] == "bytes/s" and vm_read["metrics"]["bad_blocks"] == [0, 0, 0]
+    fio_w = next(r for r in doc["results"] if r["path"] == "fio.psync")
+    assert fio_w["baseline"] and fio_w["metrics"]["io_bytes"] == [8 << 20] * 3
+
+
+def test_panic_keeps_samples_measured_before(fixtures, smoke):
+    records = results.read_records(fixtures / "records-panic.jsonl")
+    by_case = {r["case"]: r for r in doc_for(records, smoke)["results"]}
+    assert by_case["dio.vmmap/op=write/bs=64k/size=8m"]["samples"]
+    assert "only 1 of 3" in by_case["dio.vmmap/op=write/bs=64k/size=8m"]["message"]
+    assert by_case["fio.psync/op=read/bs=1m/size=8m"]["status"] == "skipped"
+
+
+def test_torn_last_line_is_ignored(tmp_path, fixtures):
+    text = (fixtures / "records-smoke.jsonl").read_text().splitlines()
+    p = tmp_path / "records.jsonl"
+    p.write_text("\n".join(text[:5]) + "\n" + text[5][:40])
+    assert len(results.read_records(p)) == 5
+
+
+def test_finish_marks_panic_failed_and_writes_files(tmp_path, fixtures, smoke):
+    records = results.read_records(fixtures / "records-panic.jsonl")
+    doc = doc_for(records, smoke)
+    outcome = vm.VmOutcome(0, False, 5.0, (fixtures / "console-panic.log").read_text())
+    bench.finish(doc, outcome, records, tmp_path)
+    saved = results.load(tmp_path / "result.json")
+    assert saved["status"] == "failed"
+    assert saved["failure"] == {"reason": "guest kernel panic: sysrq triggered crash",
+                                "last_case": "crash/sysrq"}
+    assert (tmp_path / "result.csv").read_text().startswith("suite,case,path")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_finish_good_run(tmp_path, fixtures, smoke):
+    records = results.read_records(fixtures / "records-smoke.jsonl")
+    doc = doc_for(records, smoke)
+    outcome = vm.VmOutcome(0, False, 30.0, (fixtures / "console-good.log").read_text())
+    assert bench.finish(doc, outcome, records, tmp_path)["status"] == "ok"
+    assert doc["context"]["guest"]["release"] == "6.1.0-56-amd64"
+    rows = (tmp_path / "result.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(smoke.cases)
+
+
+def test_our_kernel_warning_makes_the_sample_an_error(fixtures, smoke):
+    records = results.read_records(fixtures / "records-smoke.jsonl")
+    sample = next(r for r in records if r.get("case") == "dio.vmmap/op=write/bs=64k/size=8m")
+    sample["kmsg"] = ["WARNING: CPU: 0 PID: 9 at dio_vmmap.c:1 kdio_vmmap_run+0x1/0x2 [kdio_dio]"]
+    r = next(x for x in doc_for(records, smoke)["results"] if x["case"] == sample["case"])
+    assert r["status"] == "error" and "kernel report from kdio_dio" in r["message"]
+
+
+def test_dio_error_output_is_an_error_result():
+    raw = {"rc": 1, "stdout": json.dumps({"tool": "kdio-dio", "errno": 22, "errno_name": "EINVAL",
+                                          "error": "block size 1000 is not a multiple of 512"}),
+           "stderr": "", "timed_out": False}
+    s = paths.PATHS["dio.vmmap"].parse(raw, {"op": "write"})
+    assert s.status == "error" and s.errno == "EINVAL" and "512" in s.message
+
+
+def test_timeout_sample(smoke):
+    raw = {"rc": None, "stdout": "", "stderr": "", "timed_out": True}
+    s = paths.PATHS["fio.psync"].parse(raw, {"op": "read"})
+    assert s.status == "error" and s.errno == "ETIMEDOUT"
+
+
+def test_fio_error_report_keeps_errno(fixtures):
+    raw = {"rc": 1, "stdout": (fixtures / "fio-error-enospc.json").read_text(), "stderr": "",
+           "timed_out": False}
+    s = paths.PATHS["fio.psync"].parse(raw, {"op": "write"})
+    assert s.status == "error" and s.errno == "ENOSPC"
+
+
+def test_load_refuses_unknown_schema_version(tmp_path):
+    p = tmp_path / "result.json"
+    p.write_text(json.dumps({"schema_version": 99}))
+    with pytest.raises(SchemaError, match="schema_version 99"):
+        results.load(p)
+
+
+def test_validate_rejects_bad_status(fixtures, smoke):
+    doc = doc_for([], smoke)
+    doc["results"][0]["status"] = "fine"
+    with pytest.raises(SchemaError, match="status"):
+        results.validate(doc)

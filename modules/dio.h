@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private contract between dio_main.c and the direct-I/O methods, one
+ * method per dio_<name>.c file, each ending in a struct kdio_dio_ops (the
+ * enum kdio_dio_method of kdio_uapi.h names the methods; this is their ops).
+ * To add a method: copy dio_null.c, add its enum value to kdio_uapi.h, its
+ * extern below and its row in dio_main.c's table, and its object to Kbuild.
+ */
+#ifndef _KDIO_DIO_H
+#define _KDIO_DIO_H
+
+#include <linux/fs.h>
+#include <linux/types.h>
+
+#include "kdio_uapi.h"
+
+/*
+ * One validated request being run. dio_main.c opens file and owns it;
+ * the method fills req's out fields, through the helpers below.
+ */
+struct kdio_dio_ctx {
+	struct kdio_dio_req *req;
+	struct file *file;
+};
+
+struct kdio_dio_ops {
+	const char *name;
+	/* Move req->total_bytes; return 0 or the -errno that ended the run. */
+	int (*run)(struct kdio_dio_ctx *ctx);
+};
+
+extern const struct kdio_dio_ops kdio_dio_null;
+extern const struct kdio_dio_ops kdio_dio_vmmap;
+
+/* Helpers for the methods, in dio_main.c. */
+int kdio_dio_checkpoint(void);
+int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
+		     u64 elapsed_ns);
+void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
+		     u64 file_offset);
+
+#endif /* _KDIO_DIO_H */

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdio_dio: in-kernel direct I/O, one method per source file.
+ *
+ * /dev/kdio_dio takes one ioctl, KDIO_IOC_DIO_RUN (kdio_uapi.h): it checks
+ * the whole request, opens the file itself with O_DIRECT, hands it to the
+ * method chosen from an ops table, and copies the counters back. Methods
+ * only move data and time their I/O calls; statistics live in the harness.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/compat.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/math64.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/nospec.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "dio.h"
+#include "kdio_compat.h"
+#include "kdio_pattern.h"
+
+static const struct kdio_dio_ops *const kdio_dio_methods[] = {
+	[KDIO_DIO_NULL]		= &kdio_dio_null,
+	[KDIO_DIO_VMMAP]	= &kdio_dio_vmmap,
+};
+
+/*
+ * Called by the methods before each block: lets the scheduler in and stops
+ * the run if the caller is being killed.
+ */
+int kdio_dio_checkpoint(void)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+
+/*
+ * Account one I/O call that asked for want bytes and returned done (bytes
+ * or -errno) after elapsed_ns. A short read ends the run with -ENODATA
+ * (end of file), a short write with -ENOSPC; the bytes moved still count.
+ */
+int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
+		     u64 elapsed_ns)
+{
+	struct kdio_dio_req *req = ctx->req;
+
+	req->calls++;
+	req->elapsed_ns += elapsed_ns;
+	if (done < 0)
+		return done;
+	req->bytes_done += done;
+	if ((size_t)done < want)
+		return req->op == KDIO_OP_READ ? -ENODATA : -ENOSPC;
+	return 0;
+}
+
+/* Check one block read at file_offset against the pattern. */
+void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
+		     u64 file_offset)
+{
+	struct kdio_dio_req *req = ctx->req;
+
+	if (!kdio_pattern_check(buf, len, file_offset, req->seed))
+		return;
+	if (!req->bad_blocks)
+		req->first_bad_offset = file_offset;
+	req->bad_blocks++;
+}
+
+/* The header fields: who sent it and which method and op it asks for. */
+static int kdio_dio_check_kind(const struct kdio_dio_req *req)
+{
+	if (req->abi_version != KDIO_ABI_VERSION ||
+	    req->struct_size != sizeof(*req))
+		return -EPROTO;
+	if (req->method >= ARRAY_SIZE(kdio_dio_methods))
+		return -EINVAL;
+	if (req->op != KDIO_OP_WRITE && req->op != KDIO_OP_READ)
+		return -EINVAL;
+	if ((req->flags & ~KDIO_F_ALL) || req->reserved0)
+		return -EINVAL;
+	if ((req->flags & KDIO_F_VERIFY) && req->op != KDIO_OP_READ)
+		return -EINVAL;
+	return 0;
+}
+
+/* Block size, length and offset: O_DIRECT-aligned and within loff_t. */
+static int kdio_dio_check_range(const struct kdio_dio_req *req)
+{
+	u64 rem;
+
+	if (!req->block_size || req->block_size > KDIO_MAX_BLOCK ||
+	    !IS_ALIGNED(req->block_size, KDIO_MIN_ALIGN))
+		return -EINVAL;
+	if (!req->total_bytes)
+		return -EINVAL;
+	div64_u64_rem(req->total_bytes, req->block_size, &rem);
+	if (rem)
+		return -EINVAL;
+	if (!IS_ALIGNED(req->offset, KDIO_MIN_ALIGN))
+		return -EINVAL;
+	if (req->total_bytes > (u64)LLONG_MAX ||
+	    req->offset > (u64)LLONG_MAX - req->total_bytes)
+		return -EINVAL;
+	return 0;
+}
+
+/* Everything the request says, checked before any work is done. */
+static int kdio_dio_validate(const struct kdio_dio_req *req)
+{
+	int ret;
+
+	ret = kdio_dio_check_kind(req);
+	if (ret)
+		return ret;
+	ret = kdio_dio_check_range(req);
+	if (ret)
+		return ret;
+	if (strnlen(req->path, KDIO_PATH_MAX) == KDIO_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Only regular files and block devices; a directory is -EISDIR. */
+static int kdio_dio_check_type(umode_t mode)
+{
+	if (S_ISDIR(mode))
+		return -EISDIR;
+	if (!S_ISREG(mode) && !S_ISBLK(mode))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Open req->path for the op with O_DIRECT, never creating it. An empty
+ * path is -ENOENT as for open(2): in-kernel lookups would take it for the
+ * current directory. The type is checked before the open, since opening a
+ * FIFO or a character device can block or have side effects, and again on
+ * the open file, in case the path changed in between.
+ */
+static struct file *kdio_dio_open(const struct kdio_dio_req *req)
+{
+	int flags = (req->op == KDIO_OP_WRITE ? O_WRONLY : O_RDONLY) |
+		    O_DIRECT | O_LARGEFILE;
+	struct file *file;
+	struct path path;
+	int ret;
+
+	if (!req->path[0])
+		return ERR_PTR(-ENOENT);
+	ret = kern_path(req->path, LOOKUP_FOLLOW, &path);
+	if (ret)
+		return ERR_PTR(ret);
+	ret = kdio_dio_check_type(d_inode(path.dentry)->i_mode);
+	path_put(&path);
+	if (ret)
+		return ERR_PTR(ret);
+
+	file = filp_open(req->path, flags, 0);
+	if (IS_ERR(file))
+		return file;
+	ret = kdio_dio_check_type(file_inode(file)->i_mode);
+	if (ret) {
+		filp_close(file, NULL);
+		return ERR_PTR(ret);
+	}
+	return file;
+}
+
+/* Open the file, run the method on it, close it. */
+static int kdio_dio_execute(struct kdio_dio_req *req)
+{
+	const struct kdio_dio_ops *method;
+	struct kdio_dio_ctx ctx = { .req = req };
+	int ret;
+
+	method = kdio_dio_methods[array_index_nospec(req->method,
+						     ARRAY_SIZE(kdio_dio_methods))];
+	ctx.file = kdio_dio_open(req);
+	if (IS_ERR(ctx.file))
+		return PTR_ERR(ctx.file);
+
+	ret = method->run(&ctx);
+	pr_debug("%s op %u bs %llu: %d after %llu bytes\n", method->name,
+		 req->op, req->block_size, ret, req->bytes_done);
+	filp_close(ctx.file, NULL);
+	return ret;
+}
+
+/*
+ * KDIO_IOC_DIO_RUN. An invalid request returns before anything is written
+ * back; from the open on, the out fields go back whatever the outcome.
+ */
+static long kdio_dio_run_ioctl(struct kdio_dio_req __user *ureq)
+{
+	struct kdio_dio_req req;
+	int ret;
+
+	if (copy_from_user(&req, ureq, sizeof(req)))
+		return -EFAULT;
+	ret = kdio_dio_validate(&req);
+	if (ret)
+		return ret;
+
+	req.bytes_done = 0;
+	req.elapsed_ns = 0;
+	req.calls = 0;
+	req.bad_blocks = 0;
+	req.first_bad_offset = 0;
+	req.reserved1 = 0;
+	ret = kdio_dio_execute(&req);
+	req.error = ret;
+
+	if (copy_to_user(ureq, &req, sizeof(req)))
+		return -EFAULT;
+	return ret;
+}
+
+static long kdio_dio_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	if (cmd != KDIO_IOC_DIO_RUN)
+		return -ENOTTY;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return kdio_dio_run_ioctl((struct kdio_dio_req __user *)arg);
+}
+
+static const struct file_operations kdio_dio_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= kdio_dio_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct miscdevice kdio_dio_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "kdio_dio",
+	.fops	= &kdio_dio_fops,
+	.mode	= 0600,
+};
+
+static int __init kdio_dio_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(ARRAY_SIZE(kdio_dio_methods) != KDIO_DIO_NR_METHODS);
+	BUILD_BUG_ON(sizeof(struct kdio_dio_req) % 8);
+
+	ret = misc_register(&kdio_dio_misc);
+	if (ret)
+		pr_err("cannot register /dev/%s: %d\n", kdio_dio_misc.name, ret);
+	return ret;
+}
+
+static void __exit kdio_dio_exit(void)
+{
+	misc_deregister(&kdio_dio_misc);
+}
+
+module_init(kdio_dio_init);
+module_exit(kdio_dio_exit);
+
+MODULE_DESCRIPTION("kdio: in-kernel direct I/O methods behind one ioctl");
+MODULE_LICENSE("GPL");

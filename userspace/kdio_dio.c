@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdio-dio: run one in-kernel direct-I/O method through /dev/kdio_dio and
+ * print the kernel's raw counters, one JSON line per ioctl.
+ *
+ * Before the first ioctl it checks what the kernel would otherwise only
+ * answer with a bare errno: that the file exists, and that the block size
+ * and offset suit the file's O_DIRECT alignment.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "jsonl.h"
+#include "kdio_uapi.h"
+
+/*
+ * Where struct statx keeps stx_dio_offset_align. Headers older than the
+ * field (Linux 6.1) have spare space there, which the kernel fills.
+ */
+#define STX_DIO_OFFSET_ALIGN_AT	0x9c
+#ifndef STATX_DIOALIGN
+#define STATX_DIOALIGN		0x2000U
+#else
+_Static_assert(offsetof(struct statx, stx_dio_offset_align) ==
+	       STX_DIO_OFFSET_ALIGN_AT, "struct statx layout");
+#endif
+
+static const char *const method_names[KDIO_DIO_NR_METHODS] = {
+	[KDIO_DIO_NULL]		= "null",
+	[KDIO_DIO_VMMAP]	= "vmmap",
+};
+
+struct dio_opts {
+	int method;			/* -1 until given */
+	int op;				/* -1 until given */
+	const char *path;
+	const char *device;
+	uint64_t block_size, size, offset, seed, count;
+	bool verify;
+};
+
+/* The O_DIRECT offset alignment of the target, and who said so. */
+struct dio_align {
+	uint32_t align;			/* 0: not known (not a file/bdev) */
+	const char *source;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: kdio-dio -m null|vmmap -o write|read -f PATH -b BS -s SIZE\n"
+		"                [-O OFFSET] [-S SEED] [-V] [-n COUNT] [-D DEVICE]\n"
+		"  -m METHOD  how the kernel moves the data\n"
+		"  -o OP      write the pattern, or read\n"
+		"  -f PATH    existing file or block device (kdio-verify -w creates one)\n"
+		"  -b BS      bytes per I/O call (k/m/g suffixes; multiple of 512, at most 64m)\n"
+		"  -s SIZE    bytes per run (multiple of BS)\n"
+		"  -O OFFSET  file offset (default 0)\n"
+		"  -S SEED    pattern seed (default 0)\n"
+		"  -V         with -o read: check every block against the pattern\n"
+		"  -n COUNT   runs, one JSON line each (default 1)\n"
+		"  -D DEVICE  default " KDIO_DIO_DEVICE "\n");
+}
+
+static int lookup(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return i;
+	return -2;	/* not -1: that means "not given" */
+}
+
+/* 0, or EXIT_USAGE after saying what is wrong. */
+static int check_opts(const struct dio_opts *o)
+{
+	const char *why = NULL;
+
+	if (o->method == -2)
+		why = "-m must be null or vmmap";
+	else if (o->op == -2)
+		why = "-o must be write or read";
+	else if (o->method < 0 || o->op < 0 || !o->path || !o->block_size || !o->size)
+		why = "-m, -o, -f, -b and -s are required, -b and -s non-zero";
+	else if (o->verify && o->op != KDIO_OP_READ)
+		why = "-V only applies to -o read";
+	else if (strlen(o->path) >= KDIO_PATH_MAX)
+		why = "-f PATH must be shorter than 256 bytes";
+	else if (!o->count)
+		why = "-n COUNT must be at least 1";
+	if (!why)
+		return 0;
+	fprintf(stderr, "kdio-dio: %s\n", why);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct dio_opts *o)
+{
+	static const char *const ops[] = { [KDIO_OP_WRITE] = "write", [KDIO_OP_READ] = "read" };
+	const char *bad_arg = NULL;
+	int c, bad = 0;
+
+	*o = (struct dio_opts){ .method = -1, .op = -1, .count = 1,
+				.device = KDIO_DIO_DEVICE };
+	while ((c = getopt(argc, argv, "m:o:f:b:s:O:S:Vn:D:h")) != -1) {
+		switch (c) {
+		case 'm': o->method = lookup(method_names, KDIO_DIO_NR_METHODS, optarg); break;
+		case 'o': o->op = lookup(ops, 2, optarg); break;
+		case 'f': o->path = optarg; break;
+		case 'b': bad |= parse_size(optarg, &o->block_size); break;
+		case 's': bad |= parse_size(optarg, &o->size); break;
+		case 'O': bad |= parse_size(optarg, &o->offset); break;
+		case 'S': bad |= parse_u64(optarg, &o->seed); break;
+		case 'V': o->verify = true; break;
+		case 'n': bad |= parse_u64(optarg, &o->count); break;
+		case 'D': o->device = optarg; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		default: usage(stderr); return EXIT_USAGE;
+		}
+		if (bad && !bad_arg)
+			bad_arg = optarg;
+	}
+	if (bad || optind != argc) {
+		fprintf(stderr, "kdio-dio: %s: %s\n", bad ? bad_arg : argv[optind],
+			bad ? "not a number (e.g. 4096, 64k, 1m, 2g; seeds also 0x...)" :
+			      "unexpected argument");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return check_opts(o);
+}
+
+static uint32_t stx_dio_offset_align(const struct statx *stx)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)stx + STX_DIO_OFFSET_ALIGN_AT, sizeof(v));
+	return v;
+}
+
+/* A block device's logical block size, when statx does not tell. */
+static int blkdev_align(const char *path, struct dio_align *a)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ssz = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, BLKSSZGET, &ssz) || ssz <= 0)
+		ssz = KDIO_MIN_ALIGN;
+	close(fd);
+	a->align = (uint32_t)ssz;
+	a->source = "BLKSSZGET (logical block size)";
+	return 0;
+}
+
+/* Find the O_DIRECT alignment of the target; 0 or -errno with msg. */
+static int find_align(const struct dio_opts *o, struct dio_align *a,
+		      char *msg, size_t len)
+{
+	const char *path = o->path;
+	struct statx stx;
+
+	*a = (struct dio_align){ 0 };
+	if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_DIOALIGN, &stx)) {
+		int err = errno;
+
+		if (err == ENOENT)
+			snprintf(msg, len, "%s: no such file; create it first (kdio-verify -w -f %s -s %" PRIu64 ")",
+				 path, path, o->offset + o->size);
+		else
+			snprintf(msg, len, "%s: %s", path, strerror(err));
+		return -err;
+	}
+	if (!S_ISREG(stx.stx_mode) && !S_ISBLK(stx.stx_mode))
+		return 0;	/* the module answers with its own errno */
+	if (stx.stx_mask & STATX_DIOALIGN) {
+		a->align = stx_dio_offset_align(&stx);
+		a->source = "statx(STATX_DIOALIGN)";
+		if (a->align)
+			return 0;
+		snprintf(msg, len, "%s: the filesystem reports no O_DIRECT support (statx(STATX_DIOALIGN) gives offset alignment 0); use a file on a filesystem with O_DIRECT",
+			 path);
+		return -EINVAL;
+	}
+	if (S_ISBLK(stx.stx_mode))
+		return blkdev_align(path, a);
+	a->align = KDIO_MIN_ALIGN;
+	a->source = "the kdio minimum (statx gave no STATX_DIOALIGN)";
+	return 0;
+}
+
+/* The file exists and BS and OFFSET suit its alignment; 0 or -errno. */
+static int preflight(const struct dio_opts *o, struct dio_align *a,
+		     char *msg, size_t len)
+{
+	const char *what = NULL;
+	uint64_t val = 0;
+	int ret;
+
+	ret = find_align(o, a, msg, len);
+	if (ret || !a->align)
+		return ret;
+	if (o->block_size % a->align) {
+		what = "block size";
+		val = o->block_size;
+	} else if (o->offset % a->align) {
+		what = "offset";
+		val = o->offset;
+	}
+	if (!what)
+		return 0;
+	snprintf(msg, len, "%s %" PRIu64 " is not a multiple of %" PRIu32 ", the O_DIRECT offset alignment that %s reports for %s; use a multiple of %" PRIu32,
+		 what, val, a->align, a->source, o->path, a->align);
+	return -EINVAL;
+}
+
+/* The one-line message for a failed or mismatching ioctl. */
+static void describe(const struct dio_opts *o, const struct kdio_dio_req *req,
+		     int err, char *msg, size_t len)
+{
+	switch (err) {
+	case 0:
+		if (!req->bad_blocks) {
+			msg[0] = '\0';
+			break;
+		}
+		snprintf(msg, len, "%" PRIu64 " block(s) read differ from the pattern for seed %" PRIu64 ", first at offset %" PRIu64 "; check the seed and offset the file was written with",
+			 (uint64_t)req->bad_blocks, o->seed, (uint64_t)req->first_bad_offset);
+		break;
+	case ENODATA:
+		snprintf(msg, len, "%s ends before offset %" PRIu64 " + %" PRIu64 "; write the range first (kdio-verify -w or -o write)",
+			 o->path, o->offset, o->size);
+		break;
+	case EPROTO:
+	case ENOTTY:
+		snprintf(msg, len, "%s does not speak this tool's kdio ABI %d (%s); load the kdio_dio module built from the same tree",
+			 o->device, KDIO_ABI_VERSION, strerror(err));
+		break;
+	case EPERM:
+		snprintf(msg, len, "the module needs CAP_SYS_ADMIN; run as root");
+		break;
+	default:
+		snprintf(msg, len, "%s %s of %s failed after %" PRIu64 " bytes: %s",
+			 method_names[o->method], o->op == KDIO_OP_READ ? "read" : "write",
+			 o->path, (uint64_t)req->bytes_done, strerror(err));
+	}
+}
+
+/* One JSON line; req is NULL when no ioctl was made. */
+static int emit(const struct dio_opts *o, uint64_t iteration,
+		const struct dio_align *a, const struct kdio_dio_req *req,
+		int err, const char *msg)
+{
+	struct jsonl j;
+
+	jsonl_begin(&j, stdout);
+	jsonl_str(&j, "tool", "kdio-dio");
+	jsonl_i64(&j, "abi", KDIO_ABI_VERSION);
+	jsonl_str(&j, "method", method_names[o->method]);
+	jsonl_str(&j, "op", o->op == KDIO_OP_READ ? "read" : "write");
+	jsonl_str(&j, "path", o->path);
+	jsonl_u64(&j, "block_size", o->block_size);
+	jsonl_u64(&j, "total_bytes", o->size);
+	jsonl_u64(&j, "offset", o->offset);
+	jsonl_u64(&j, "seed", o->seed);
+	jsonl_bool(&j, "verify", o->verify);
+	jsonl_u64(&j, "iteration", iteration);
+	if (req) {
+		jsonl_u64(&j, "bytes", req->bytes_done);
+		jsonl_u64(&j, "elapsed_ns", req->elapsed_ns);
+		jsonl_u64(&j, "calls", req->calls);
+		jsonl_u64(&j, "bad_blocks", req->bad_blocks);
+	} else {
+		jsonl_null(&j, "bytes");
+		jsonl_null(&j, "elapsed_ns");
+		jsonl_null(&j, "calls");
+		jsonl_null(&j, "bad_blocks");
+	}
+	if (req && req->bad_blocks)
+		jsonl_u64(&j, "first_bad_offset", req->first_bad_offset);
+	else
+		jsonl_null(&j, "first_bad_offset");
+	if (a->align)
+		jsonl_u64(&j, "dio_align", a->align);
+	else
+		jsonl_null(&j, "dio_align");
+	json_error_fields(&j, err, msg && msg[0] ? msg : NULL);
+	return jsonl_end(&j);
+}
+
+/*
+ * One ioctl and its line: 0 if it moved everything intact, 1 if blocks
+ * differ, -1 if it failed.
+ */
+static int run_once(int fd, const struct dio_opts *o, const struct dio_align *a,
+		    uint64_t iteration)
+{
+	struct kdio_dio_req req = {
+		.abi_version	= KDIO_ABI_VERSION,
+		.struct_size	= sizeof(req),
+		.method		= (__u32)o->method,
+		.op		= (__u32)o->op,
+		.block_size	= o->block_size,
+		.total_bytes	= o->size,
+		.offset		= o->offset,
+		.seed		= o->seed,
+		.flags		= o->verify ? KDIO_F_VERIFY : 0,
+	};
+	char msg[MSG_MAX];
+	int err = 0;
+
+	strcpy(req.path, o->path);	/* length checked in check_opts() */
+	if (ioctl(fd, KDIO_IOC_DIO_RUN, &req))
+		err = errno;
+	describe(o, &req, err, msg, sizeof(msg));
+	if (emit(o, iteration, a, &req, err, msg) || err)
+		return -1;
+	return req.bad_blocks ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct dio_align a;
+	struct dio_opts o;
+	char msg[MSG_MAX];
+	bool failed = false;
+	uint64_t i;
+	int fd, ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+
+	ret = preflight(&o, &a, msg, sizeof(msg));
+	if (ret) {
+		emit(&o, 0, &a, NULL, -ret, msg);
+		return EXIT_ERROR;
+	}
+	fd = open_device(o.device, msg, sizeof(msg));
+	if (fd < 0) {
+		emit(&o, 0, &a, NULL, -fd, msg);
+		return EXIT_ERROR;
+	}
+	/* An ioctl that fails would fail again: stop there. */
+	for (i = 0; i < o.count && ret >= 0; i++) {
+		ret = run_once(fd, &o, &a, i);
+		failed |= ret != 0;
+	}
+	close(fd);
+	return failed ? EXIT_ERROR : EXIT_OK;
+}
