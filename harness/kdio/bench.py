@@ -128,16 +128,18 @@ class Progress:
 def finish(doc, outcome, records, run_dir):
     verdict = console.read(outcome.console, outcome.timed_out)
     ended = any(r.get("type") == "end" for r in records)
-    failures = results.setup_failures(records)
+    failures = [f"setup failed: {f}" for f in results.setup_failures(records)]
     guest = next((r for r in records if r.get("type") == "guest"), None)
     if guest:
         doc["context"]["guest"]["release"] = guest.get("release")
         doc["context"]["guest"]["boot_s"] = guest.get("uptime_s")
-    doc["setup_failures"] = failures
+    doc["setup_failures"] = list(failures)
+    doc["checks"] = results.check_results(records)
+    failures += [f"check {c['name']} failed: {c['detail']}" for c in doc["checks"] if not c["ok"]]
     if verdict.finished and ended and not failures:
         doc["status"], doc["failure"] = "ok", None
     else:
-        reason = verdict.reason or ("setup failed: " + failures[0] if failures
+        reason = verdict.reason or (failures[0] if failures
                                     else "the runner did not reach the end of the plan")
         doc["status"], doc["failure"] = "failed", {"reason": reason,
                                                     "last_case": verdict.last_case}

@@ -23,6 +23,8 @@ def cmd_bench(args):
     doc, run_dir = bench.run(opts, log)
     log("")
     log(table.render(doc))
+    for c in doc.get("checks", []):
+        log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
     log("")
     log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  "
         f"{run_dir / 'console.log'}")

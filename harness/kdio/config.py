@@ -71,6 +71,7 @@ class Suite:
     file_size: int
     vm: VmSpec
     cases: tuple = field(default_factory=tuple)
+    checks: tuple = ()
 
 
 def _load_toml(path, kind):
@@ -149,4 +150,5 @@ def load_suite(name_or_path):
         raise ConfigError(f"{path}: cases listed twice: {', '.join(dupes)}",
                           "remove the overlap between matrix entries")
     return Suite(name=name, description=data.get("description", ""), repetitions=reps,
-                 file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases))
+                 file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases),
+                 checks=tuple(data.get("checks", [])))

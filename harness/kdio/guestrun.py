@@ -106,6 +106,10 @@ def run(plan_path):
             result = execute(case["argv"], case.get("timeout_s", 600))
             records.write({"type": "sample", "case": case["case"], "rep": rep, **result,
                            "kmsg": kmsg.drain()})
+    for check in plan.get("checks", []):
+        say(f"check {check['name']}")
+        result = execute(check["argv"], check.get("timeout_s", 600))
+        records.write({"type": "check", "name": check["name"], **result, "kmsg": kmsg.drain()})
     records.write({"type": "end"})
     say("runner done")
     return 0

@@ -11,8 +11,28 @@ from kdio.errors import ConfigError
 CASE_TIMEOUT_S = 300
 
 
+def _check_data(suite, env):
+    """Read the kdio data file back from user space (O_DIRECT, no module
+    involved) and compare it with the pattern the module wrote."""
+    return [env.tool("kdio-verify"), "-c", "-f", env.dio_file, "-s", str(suite.file_size),
+            "-S", str(env.seed), "-b", "1m"]
+
+
+def _check_badinput(suite, env):
+    """Every invalid ioctl request gives its documented errno."""
+    return [env.tool("kdio-badinput"), "-d", env.scratch]
+
+
+# Correctness checks a suite may run after its cases: name -> argv maker.
+CHECKS = {"data": _check_data, "badinput": _check_badinput}
+
+
 def check_cases(suite):
     """Every case names a known path and fits in the suite's data files."""
+    for name in suite.checks:
+        if name not in CHECKS:
+            raise ConfigError(f"suite {suite.name}: unknown check '{name}'",
+                              f"use one of: {', '.join(sorted(CHECKS))}")
     for case in suite.cases:
         if case.path not in paths.PATHS:
             raise ConfigError(f"suite {suite.name}: unknown path '{case.path}'",
@@ -48,4 +68,5 @@ def build(suite, env, run_id):
         cases.append({"case": case.case_id, "argv": path.argv(case.param_dict, env),
                       "timeout_s": CASE_TIMEOUT_S})
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
-            "setup": setup_steps(suite, env), "cases": cases}
+            "setup": setup_steps(suite, env), "cases": cases,
+            "checks": [{"name": n, "argv": CHECKS[n](suite, env)} for n in suite.checks]}

@@ -89,6 +89,37 @@ def setup_failures(records):
             for r in records if r.get("type") == "setup" and r.get("rc") != 0]
 
 
+def _json_lines(text):
+    out = []
+    for line in (text or "").splitlines():
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    return out
+
+
+def check_result(raw):
+    """A check passes when it exits 0, every JSON line it printed says ok or
+    carries no errno, and the kernel log names none of our modules."""
+    lines = _json_lines(raw.get("stdout"))
+    bad = [ln for ln in lines if ln.get("ok") is False or (ln.get("errno") and "ok" not in ln)]
+    mine = dmesg.ours(raw.get("kmsg", []))
+    ok = raw.get("rc") == 0 and bool(lines) and not bad and not mine
+    detail = (f"{len(lines) - len(bad)}/{len(lines)} ok"
+              + "".join(f"; {b.get('check') or b.get('mode')}: {b.get('error') or b.get('got')}"
+                        for b in bad[:5])
+              + (f"; kernel report: {mine[0].first_line}" if mine else ""))
+    if not lines:
+        detail = f"exit {raw.get('rc')}: {(raw.get('stderr') or '').strip()[-200:]}"
+    return {"name": raw["name"], "ok": ok, "detail": detail}
+
+
+def check_results(records):
+    return [check_result(r) for r in records if r.get("type") == "check"]
+
+
 def write_atomic(path, text):
     """Write text to path through a temporary file and rename: never half-written."""
     path = Path(path)

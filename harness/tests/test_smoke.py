@@ -1,0 +1,75 @@
+"""One real boot of the default guest kernel under QEMU: the smoke suite runs
+the vm_mmap path and fio psync, then reads the data back from user space and
+runs the ioctl bad-input matrix. Asserts correctness, never speed."""
+
+import json
+
+import pytest
+
+from kdio import bench, console, dmesg, results
+
+pytestmark = pytest.mark.integration
+
+EXPECTED_ERRNOS = {"EFAULT", "EPROTO", "EINVAL", "ENAMETOOLONG", "ENOENT", "EISDIR",
+                   "ENODATA", "ENOTTY", "EACCES", "EPERM"}
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("results")
+    doc, run_dir = bench.run(bench.Options(suite="smoke", results_dir=out, run_id="smoke"),
+                             log=print)
+    return doc, run_dir
+
+
+def test_run_finished_and_file_is_valid(smoke_run):
+    doc, run_dir = smoke_run
+    assert doc["status"] == "ok", doc["failure"]
+    saved = results.load(run_dir / "result.json")
+    results.validate(saved)
+    assert saved["context"]["accelerator"] in ("kvm", "tcg")
+    assert saved["context"]["guest"]["release"] == saved["context"]["kernel"]["release"]
+    assert (run_dir / "result.csv").read_text().count("\n") == 1 + len(saved["results"])
+
+
+def test_every_case_measured_three_times(smoke_run):
+    doc, _ = smoke_run
+    for r in doc["results"]:
+        assert r["status"] == "ok", (r["case"], r["message"])
+        assert len(r["samples"]) == 3 and all(v > 0 for v in r["samples"])
+
+
+def test_module_read_back_matches_what_it_wrote(smoke_run):
+    doc, _ = smoke_run
+    reads = [r for r in doc["results"] if r["path"] == "dio.vmmap" and r["params"]["op"] == "read"]
+    assert reads
+    for r in reads:
+        assert r["metrics"]["bad_blocks"] == [0, 0, 0]
+        assert r["metrics"]["bytes"] == [r["params"]["size"]] * 3
+
+
+def test_fio_moved_the_same_bytes(smoke_run):
+    doc, _ = smoke_run
+    for r in (x for x in doc["results"] if x["path"] == "fio.psync"):
+        assert r["metrics"]["io_bytes"] == [r["params"]["size"]] * 3
+
+
+def test_data_check_and_bad_input_matrix(smoke_run):
+    doc, run_dir = smoke_run
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert checks["data"]["ok"], checks["data"]["detail"]
+    assert checks["badinput"]["ok"], checks["badinput"]["detail"]
+    records = results.read_records(run_dir / "guest" / "records.jsonl")
+    bad = next(r for r in records if r.get("type") == "check" and r["name"] == "badinput")
+    lines = [json.loads(ln) for ln in bad["stdout"].splitlines()]
+    assert len(lines) >= 25 and all(ln["ok"] for ln in lines)
+    assert EXPECTED_ERRNOS <= {ln["got"] for ln in lines}
+
+
+def test_no_kernel_report_from_our_modules(smoke_run):
+    _, run_dir = smoke_run
+    text = (run_dir / "console.log").read_text()
+    assert console.read(text).our_reports == ()
+    records = results.read_records(run_dir / "guest" / "records.jsonl")
+    kmsg = [ln for r in records for ln in r.get("kmsg", [])]
+    assert dmesg.ours(kmsg) == []
