@@ -56,7 +56,7 @@ def make_context(suite, kspec, cfg, accel_reason):
                   "scratch": "ext4 on virtio-blk"},
         "host_cpu": host_cpu(), "host_kernel": platform.release(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command_line": shlex.join(sys.argv),
+        "command_line": "kdio " + shlex.join(sys.argv[1:]),
         "suite": {"name": suite.name, "repetitions": suite.repetitions,
                   "file_size": suite.file_size},
     }
@@ -173,6 +173,7 @@ def run(opts, log=print):
         outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",
                          opts.timeout_s or suite.vm.timeout_s, on_line=on_line,
                          poll=progress, log=log)
+        doc["context"]["vm_elapsed_s"] = round(outcome.elapsed_s, 1)
         return finish(doc, outcome, progress(), run_dir), run_dir
     finally:
         os.unlink(scratch)

@@ -25,6 +25,9 @@ def cmd_bench(args):
     log(table.render(doc))
     for c in doc.get("checks", []):
         log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
+    ctx = doc["context"]
+    log(f"{ctx['kernel']['release']} on {ctx['accelerator']}, guest boot "
+        f"{ctx['guest'].get('boot_s')} s, VM {ctx.get('vm_elapsed_s')} s")
     log("")
     log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  "
         f"{run_dir / 'console.log'}")
