@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdio import (build, config, console, disk, initramfs, kernel, paths, plan, qemu,
+from kdio import (backends, build, config, console, disk, initramfs, kernel, paths, plan, qemu,
                   results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
@@ -52,8 +52,8 @@ def make_context(suite, kspec, cfg, accel_reason):
         "kernel": {"name": kspec.name, "release": kspec.release, "version": kspec.version},
         "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
         "accelerator_reason": accel_reason,
-        "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache,
-                  "scratch": "ext4 on virtio-blk"},
+        "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
+        "backends": {b.name: b.description for b in backends.used(suite)},
         "host_cpu": host_cpu(), "host_kernel": platform.release(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command_line": "kdio " + shlex.join(sys.argv[1:]),
@@ -62,26 +62,46 @@ def make_context(suite, kspec, cfg, accel_reason):
     }
 
 
-def prepare_guest(suite, kspec, run_dir, log):
-    """Fetch the kernel, build modules and tools, and make initramfs and disk."""
-    tree = kernel.fetch(kspec, log)
-    art = build.build_all(tree, log)
+def guest_modules(suite, tree, kspec, art):
+    """(ko path, parameters) in load order: the kernel's own modules the guest
+    needs, brd sized for the suite if a case uses it, then ours."""
     mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
-    mods += [(p, "") for p in art.modules]
-    initrd = initramfs.build(build.BUILD_DIR / kspec.release / "initramfs.cpio", mods)
+    if any(b.name == "brd" for b in backends.used(suite)):
+        kib = backends.device_bytes(suite.file_size) >> 10
+        brd = kernel.module_load_order(tree, ["brd"])
+        mods += [(p, f"rd_nr=1 rd_size={kib}" if p.name == "brd.ko" else "") for p in brd]
+    return mods + [(p, "") for p in art.modules]
+
+
+def make_disks(suite, run_dir):
+    """The ext4 scratch disk (vda) and, if a case uses it, the raw disk (vdb)."""
     disk_dir = kernel.cache_dir() / "disks"
     disk_dir.mkdir(parents=True, exist_ok=True)
-    scratch = disk.make_ext4(disk_dir / f"{run_dir.name}.img", suite.vm.disk_mib)
+    disks = [disk.make_ext4(disk_dir / f"{run_dir.name}.img", suite.vm.disk_mib)]
+    if any(b.name == "blk" for b in backends.used(suite)):
+        size_mib = -(-backends.device_bytes(suite.file_size) // (1 << 20))
+        disks.append(disk.make_raw(disk_dir / f"{run_dir.name}-raw.img", size_mib))
     cache_mode = "none" if disk.host_supports_odirect(disk_dir) else "writeback"
-    return tree, art, initrd, scratch, cache_mode
+    return disks, cache_mode
 
 
-def qemu_config(suite, tree, initrd, scratch, cache_mode, share):
+def prepare_guest(suite, kspec, run_dir, log):
+    """Fetch the kernel, build modules and tools, and make initramfs and disks."""
+    tree = kernel.fetch(kspec, log)
+    art = build.build_all(tree, log)
+    initrd = initramfs.build(build.BUILD_DIR / kspec.release / "initramfs.cpio",
+                             guest_modules(suite, tree, kspec, art))
+    disks, cache_mode = make_disks(suite, run_dir)
+    return tree, art, initrd, disks, cache_mode
+
+
+def qemu_config(suite, tree, initrd, disks, cache_mode, share):
     append = (f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={RUNNER} "
               f"kdio_plan={GUEST_OUT}/plan.json")
     return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
                            cpus=suite.vm.cpus, memory_mib=suite.vm.memory_mib,
-                           out_dir=str(share), disks=(str(scratch),), disk_cache=cache_mode)
+                           out_dir=str(share), disks=tuple(str(d) for d in disks),
+                           disk_cache=cache_mode)
 
 
 class Progress:
@@ -125,7 +145,7 @@ class Progress:
         self.log(f"[{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
 
 
-def finish(doc, outcome, records, run_dir):
+def finish(doc, outcome, records, run_dir, suite):
     verdict = console.read(outcome.console, outcome.timed_out)
     ended = any(r.get("type") == "end" for r in records)
     failures = [f"setup failed: {f}" for f in results.setup_failures(records)]
@@ -135,6 +155,7 @@ def finish(doc, outcome, records, run_dir):
         doc["context"]["guest"]["boot_s"] = guest.get("uptime_s")
     doc["setup_failures"] = list(failures)
     doc["checks"] = results.check_results(records)
+    doc["context"]["dio_align"] = results.dio_alignment(suite, records)
     failures += [f"check {c['name']} failed: {c['detail']}" for c in doc["checks"] if not c["ok"]]
     if verdict.finished and ended and not failures:
         doc["status"], doc["failure"] = "ok", None
@@ -157,12 +178,12 @@ def run(opts, log=print):
     run_dir = Path(opts.results_dir) / run_id
     share = run_dir / "guest"
     share.mkdir(parents=True, exist_ok=False)
-    tree, art, initrd, scratch, cache_mode = prepare_guest(suite, kspec, run_dir, log)
+    tree, art, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log)
     try:
-        env = paths.GuestEnv(tools_dir=str(art.tools_dir))
+        env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size)
         results.write_atomic(share / "plan.json",
                              results.dump(plan.build(suite, env, run_id)))
-        cfg = qemu_config(suite, tree, initrd, scratch, cache_mode, share)
+        cfg = qemu_config(suite, tree, initrd, disks, cache_mode, share)
         accel, why = vm.choose_accel(cfg, kernel.cache_dir() / "accel-probe.json", log)
         cfg = qemu.QemuConfig(**{**cfg.__dict__, "accel": accel})
         log(f"accelerator: {accel} ({why})")
@@ -174,7 +195,8 @@ def run(opts, log=print):
                          opts.timeout_s or suite.vm.timeout_s, on_line=on_line,
                          poll=progress, log=log)
         doc["context"]["vm_elapsed_s"] = round(outcome.elapsed_s, 1)
-        return finish(doc, outcome, progress(), run_dir), run_dir
+        return finish(doc, outcome, progress(), run_dir, suite), run_dir
     finally:
-        os.unlink(scratch)
+        for d in disks:
+            os.unlink(d)
 

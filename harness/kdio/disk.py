@@ -21,6 +21,14 @@ def make_ext4(path, size_mib):
     return path
 
 
+def make_raw(path, size_mib):
+    """Create a sparse raw image of size_mib with nothing on it."""
+    path = Path(path)
+    with open(path, "wb") as f:
+        f.truncate(size_mib << 20)
+    return path
+
+
 def host_supports_odirect(directory):
     """True if files in directory can be opened with O_DIRECT (not tmpfs).
 

@@ -16,11 +16,13 @@ class FioOutputError(KdioError):
     """fio's output could not be read as its JSON report."""
 
 
-def argv(filename, op, bs, size, ioengine="psync", iodepth=1):
-    """An O_DIRECT fio job on filename, one process, size bytes in bs blocks."""
+def argv(filename, op, bs, size, ioengine="psync", iodepth=1, offset=0, extra=()):
+    """An O_DIRECT fio job on filename, one thread, size bytes in bs blocks
+    from offset, iodepth I/Os in flight."""
     return [FIO, "--name=kdio", f"--filename={filename}", f"--rw={op}", f"--bs={bs}",
-            f"--size={size}", f"--ioengine={ioengine}", f"--iodepth={iodepth}",
-            "--direct=1", "--thread", "--output-format=json"]
+            f"--offset={offset}", f"--size={size}", f"--ioengine={ioengine}",
+            f"--iodepth={iodepth}", "--direct=1", "--thread", "--output-format=json",
+            *extra]
 
 
 def _json_part(text):

@@ -11,28 +11,22 @@ import json
 import os
 from dataclasses import dataclass
 
-from kdio import fio
-
-SCRATCH = "/run/kdio/scratch"
-
+from kdio import backends, fio
 
 @dataclass(frozen=True)
 class GuestEnv:
     """Where things are inside the guest's chroot of the host root."""
     tools_dir: str
-    scratch: str = SCRATCH
+    file_size: int
+    scratch: str = backends.SCRATCH
     seed: int = 1
-
-    @property
-    def dio_file(self):
-        return f"{self.scratch}/kdio.dat"
-
-    @property
-    def fio_file(self):
-        return f"{self.scratch}/fio.dat"
 
     def tool(self, name):
         return f"{self.tools_dir}/{name}"
+
+    def target(self, params, family):
+        backend = backends.BACKENDS[params.get("backend", "ext4")]
+        return backend.target(family, self.file_size, self.scratch)
 
 
 @dataclass(frozen=True)
@@ -51,6 +45,8 @@ class MeasuredPath:
     baseline: bool
     argv: object    # (case params dict, GuestEnv) -> list
     parse: object   # (raw record, case params dict) -> Sample
+    queued: bool = False        # takes a queue depth qd > 1
+    expect_errno: str = None    # the errno this path is known to end with
 
 
 def _last_json(stdout):
@@ -70,12 +66,20 @@ def _failed(raw, what):
     return Sample(status="error", message=f"{what} exited {raw.get('rc')}: {' '.join(tail)}")
 
 
-def _dio_argv(method):
+def _kdio_tool_argv(tool, mode_flag, mode):
     def make(p, env):
-        args = [env.tool("kdio-dio"), "-m", method, "-o", p["op"], "-f", env.dio_file,
-                "-b", str(p["bs"]), "-s", str(p["size"]), "-S", str(env.seed)]
-        return args + (["-V"] if p["op"] == "read" and method != "null" else [])
+        t = env.target(p, "kdio")
+        args = [env.tool(tool), mode_flag, mode, "-o", p["op"], "-f", t.path,
+                "-b", str(p["bs"]), "-s", str(p["size"]), "-O", str(t.offset),
+                "-S", str(env.seed)]
+        if p.get("qd", 1) != 1:
+            args += ["-q", str(p["qd"])]
+        return args + (["-V"] if p["op"] == "read" and mode != "null" else [])
     return make
+
+
+def _dio_argv(method):
+    return _kdio_tool_argv("kdio-dio", "-m", method)
 
 
 def _dio_metrics(out):
@@ -102,9 +106,11 @@ def _dio_parse(raw, p, per_call=False):
     return Sample(value=value, metrics=metrics)
 
 
-def _fio_argv(ioengine):
+def _fio_argv(ioengine, *extra):
     def make(p, env):
-        return fio.argv(env.fio_file, p["op"], p["bs"], p["size"], ioengine, p.get("qd", 1))
+        t = env.target(p, "fio")
+        return fio.argv(t.path, p["op"], p["bs"], p["size"], ioengine, p.get("qd", 1),
+                        offset=t.offset, extra=extra)
     return make
 
 
@@ -124,9 +130,33 @@ def _fio_parse(raw, p):
     return Sample(value=float(figures["bw_bytes"]), metrics=figures)
 
 
+def _dio(method, **kw):
+    return MeasuredPath(f"dio.{method}", "bytes/s", False, _dio_argv(method), _dio_parse, **kw)
+
+
+def _kmap(mode, **kw):
+    return MeasuredPath(f"kmap.{mode}", "bytes/s", False, _kdio_tool_argv("kdio-kmap", "-M", mode),
+                        _dio_parse, **kw)
+
+
+def _fio(name, ioengine, *extra, queued=True):
+    return MeasuredPath(f"fio.{name}", "bytes/s", True, _fio_argv(ioengine, *extra), _fio_parse,
+                        queued=queued)
+
+
 PATHS = {p.name: p for p in (
     MeasuredPath("dio.null", "ns/call", False, _dio_argv("null"),
                  lambda raw, p: _dio_parse(raw, p, per_call=True)),
-    MeasuredPath("dio.vmmap", "bytes/s", False, _dio_argv("vmmap"), _dio_parse),
-    MeasuredPath("fio.psync", "bytes/s", True, _fio_argv("psync"), _fio_parse),
+    _dio("vmmap"),
+    _dio("bvec"),
+    _dio("bvec-async", queued=True),
+    _dio("buffered"),
+    _dio("kvec-kmalloc", expect_errno="EFAULT"),
+    _dio("kvec-vmalloc", expect_errno="EFAULT"),
+    _kmap("page"),
+    _kmap("pfn", expect_errno="EFAULT"),
+    _fio("psync", "psync", queued=False),
+    _fio("libaio", "libaio"),
+    _fio("io_uring", "io_uring"),
+    _fio("io_uring-fixed", "io_uring", "--fixedbufs=1"),
 )}

@@ -1,72 +1,96 @@
 """Turn a suite into the plan the guest runner executes.
 
-The plan is plain JSON: setup steps (write the data files every path uses),
-then every case's command line. The runner repeats the case list
-`repetitions` times, so repetitions of different cases interleave.
+The plan is plain JSON: setup steps (lay the pattern on every region the
+cases use), then every case's command line, then the suite's checks. The
+runner repeats the case list `repetitions` times, so repetitions of
+different cases interleave.
 """
 
-from kdio import paths
+from kdio import backends, paths
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
+REQUIRED = ("op", "bs", "size")
+GUEST_BASE_MIB = 640   # what the guest needs besides a RAM disk
+
+
+def _verify_argv(env, mode, target):
+    return [env.tool("kdio-verify"), mode, "-f", target.path, "-O", str(target.offset),
+            "-s", str(env.file_size), "-S", str(env.seed), "-b", "1m"]
 
 
 def _check_data(suite, env):
-    """Read the kdio data file back from user space (O_DIRECT, no module
-    involved) and compare it with the pattern the module wrote."""
-    return [env.tool("kdio-verify"), "-c", "-f", env.dio_file, "-s", str(suite.file_size),
-            "-S", str(env.seed), "-b", "1m"]
+    """Read each kdio region back from user space (O_DIRECT, no module
+    involved) and compare it with the pattern every kdio path writes."""
+    return [(f"data-{b.name}", _verify_argv(env, "-c", b.target("kdio", env.file_size,
+                                                                  env.scratch)))
+            for b in backends.used(suite)]
 
 
 def _check_badinput(suite, env):
     """Every invalid ioctl request gives its documented errno."""
-    return [env.tool("kdio-badinput"), "-d", env.scratch]
+    return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch])]
 
 
-# Correctness checks a suite may run after its cases: name -> argv maker.
+# Correctness checks a suite may run after its cases: name -> steps maker.
 CHECKS = {"data": _check_data, "badinput": _check_badinput}
 
 
+def _check_case(suite, case):
+    where = f"suite {suite.name}: case {case.case_id}"
+    if case.path not in paths.PATHS:
+        raise ConfigError(f"{where}: unknown path '{case.path}'",
+                          f"use one of: {', '.join(sorted(paths.PATHS))}")
+    p = case.param_dict
+    for key in REQUIRED:
+        if key not in p:
+            raise ConfigError(f"{where} has no '{key}'", f"add '{key}' to its [[matrix]] entry")
+    if p.get("backend", "ext4") not in backends.BACKENDS:
+        raise ConfigError(f"{where}: unknown backend '{p['backend']}'",
+                          f"use one of: {', '.join(backends.BACKENDS)}")
+    if p.get("qd", 1) != 1 and not paths.PATHS[case.path].queued:
+        raise ConfigError(f"{where}: {case.path} is synchronous and takes no qd",
+                          "move it to a [[matrix]] entry without qd")
+    if p["size"] > suite.file_size:
+        raise ConfigError(f"{where} moves more than file_size ({suite.file_size} bytes)",
+                          "raise file_size or lower the case's size")
+    if p["size"] % p["bs"]:
+        raise ConfigError(f"{where}: size is not a multiple of bs",
+                          "make size a multiple of every bs")
+
+
 def check_cases(suite):
-    """Every case names a known path and fits in the suite's data files."""
+    """Every case names a known path, backend and check, and fits its region."""
     for name in suite.checks:
         if name not in CHECKS:
             raise ConfigError(f"suite {suite.name}: unknown check '{name}'",
                               f"use one of: {', '.join(sorted(CHECKS))}")
     for case in suite.cases:
-        if case.path not in paths.PATHS:
-            raise ConfigError(f"suite {suite.name}: unknown path '{case.path}'",
-                              f"use one of: {', '.join(sorted(paths.PATHS))}")
-        p = case.param_dict
-        for key in ("op", "bs", "size"):
-            if key not in p:
-                raise ConfigError(f"suite {suite.name}: case {case.case_id} has no '{key}'",
-                                  f"add '{key}' to its [[matrix]] entry")
-        if p["size"] > suite.file_size:
-            raise ConfigError(f"suite {suite.name}: case {case.case_id} moves more than "
-                              f"file_size ({suite.file_size} bytes)",
-                              "raise file_size or lower the case's size")
-        if p["size"] % p["bs"]:
-            raise ConfigError(f"suite {suite.name}: case {case.case_id}: size is not a "
-                              "multiple of bs", "make size a multiple of every bs")
+        _check_case(suite, case)
+    if any(b.name == "brd" for b in backends.used(suite)):
+        need = GUEST_BASE_MIB + (backends.device_bytes(suite.file_size) >> 20)
+        if suite.vm.memory_mib < need:
+            raise ConfigError(f"suite {suite.name}: the brd RAM disk needs memory_mib >= {need}",
+                              f"set memory_mib = {need} or more in [vm], or lower file_size")
 
 
 def setup_steps(suite, env):
-    """Write the pattern into each data file once, so reads read real data
-    and writes overwrite allocated blocks, for kdio paths and fio alike."""
-    size = str(suite.file_size)
-    write = [env.tool("kdio-verify"), "-w", "-s", size, "-S", str(env.seed), "-b", "1m"]
-    return [{"name": "write kdio data file", "argv": write + ["-f", env.dio_file]},
-            {"name": "write fio data file", "argv": write + ["-f", env.fio_file]}]
+    """Write the pattern into every region once, so reads read real data and
+    writes overwrite allocated blocks, for kdio paths and fio alike."""
+    steps = []
+    for b in backends.used(suite):
+        for family in backends.FAMILIES:
+            target = b.target(family, env.file_size, env.scratch)
+            steps.append({"name": f"lay out {family} region on {b.name}",
+                          "argv": _verify_argv(env, "-w", target)})
+    return steps
 
 
 def build(suite, env, run_id):
     check_cases(suite)
-    cases = []
-    for case in suite.cases:
-        path = paths.PATHS[case.path]
-        cases.append({"case": case.case_id, "argv": path.argv(case.param_dict, env),
-                      "timeout_s": CASE_TIMEOUT_S})
+    cases = [{"case": c.case_id, "argv": paths.PATHS[c.path].argv(c.param_dict, env),
+              "timeout_s": CASE_TIMEOUT_S} for c in suite.cases]
+    checks = [{"name": name, "argv": argv}
+              for check in suite.checks for name, argv in CHECKS[check](suite, env)]
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
-            "setup": setup_steps(suite, env), "cases": cases,
-            "checks": [{"name": n, "argv": CHECKS[n](suite, env)} for n in suite.checks]}
+            "setup": setup_steps(suite, env), "cases": cases, "checks": checks}

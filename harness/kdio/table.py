@@ -1,31 +1,39 @@
 """The table printed at the end of a run, generated from the result document.
 
 Each throughput case shows its median, the spread of its repetitions
-((max-min)/median, and the coefficient of variation), and its ratio to the
-baseline measured in the same run with the same op, bs, size and qd.
+((max-min)/median as ±half, and the coefficient of variation), and its
+ratios to the baselines measured in the same run: fio psync at the same op,
+bs, size and backend, and fio io_uring at the same op, bs, size, backend and
+queue depth.
 """
 
 from kdio import stats
 
 MB = 1e6
-MATCH_KEYS = ("op", "bs", "size", "qd")
+RATIOS = (("fio.psync", ("op", "bs", "size", "backend")),
+          ("fio.io_uring", ("op", "bs", "size", "backend", "qd")))
+DEFAULTS = {"backend": "ext4", "qd": 1}
 
 
-def _key(r):
-    return tuple(r["params"].get(k) for k in MATCH_KEYS)
+def _key(r, keys):
+    return tuple(r["params"].get(k, DEFAULTS.get(k)) for k in keys)
 
 
 def baselines(results):
-    """{(op, bs, size, qd): {baseline path: median}} for baseline cases."""
+    """{(path, key): median} for every measured baseline case."""
     found = {}
     for r in results:
         if r.get("baseline") and r["summary"]:
-            found.setdefault(_key(r), {})[r["path"]] = r["summary"]["median"]
+            for path, keys in RATIOS:
+                if r["path"] == path:
+                    found[(path, _key(r, keys))] = r["summary"]["median"]
     return found
 
 
 def _fmt_value(r):
     s = r["summary"]
+    if r["status"] == "expected-error":
+        return f"{r['errno']} (expected)"
     if not s:
         return "-"
     if r["unit"] == "bytes/s":
@@ -33,32 +41,39 @@ def _fmt_value(r):
     return f"{s['median']:9.1f} {r['unit']}"
 
 
-def rows(doc, baseline_path="fio.psync"):
+def _ratio(r, base, path, keys):
+    s = r["summary"]
+    if r["unit"] != "bytes/s" or not s or r["path"] == path:
+        return "-"
+    value = stats.ratio(s["median"], base.get((path, _key(r, keys))))
+    return f"{value:.2f}x" if value is not None else "-"
+
+
+def rows(doc):
     base = baselines(doc["results"])
     out = []
     for r in doc["results"]:
         s = r["summary"]
         spread = stats.spread(s)
-        ratio = None
-        if r["unit"] == "bytes/s" and s and not r.get("baseline"):
-            ratio = stats.ratio(s["median"], base.get(_key(r), {}).get(baseline_path))
-        out.append({
-            "case": r["case"], "status": r["status"], "value": _fmt_value(r),
-            "n": s["n"] if s else 0,
-            "spread": f"±{spread * 50:.0f}%" if spread is not None else "-",
-            "cv": f"{s['cv'] * 100:.1f}%" if s else "-",
-            "ratio": f"{ratio:.2f}x" if ratio is not None else "-",
-            "note": r["message"] or "",
-        })
+        row = {"case": r["case"], "status": r["status"], "value": _fmt_value(r),
+               "n": s["n"] if s else 0,
+               "spread": f"±{spread * 50:.0f}%" if spread is not None else "-",
+               "cv": f"{s['cv'] * 100:.1f}%" if s else "-",
+               "note": r["message"] or ""}
+        for path, keys in RATIOS:
+            row[path] = _ratio(r, base, path, keys)
+        out.append(row)
     return out
 
 
-def render(doc, baseline_path="fio.psync"):
-    header = ("case", "status", "median", "n", "spread", "cv", f"vs {baseline_path}")
-    body = [(r["case"], r["status"], r["value"], str(r["n"]), r["spread"], r["cv"], r["ratio"])
-            for r in rows(doc, baseline_path)]
+def render(doc):
+    header = ("case", "status", "median", "n", "spread", "cv",
+              *(f"vs {path}" for path, _ in RATIOS))
+    table = rows(doc)
+    body = [(r["case"], r["status"], r["value"], str(r["n"]), r["spread"], r["cv"],
+             *(r[path] for path, _ in RATIOS)) for r in table]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
              for line in [header, *body]]
-    notes = [f"  {r['case']}: {r['note']}" for r in rows(doc, baseline_path) if r["note"]]
+    notes = [f"  {r['case']}: {r['note']}" for r in table if r["note"]]
     return "\n".join(lines + (["notes:"] + notes if notes else []))

@@ -57,7 +57,7 @@ def test_fio_moved_the_same_bytes(smoke_run):
 def test_data_check_and_bad_input_matrix(smoke_run):
     doc, run_dir = smoke_run
     checks = {c["name"]: c for c in doc["checks"]}
-    assert checks["data"]["ok"], checks["data"]["detail"]
+    assert checks["data-ext4"]["ok"], checks["data-ext4"]["detail"]
     assert checks["badinput"]["ok"], checks["badinput"]["detail"]
     records = results.read_records(run_dir / "guest" / "records.jsonl")
     bad = next(r for r in records if r.get("type") == "check" and r["name"] == "badinput")
