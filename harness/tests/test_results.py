@@ -118,3 +118,34 @@ def test_validate_rejects_bad_status(fixtures, smoke):
     doc["results"][0]["status"] = "fine"
     with pytest.raises(SchemaError, match="status"):
         results.validate(doc)
+
+
+def kdio_line(**kw):
+    base = {"tool": "kdio-dio", "bytes": 1 << 20, "elapsed_ns": 1_000_000, "calls": 16,
+            "bad_blocks": 0, "first_bad_offset": None, "dio_align": 512, "errno": 0,
+            "errno_name": None, "error": None}
+    base.update(kw)
+    return json.dumps(base)
+
+
+def test_known_errno_is_an_expected_error_and_other_errnos_are_not(tmp_path):
+    (tmp_path / "s.toml").write_text('name="t"\nrepetitions=2\nfile_size="1m"\n[[matrix]]\n'
+                                     'paths=["dio.kvec-kmalloc"]\nop="write"\nbs="64k"\nsize="1m"\n')
+    suite = config.load_suite(tmp_path / "s.toml")
+    case = suite.cases[0]
+    efault = kdio_line(errno=14, errno_name="EFAULT", error="Bad address", bytes=0)
+    einval = kdio_line(errno=22, errno_name="EINVAL", error="Invalid argument", bytes=0)
+    raw = lambda out: {"type": "sample", "case": case.case_id, "rc": 1, "stdout": out,
+                       "stderr": "", "timed_out": False, "kmsg": []}
+    r = results.build_results(suite, [raw(efault), raw(efault)])[0]
+    assert r["status"] == "expected-error" and r["errno"] == "EFAULT" and r["samples"] == []
+    r = results.build_results(suite, [raw(efault), raw(einval)])[0]
+    assert r["status"] == "error" and r["errno"] == "EINVAL"
+    ok = {**raw(kdio_line()), "rc": 0}
+    r = results.build_results(suite, [ok, ok])[0]
+    assert r["status"] == "ok" and "EFAULT is the known result" in r["message"]
+
+
+def test_alignment_is_collected_per_backend(smoke, fixtures):
+    records = results.read_records(fixtures / "records-smoke.jsonl")
+    assert results.dio_alignment(smoke, records) == {"ext4": 512}

@@ -24,3 +24,29 @@ def test_render_has_every_case_and_a_header(fixtures):
     assert lines[0].split()[:3] == ["case", "status", "median"]
     assert len(lines) == 1 + 12
     assert "MB/s" in text and "±" in text
+
+
+def result(path, value, baseline=False, **params):
+    p = {"op": "write", "bs": 65536, "size": 1 << 26, **params}
+    return {"case": path + str(sorted(p.items())), "path": path, "params": p, "unit": "bytes/s",
+            "baseline": baseline, "status": "ok", "errno": None, "message": None,
+            "summary": {"n": 3, "median": value, "min": value, "max": value, "cv": 0.0}}
+
+
+def test_async_ratio_is_to_io_uring_at_the_same_queue_depth():
+    doc = {"results": [result("fio.psync", 100e6, True),
+                       result("fio.io_uring", 200e6, True, qd=16),
+                       result("fio.io_uring", 100e6, True, qd=1),
+                       result("dio.bvec-async", 300e6, qd=16),
+                       result("dio.bvec", 150e6, backend="blk")]}
+    rows = table.rows(doc)
+    assert rows[3]["fio.io_uring"] == "1.50x" and rows[3]["fio.psync"] == "3.00x"
+    # no baseline on the blk backend in this run: no ratio rather than a wrong one
+    assert rows[4]["fio.psync"] == "-" and rows[4]["fio.io_uring"] == "-"
+
+
+def test_expected_error_shows_its_errno():
+    r = result("dio.kvec-kmalloc", 0)
+    r.update(status="expected-error", errno="EFAULT", summary=None, message="Bad address")
+    row = table.rows({"results": [r]})[0]
+    assert row["value"] == "EFAULT (expected)" and row["fio.psync"] == "-"
