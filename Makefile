@@ -7,7 +7,7 @@ KERNEL   ?= debian-6.1
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit deps fetch build clean
+.PHONY: all bench test test-unit deps fetch build plots clean
 
 all: build
 
@@ -16,6 +16,11 @@ deps:
 
 bench: deps
 	$(KDIO) bench --suite $(SUITE) --kernel $(KERNEL)
+
+# Redraw the plots and report of an earlier run: make plots RUN=<run-id>
+plots: deps
+	@test -n "$(RUN)" || { echo "usage: make plots RUN=<run-id or results/<run-id>>" >&2; exit 2; }
+	$(KDIO) plots $(abspath $(RUN))
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

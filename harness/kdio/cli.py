@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kdio import bench, build, config, kernel, results, table
+from kdio import bench, build, config, kernel, plot, report, results, table
 from kdio.errors import KdioError
 
 
@@ -31,6 +31,7 @@ def cmd_bench(args):
     log("")
     log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  "
         f"{run_dir / 'console.log'}")
+    _plots_and_report(doc, run_dir)
     if doc["status"] != "ok":
         log(f"RUN FAILED: {doc['failure']['reason']}"
             + (f" (during {doc['failure']['last_case']})" if doc["failure"].get("last_case") else ""))
@@ -39,6 +40,29 @@ def cmd_bench(args):
     if errors:
         log(f"{len(errors)} case(s) in error: {', '.join(errors)}")
         return 1
+    return 0
+
+
+def plots_dir_for(run_dir):
+    """plots/<run-id> beside the results folder the run is in."""
+    run_dir = Path(run_dir).resolve()
+    return run_dir.parent.parent / "plots" / run_dir.name
+
+
+def _plots_and_report(doc, run_dir):
+    drawn = plot.draw_all(doc, plots_dir_for(run_dir))
+    md, page = report.write(doc, drawn, run_dir)
+    log(f"plots: {plots_dir_for(run_dir)} ({len(drawn)} files)")
+    log(f"report: {md}  {page}")
+
+
+def cmd_plots(args):
+    run_dir = Path(args.run)
+    if not (run_dir / "result.json").exists():
+        run_dir = bench.TOP / "results" / run_dir.name
+    doc = results.load(run_dir / "result.json")
+    results.validate(doc)
+    _plots_and_report(doc, run_dir)
     return 0
 
 
@@ -79,6 +103,9 @@ def parser():
         s = sub.add_parser(name, help=text)
         s.add_argument("--kernel", default="debian-6.1")
         s.set_defaults(func=func)
+    s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
+    s.add_argument("run", help="results/<run-id> folder, or just the run id")
+    s.set_defaults(func=cmd_plots)
     s = sub.add_parser("show", help="validate a result.json and print its table")
     s.add_argument("result")
     s.set_defaults(func=cmd_show)

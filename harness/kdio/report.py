@@ -1,0 +1,108 @@
+"""The run report, report.md and report.html, generated from result.json.
+
+Context first (what ran where), then the failure if any, the checks, the
+table of every case, the notes (expected errors, skipped cases and why),
+and the plots. HTML is rendered from the same pieces as the markdown.
+"""
+
+import html
+import os
+from pathlib import Path
+
+from kdio import table
+
+CONTEXT_ROWS = (("kernel", lambda c: f"{c['kernel']['release']} ({c['kernel']['version']})"),
+                ("accelerator", lambda c: f"{c['accelerator']} ({c.get('accelerator_reason', '')})"),
+                ("guest", lambda c: f"{c['guest']['cpus']} CPUs, {c['guest']['memory_mib']} MiB, "
+                                    f"disk cache={c['guest'].get('disk_cache')}, "
+                                    f"boot {c['guest'].get('boot_s')} s"),
+                ("backends", lambda c: "; ".join(f"{k}: {v}" for k, v in c.get("backends", {}).items())),
+                ("direct-I/O alignment", lambda c: ", ".join(f"{k} {v} B" for k, v in
+                                                             c.get("dio_align", {}).items())),
+                ("host CPU", lambda c: c["host_cpu"]),
+                ("QEMU", lambda c: c["qemu_version"]),
+                ("kdio", lambda c: c["kdio_git_sha"]),
+                ("date", lambda c: c["date"]),
+                ("command", lambda c: c["command_line"]))
+COLUMNS = ("case", "status", "value", "n", "spread", "cv") + tuple(p for p, _ in table.RATIOS)
+HEADINGS = ("case", "status", "median", "n", "spread", "cv") + tuple(f"vs {p}" for p, _ in table.RATIOS)
+
+
+def _context(doc):
+    c = doc["context"]
+    rows = []
+    for name, get in CONTEXT_ROWS:
+        try:
+            rows.append((name, str(get(c))))
+        except (KeyError, TypeError):
+            continue
+    return rows
+
+
+def _notes(doc):
+    notes = [f"{r['case']}: {r['status']}: {r['message']}" for r in doc["results"]
+             if r["message"]]
+    return notes
+
+
+def _status_line(doc):
+    if doc["status"] == "ok":
+        return "Run finished: every case ran."
+    f = doc.get("failure") or {}
+    return f"RUN FAILED: {f.get('reason')}" + (f" (during {f['last_case']})" if f.get("last_case") else "")
+
+
+def markdown(doc, plots, base_dir):
+    out = [f"# kdio run {doc['run_id']}: suite {doc['context']['suite']['name']}", "",
+           _status_line(doc), "", "| | |", "|---|---|"]
+    out += [f"| {k} | {v} |" for k, v in _context(doc)]
+    out += ["", "## Checks", ""] + [f"- {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})"
+                                     for c in doc.get("checks", [])]
+    out += ["", "## Results", "", "| " + " | ".join(HEADINGS) + " |",
+            "|" + "---|" * len(HEADINGS)]
+    out += ["| " + " | ".join(str(r[k]).strip() for k in COLUMNS) + " |" for r in table.rows(doc)]
+    notes = _notes(doc)
+    if notes:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    out += ["", "## Plots", ""]
+    out += [f"![{Path(p).stem}]({os.path.relpath(p, base_dir)})" for p in plots if str(p).endswith(".png")]
+    return "\n".join(out) + "\n"
+
+
+def _html_table(headings, rows):
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headings)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(x).strip())}</td>" for x in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html_page(doc, plots, base_dir):
+    title = f"kdio run {doc['run_id']}: suite {doc['context']['suite']['name']}"
+    parts = [f"<h1>{html.escape(title)}</h1>", f"<p class='status'>{html.escape(_status_line(doc))}</p>",
+             _html_table(("", ""), _context(doc)), "<h2>Checks</h2><ul>"]
+    parts += [f"<li>{html.escape(c['name'])}: {'ok' if c['ok'] else 'FAILED'} "
+              f"({html.escape(c['detail'])})</li>" for c in doc.get("checks", [])]
+    parts += ["</ul><h2>Results</h2>",
+              _html_table(HEADINGS, [[r[k] for k in COLUMNS] for r in table.rows(doc)])]
+    notes = _notes(doc)
+    if notes:
+        parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
+    parts += ["<h2>Plots</h2>"]
+    parts += [f"<figure><img src='{html.escape(os.path.relpath(p, base_dir))}' "
+              f"alt='{html.escape(Path(p).stem)}'><figcaption>{html.escape(Path(p).stem)}"
+              "</figcaption></figure>" for p in plots if str(p).endswith(".png")]
+    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:90%}"
+             "img{max-width:100%}.status{font-weight:bold}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
+
+
+def write(doc, plots, run_dir):
+    """Write report.md and report.html into run_dir; return their paths."""
+    from kdio.results import write_atomic
+    run_dir = Path(run_dir)
+    md, page = run_dir / "report.md", run_dir / "report.html"
+    write_atomic(md, markdown(doc, plots, run_dir))
+    write_atomic(page, html_page(doc, plots, run_dir))
+    return md, page

@@ -1,0 +1,41 @@
+"""Plots drawn with the real gnuplot from recorded results."""
+
+import pytest
+
+from kdio import config, plot, results
+
+
+@pytest.fixture
+def smoke_doc(fixtures):
+    suite = config.load_suite("smoke")
+    return {"run_id": "r", "context": {"suite": {"name": "smoke"}},
+            "results": results.build_results(suite, results.read_records(
+                fixtures / "records-smoke.jsonl"))}
+
+
+def test_groups_hold_medians_and_ranges(smoke_doc):
+    groups = plot.throughput_groups(smoke_doc)
+    assert set(groups) == {("write", "ext4", 1), ("read", "ext4", 1)}
+    points = groups[("write", "ext4", 1)]["dio.vmmap"]
+    assert [p[0] for p in points] == [65536, 1 << 20]
+    assert all(lo <= med <= hi for _, med, lo, hi in points)
+    assert "dio.null" not in groups[("write", "ext4", 1)]  # ns/call is not throughput
+
+
+def test_ratios_are_to_psync(smoke_doc):
+    ratios, base = plot.ratio_groups(smoke_doc)
+    assert base[("read", "ext4", 1)] == "fio.psync"
+    assert "fio.psync" not in ratios[("read", "ext4", 1)]
+    by_case = {r["case"]: r["summary"]["median"] for r in smoke_doc["results"]}
+    want = by_case["dio.vmmap/op=read/bs=1m/size=8m"] / by_case["fio.psync/op=read/bs=1m/size=8m"]
+    assert dict(ratios[("read", "ext4", 1)]["dio.vmmap"])[1 << 20] == pytest.approx(want)
+
+
+def test_draw_all_writes_png_and_svg(smoke_doc, tmp_path):
+    drawn = plot.draw_all(smoke_doc, tmp_path)
+    assert len(drawn) == 8
+    for p in drawn:
+        data = p.read_bytes()
+        assert data.startswith(b"\x89PNG") if p.suffix == ".png" else b"<svg" in data
+    gp = (tmp_path / "throughput-write-ext4-qd1.gp").read_text()
+    assert "dt 2" in gp and "yerrorlines" in gp  # baselines dashed, error bars drawn

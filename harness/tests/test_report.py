@@ -1,0 +1,38 @@
+"""Reports generated from a recorded result document."""
+
+import json
+
+from kdio import bench, config, plot, report, results, vm
+
+
+def finished_doc(fixtures, tmp_path, console="console-good.log", records="records-smoke.jsonl"):
+    suite = config.load_suite("smoke")
+    recs = results.read_records(fixtures / records)
+    ctx = {"kdio_git_sha": "abc", "kernel": {"name": "debian-6.1", "release": "6.1.0-56-amd64",
+                                             "version": "6.1.192-2"},
+           "qemu_version": "7.2", "accelerator": "tcg", "guest": {"cpus": 2, "memory_mib": 1024},
+           "host_cpu": "cpu", "date": "2026-11-22", "command_line": "kdio bench",
+           "suite": {"name": "smoke"}}
+    doc = {"schema_version": 1, "run_id": "r1", "status": "running", "failure": None,
+           "context": ctx, "results": results.build_results(suite, recs)}
+    outcome = vm.VmOutcome(0, False, 1.0, (fixtures / console).read_text())
+    return bench.finish(doc, outcome, recs, tmp_path, suite)
+
+
+def test_markdown_has_context_table_and_plots(fixtures, tmp_path):
+    doc = finished_doc(fixtures, tmp_path)
+    drawn = plot.draw_all(doc, tmp_path / "plots")
+    md, page = report.write(doc, drawn, tmp_path)
+    text = md.read_text()
+    assert "6.1.0-56-amd64 (6.1.192-2)" in text and "Run finished" in text
+    assert text.count("| dio.vmmap/") == 4
+    assert "![throughput-write-ext4-qd1](plots/throughput-write-ext4-qd1.png)" in text
+    html = page.read_text()
+    assert html.count("<img src='plots/") == 4 and "<table>" in html
+
+
+def test_failed_run_says_why(fixtures, tmp_path):
+    doc = finished_doc(fixtures, tmp_path, "console-panic.log", "records-panic.jsonl")
+    text = report.markdown(doc, [], tmp_path)
+    assert "RUN FAILED: guest kernel panic: sysrq triggered crash (during crash/sysrq)" in text
+    assert "skipped: not run" in text
