@@ -5,10 +5,11 @@ Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from kdio import bench, build, config, kernel, plot, report, results, table
+from kdio import bench, build, compare, config, kernel, plot, report, results, table
 from kdio.errors import KdioError
 
 
@@ -66,6 +67,21 @@ def cmd_plots(args):
     return 0
 
 
+def cmd_compare(args):
+    base, new = results.load(args.base), results.load(args.new)
+    settings = compare.Settings(alpha=args.alpha, threshold=args.threshold / 100,
+                                cv_limit=args.cv_limit / 100, normalize=args.normalize)
+    result = compare.compare(base, new, settings)
+    log(compare.render_text(result, markdown=args.format == "markdown")
+        if args.format != "json" else json.dumps(result, indent=2))
+    if args.json_out:
+        results.write_atomic(args.json_out, json.dumps(result, indent=2) + "\n")
+    if not result["cases"]:
+        raise KdioError("no case could be compared between the two runs",
+                        "compare runs of the same suite")
+    return 1 if result["regressions"] else 0
+
+
 def cmd_fetch(args):
     tree = kernel.fetch(config.load_kernel(args.kernel), log)
     log(f"{tree.spec.release}: {tree.root}")
@@ -103,6 +119,18 @@ def parser():
         s = sub.add_parser(name, help=text)
         s.add_argument("--kernel", default="debian-6.1")
         s.set_defaults(func=func)
+    s = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
+    s.add_argument("base", help="BASE result.json")
+    s.add_argument("new", help="NEW result.json")
+    s.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    s.add_argument("--threshold", type=float, default=10.0, help="minimum effect in %% (10)")
+    s.add_argument("--cv-limit", type=float, default=15.0,
+                   help="coefficient of variation in %% above which a case is unstable (15)")
+    s.add_argument("--normalize", action="store_true",
+                   help="compare ratios to the same run's fio baseline, per repetition")
+    s.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    s.add_argument("--json-out", help="also write the comparison as JSON here")
+    s.set_defaults(func=cmd_compare)
     s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
     s.add_argument("run", help="results/<run-id> folder, or just the run id")
     s.set_defaults(func=cmd_plots)

@@ -1,0 +1,89 @@
+"""The regression statistics on synthetic samples, and the CLI exit status
+on recorded results."""
+
+import copy
+import json
+
+import pytest
+
+from kdio import cli, compare, config, results
+
+S = compare.Settings()
+
+
+def test_exact_mann_whitney():
+    assert compare.mann_whitney_p([1, 2, 3], [4, 5, 6]) == pytest.approx(1 / 20)
+    assert compare.mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) == pytest.approx(1 / 252)
+    assert compare.mann_whitney_p([4, 5, 6], [1, 2, 3]) == 1.0
+    assert compare.mann_whitney_p([1, 1, 1], [1, 1, 1]) == 1.0
+
+
+def test_clear_slowdown_is_a_regression():
+    c = compare.judge("x", "bytes/s", [100, 102, 98, 101, 99], [80, 81, 79, 82, 78], S)
+    assert c.verdict == "regression" and c.change == pytest.approx(-0.2)
+    assert c.p_value < 0.01
+
+
+def test_three_against_three_is_never_significant_at_five_percent():
+    c = compare.judge("x", "bytes/s", [100, 101, 102], [50, 51, 52], S)
+    assert c.p_value == pytest.approx(0.05) and c.verdict == "same"
+
+
+def test_small_change_is_not_flagged_even_if_significant():
+    c = compare.judge("x", "bytes/s", [100, 100.5, 101, 101.5, 102], [95, 95.5, 96, 96.5, 97], S)
+    assert c.p_value < 0.05 and c.verdict == "same"
+
+
+def test_noisy_overlapping_case_is_unstable():
+    c = compare.judge("x", "bytes/s", [60, 100, 140, 90, 110], [70, 130, 95, 85, 120], S)
+    assert c.verdict == "unstable"
+
+
+def test_lower_is_better_units():
+    c = compare.judge("null", "ns/call", [300, 301, 302, 303, 304], [400, 401, 402, 403, 404], S)
+    assert c.verdict == "regression" and c.change < 0
+    c = compare.judge("null", "ns/call", [400, 401, 402, 403, 404], [300, 301, 302, 303, 304], S)
+    assert c.verdict == "improvement"
+
+
+@pytest.fixture
+def smoke_doc(fixtures):
+    suite = config.load_suite("smoke")
+    return {"schema_version": 1, "results": results.build_results(
+        suite, results.read_records(fixtures / "records-smoke.jsonl"))}
+
+
+def test_a_run_against_itself_has_no_regression(smoke_doc):
+    out = compare.compare(smoke_doc, smoke_doc)
+    assert out["regressions"] == [] and out["geomean"] == pytest.approx(1.0)
+    assert len(out["cases"]) == 12
+
+
+def test_normalized_compare_sees_a_slower_module_not_a_slower_machine(smoke_doc):
+    slow_module = copy.deepcopy(smoke_doc)
+    slow_machine = copy.deepcopy(smoke_doc)
+    for r in slow_module["results"]:
+        if r["path"] == "dio.vmmap":
+            r["samples"] = [v * 0.5 for v in r["samples"]]
+    for r in slow_machine["results"]:
+        r["samples"] = [v * 0.5 for v in r["samples"]]
+    settings = compare.Settings(normalize=True, alpha=0.06)  # 3 reps: smallest p is 0.05
+    out = compare.compare(smoke_doc, slow_module, settings)
+    assert sorted(out["regressions"]) == sorted(
+        r["case"] for r in smoke_doc["results"] if r["path"] == "dio.vmmap")
+    assert compare.compare(smoke_doc, slow_machine, settings)["regressions"] == []
+
+
+def test_cli_exit_status(tmp_path, smoke_doc, capsys):
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    base.write_text(json.dumps(smoke_doc))
+    slow = copy.deepcopy(smoke_doc)
+    for r in slow["results"]:
+        r["samples"] = [v * 0.5 if r["unit"] == "bytes/s" else v * 2 for v in r["samples"]]
+    new.write_text(json.dumps(slow))
+    assert cli.main(["compare", str(base), str(base)]) == 0
+    assert cli.main(["compare", "--alpha", "0.06", str(base), str(new),
+                     "--json-out", str(tmp_path / "c.json")]) == 1
+    assert "regression" in capsys.readouterr().out
+    assert json.loads((tmp_path / "c.json").read_text())["regressions"]
+    assert cli.main(["compare", str(base), str(tmp_path / "missing.json")]) == 2
