@@ -5,11 +5,14 @@
  * enum kdio_dio_method of kdio_uapi.h names the methods; this is their ops).
  * To add a method: copy dio_null.c, add its enum value to kdio_uapi.h, its
  * extern below and its row in dio_main.c's table, and its object to Kbuild.
+ * Its ops say how the file is opened and what requests it takes; dio_main.c
+ * turns away the rest before the method runs.
  */
 #ifndef _KDIO_DIO_H
 #define _KDIO_DIO_H
 
 #include <linux/fs.h>
+#include <linux/miscdevice.h>
 #include <linux/types.h>
 
 #include "kdio_uapi.h"
@@ -21,21 +24,38 @@
 struct kdio_dio_ctx {
 	struct kdio_dio_req *req;
 	struct file *file;
+	unsigned int queue_depth;	/* req->queue_depth, 0 made 1 */
 };
 
 struct kdio_dio_ops {
 	const char *name;
+	/* Flags the file is opened with besides the access mode (O_DIRECT). */
+	int open_flags;
+	/* Takes queue_depth > 1. */
+	bool queued;
+	/* Largest block_size, if below KDIO_MAX_BLOCK; 0: KDIO_MAX_BLOCK. */
+	u64 max_block;
 	/* Move req->total_bytes; return 0 or the -errno that ended the run. */
 	int (*run)(struct kdio_dio_ctx *ctx);
 };
 
 extern const struct kdio_dio_ops kdio_dio_null;
 extern const struct kdio_dio_ops kdio_dio_vmmap;
+extern const struct kdio_dio_ops kdio_dio_bvec;
+extern const struct kdio_dio_ops kdio_dio_bvec_async;
+extern const struct kdio_dio_ops kdio_dio_buffered;
+extern const struct kdio_dio_ops kdio_dio_kvec_kmalloc;
+extern const struct kdio_dio_ops kdio_dio_kvec_vmalloc;
+
+/* /dev/kdio_kbuf (kbuf_mmap.c), registered with /dev/kdio_dio. */
+extern struct miscdevice kdio_kbuf_misc;
 
 /* Helpers for the methods, in dio_main.c. */
 int kdio_dio_checkpoint(void);
 int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
 		     u64 elapsed_ns);
+void kdio_dio_add_elapsed(struct kdio_dio_ctx *ctx, u64 elapsed_ns);
+void kdio_dio_bad_block(struct kdio_dio_ctx *ctx, u64 file_offset);
 void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
 		     u64 file_offset);
 

@@ -3,9 +3,11 @@
  * kdio_dio: in-kernel direct I/O, one method per source file.
  *
  * /dev/kdio_dio takes one ioctl, KDIO_IOC_DIO_RUN (kdio_uapi.h): it checks
- * the whole request, opens the file itself with O_DIRECT, hands it to the
- * method chosen from an ops table, and copies the counters back. Methods
- * only move data and time their I/O calls; statistics live in the harness.
+ * the whole request, opens the file itself with the flags the method asks
+ * for (O_DIRECT but for "buffered"), hands it to the method chosen from an
+ * ops table, and copies the counters back. Methods only move data and time
+ * their I/O calls; statistics live in the harness. The module also carries
+ * /dev/kdio_kbuf (kbuf_mmap.c), a kernel buffer that user space maps.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +17,7 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/namei.h>
@@ -31,6 +34,11 @@
 static const struct kdio_dio_ops *const kdio_dio_methods[] = {
 	[KDIO_DIO_NULL]		= &kdio_dio_null,
 	[KDIO_DIO_VMMAP]	= &kdio_dio_vmmap,
+	[KDIO_DIO_BVEC]		= &kdio_dio_bvec,
+	[KDIO_DIO_BVEC_ASYNC]	= &kdio_dio_bvec_async,
+	[KDIO_DIO_BUFFERED]	= &kdio_dio_buffered,
+	[KDIO_DIO_KVEC_KMALLOC]	= &kdio_dio_kvec_kmalloc,
+	[KDIO_DIO_KVEC_VMALLOC]	= &kdio_dio_kvec_vmalloc,
 };
 
 /*
@@ -65,17 +73,31 @@ int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
 	return 0;
 }
 
-/* Check one block read at file_offset against the pattern. */
-void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
-		     u64 file_offset)
+/* Time spent outside any one call, or not per call (async, fsync). */
+void kdio_dio_add_elapsed(struct kdio_dio_ctx *ctx, u64 elapsed_ns)
+{
+	ctx->req->elapsed_ns += elapsed_ns;
+}
+
+/*
+ * Count the block at file_offset as bad. Blocks may be checked out of
+ * order (async completions), so the lowest offset is kept.
+ */
+void kdio_dio_bad_block(struct kdio_dio_ctx *ctx, u64 file_offset)
 {
 	struct kdio_dio_req *req = ctx->req;
 
-	if (!kdio_pattern_check(buf, len, file_offset, req->seed))
-		return;
-	if (!req->bad_blocks)
+	if (!req->bad_blocks || file_offset < req->first_bad_offset)
 		req->first_bad_offset = file_offset;
 	req->bad_blocks++;
+}
+
+/* Check one block read at file_offset, in one buffer, against the pattern. */
+void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
+		     u64 file_offset)
+{
+	if (kdio_pattern_check(buf, len, file_offset, ctx->req->seed))
+		kdio_dio_bad_block(ctx, file_offset);
 }
 
 /* The header fields: who sent it and which method and op it asks for. */
@@ -88,7 +110,7 @@ static int kdio_dio_check_kind(const struct kdio_dio_req *req)
 		return -EINVAL;
 	if (req->op != KDIO_OP_WRITE && req->op != KDIO_OP_READ)
 		return -EINVAL;
-	if ((req->flags & ~KDIO_F_ALL) || req->reserved0)
+	if (req->flags & ~KDIO_F_ALL)
 		return -EINVAL;
 	if ((req->flags & KDIO_F_VERIFY) && req->op != KDIO_OP_READ)
 		return -EINVAL;
@@ -116,6 +138,28 @@ static int kdio_dio_check_range(const struct kdio_dio_req *req)
 	return 0;
 }
 
+/* The ops of req->method, once kdio_dio_check_kind() has passed it. */
+static const struct kdio_dio_ops *
+kdio_dio_method(const struct kdio_dio_req *req)
+{
+	return kdio_dio_methods[array_index_nospec(req->method,
+						   ARRAY_SIZE(kdio_dio_methods))];
+}
+
+/* What the chosen method can take: queue depth and block size. */
+static int kdio_dio_check_method(const struct kdio_dio_req *req)
+{
+	const struct kdio_dio_ops *method = kdio_dio_method(req);
+
+	if (req->queue_depth > KDIO_MAX_QD)
+		return -EINVAL;
+	if (req->queue_depth > 1 && !method->queued)
+		return -EINVAL;
+	if (method->max_block && req->block_size > method->max_block)
+		return -EINVAL;
+	return 0;
+}
+
 /* Everything the request says, checked before any work is done. */
 static int kdio_dio_validate(const struct kdio_dio_req *req)
 {
@@ -125,6 +169,9 @@ static int kdio_dio_validate(const struct kdio_dio_req *req)
 	if (ret)
 		return ret;
 	ret = kdio_dio_check_range(req);
+	if (ret)
+		return ret;
+	ret = kdio_dio_check_method(req);
 	if (ret)
 		return ret;
 	if (strnlen(req->path, KDIO_PATH_MAX) == KDIO_PATH_MAX)
@@ -143,16 +190,17 @@ static int kdio_dio_check_type(umode_t mode)
 }
 
 /*
- * Open req->path for the op with O_DIRECT, never creating it. An empty
- * path is -ENOENT as for open(2): in-kernel lookups would take it for the
- * current directory. The type is checked before the open, since opening a
- * FIFO or a character device can block or have side effects, and again on
+ * Open req->path for the op with the method's flags, never creating it. An
+ * empty path is -ENOENT as for open(2): in-kernel lookups would take it for
+ * the current directory. The type is checked before the open, since opening
+ * a FIFO or a character device can block or have side effects, and again on
  * the open file, in case the path changed in between.
  */
-static struct file *kdio_dio_open(const struct kdio_dio_req *req)
+static struct file *kdio_dio_open(const struct kdio_dio_req *req,
+				  const struct kdio_dio_ops *method)
 {
 	int flags = (req->op == KDIO_OP_WRITE ? O_WRONLY : O_RDONLY) |
-		    O_DIRECT | O_LARGEFILE;
+		    method->open_flags | O_LARGEFILE;
 	struct file *file;
 	struct path path;
 	int ret;
@@ -181,19 +229,21 @@ static struct file *kdio_dio_open(const struct kdio_dio_req *req)
 /* Open the file, run the method on it, close it. */
 static int kdio_dio_execute(struct kdio_dio_req *req)
 {
-	const struct kdio_dio_ops *method;
-	struct kdio_dio_ctx ctx = { .req = req };
+	const struct kdio_dio_ops *method = kdio_dio_method(req);
+	struct kdio_dio_ctx ctx = {
+		.req		= req,
+		.queue_depth	= max(req->queue_depth, 1U),
+	};
 	int ret;
 
-	method = kdio_dio_methods[array_index_nospec(req->method,
-						     ARRAY_SIZE(kdio_dio_methods))];
-	ctx.file = kdio_dio_open(req);
+	ctx.file = kdio_dio_open(req, method);
 	if (IS_ERR(ctx.file))
 		return PTR_ERR(ctx.file);
 
 	ret = method->run(&ctx);
-	pr_debug("%s op %u bs %llu: %d after %llu bytes\n", method->name,
-		 req->op, req->block_size, ret, req->bytes_done);
+	pr_debug("%s op %u bs %llu qd %u: %d after %llu bytes\n",
+		 method->name, req->op, req->block_size, ctx.queue_depth, ret,
+		 req->bytes_done);
 	filp_close(ctx.file, NULL);
 	return ret;
 }
@@ -257,20 +307,33 @@ static int __init kdio_dio_init(void)
 
 	BUILD_BUG_ON(ARRAY_SIZE(kdio_dio_methods) != KDIO_DIO_NR_METHODS);
 	BUILD_BUG_ON(sizeof(struct kdio_dio_req) % 8);
+	BUILD_BUG_ON(sizeof(struct kdio_kbuf_req) % 8);
 
 	ret = misc_register(&kdio_dio_misc);
-	if (ret)
+	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", kdio_dio_misc.name, ret);
+		return ret;
+	}
+	ret = misc_register(&kdio_kbuf_misc);
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", kdio_kbuf_misc.name, ret);
+		goto out_deregister_dio;
+	}
+	return 0;
+
+out_deregister_dio:
+	misc_deregister(&kdio_dio_misc);
 	return ret;
 }
 
 static void __exit kdio_dio_exit(void)
 {
+	misc_deregister(&kdio_kbuf_misc);
 	misc_deregister(&kdio_dio_misc);
 }
 
 module_init(kdio_dio_init);
 module_exit(kdio_dio_exit);
 
-MODULE_DESCRIPTION("kdio: in-kernel direct I/O methods behind one ioctl");
+MODULE_DESCRIPTION("kdio: in-kernel direct I/O methods, mappable kernel buffer");
 MODULE_LICENSE("GPL");

@@ -7,6 +7,7 @@
  * fio's null engine does). The file is opened all the same; KDIO_F_VERIFY
  * has nothing to check.
  */
+#include <linux/fcntl.h>
 #include <linux/ktime.h>
 
 #include "dio.h"
@@ -32,6 +33,7 @@ static int dio_null_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_null = {
-	.name	= "null",
-	.run	= dio_null_run,
+	.name		= "null",
+	.open_flags	= O_DIRECT,
+	.run		= dio_null_run,
 };

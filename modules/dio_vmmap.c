@@ -20,6 +20,7 @@
  * check it. Only the vfs_iter_*() call is timed.
  */
 #include <linux/err.h>
+#include <linux/fcntl.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
@@ -143,6 +144,7 @@ static int dio_vmmap_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_vmmap = {
-	.name	= "vmmap",
-	.run	= dio_vmmap_run,
+	.name		= "vmmap",
+	.open_flags	= O_DIRECT,
+	.run		= dio_vmmap_run,
 };

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kdio-badinput: feed /dev/kdio_dio a table of broken requests and check
- * that each gets exactly the errno kdio_uapi.h promises, plus valid
- * requests that must succeed (and one whose data must fail verification),
- * so that the checker is seen to tell success from failure. One JSON line
- * per check; exit 0 only if all are ok. Needs root, and a scratch
- * directory on a filesystem with O_DIRECT.
+ * kdio-badinput: feed /dev/kdio_dio and /dev/kdio_kbuf a table of broken
+ * requests and check that each gets exactly the errno kdio_uapi.h
+ * promises, plus valid requests that must succeed (and one whose data
+ * must fail verification), so that the checker is seen to tell success
+ * from failure. One JSON line per check; exit 0 only if all are ok. Needs
+ * root, and a scratch directory on a filesystem with O_DIRECT.
+ *
+ * Two checks record what 6.1 does rather than what every kernel must:
+ * kernel_read() with O_DIRECT on kmalloc memory fails with EFAULT there
+ * (names ending in -6.1).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,6 +32,7 @@
 
 #include "common.h"
 #include "jsonl.h"
+#include "kdio_pattern.h"
 #include "kdio_uapi.h"
 
 #define BASE_BS		4096ULL
@@ -35,6 +41,8 @@
 #define VALID_SIZE	(64ULL << 10)	/* the round-trip file */
 #define VALID_BS	(16ULL << 10)
 #define VALID_SEED	7ULL
+#define WRONG_SEED	0xbadULL	/* written by no check */
+#define KBUF_SIZE	SMALL_SIZE	/* the kernel buffer: the small file */
 #define IOCTL_TIMEOUT	30		/* seconds before a hung ioctl fails */
 #define CHILD_SETUP_FAILED	255
 
@@ -49,6 +57,7 @@ struct scratch {
 struct env {
 	int fd;
 	const char *device;
+	const char *kbuf_device;
 	struct scratch s;
 };
 
@@ -60,22 +69,42 @@ struct probe {
 	const struct scratch *s;	/* the files to point it at */
 };
 
+/*
+ * What to do with /dev/kdio_kbuf: set up (maybe twice) a buffer, then map
+ * it. The base is valid: a page-mode buffer mapped whole.
+ */
+struct kbuf_probe {
+	struct kdio_kbuf_req req;
+	unsigned long cmd;
+	void *arg;
+	bool setup, setup_twice, map;
+	int map_flags;
+	size_t map_len;
+	off_t map_off;
+};
+
 struct check {
 	const char *name;
-	/* Break the valid base request (run == NULL) ... */
+	/* Break the valid base request (dio probe) ... */
 	void (*corrupt)(struct probe *p);
+	/* ... or the valid kbuf probe ... */
+	void (*kbuf)(struct kbuf_probe *p);
 	/* ... or run something else; returns the errno seen, 0 for none. */
-	int (*run)(struct env *e, char *detail, size_t len);
+	int (*run)(struct env *e, const struct check *c, char *detail, size_t len);
 	int expect;			/* errno, 0 for success */
+	/* For run: the method, queue depth and seed, or kbuf mode. */
+	__u32 method, qd, mode;
+	uint64_t seed;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kdio-badinput -d SCRATCHDIR [-D DEVICE]\n"
+		"usage: kdio-badinput -d SCRATCHDIR [-D DEVICE] [-K KBUF_DEVICE]\n"
 		"  -d SCRATCHDIR  existing directory on a filesystem with O_DIRECT;\n"
 		"                 kdio-badinput.* files are made and removed there\n"
-		"  -D DEVICE      default " KDIO_DIO_DEVICE "\n");
+		"  -D DEVICE      default " KDIO_DIO_DEVICE "\n"
+		"  -K KBUF_DEVICE default " KDIO_KBUF_DEVICE "\n");
 }
 
 /* A read of the first block of the small file: valid as it stands. */
@@ -129,7 +158,20 @@ static void c_verify_write(struct probe *p)
 	p->req.op = KDIO_OP_WRITE;
 	p->req.flags = KDIO_F_VERIFY;
 }
-static void c_reserved0(struct probe *p) { p->req.reserved0 = 1; }
+static void c_qd_too_big(struct probe *p)
+{
+	p->req.method = KDIO_DIO_BVEC_ASYNC;
+	p->req.queue_depth = KDIO_MAX_QD + 1;
+}
+static void c_qd_sync_method(struct probe *p) { p->req.queue_depth = 4; }
+static void c_kmalloc_too_big(struct probe *p)
+{
+	/* 64 MiB: above KMALLOC_MAX_SIZE on any x86-64 configuration */
+	p->req.method = KDIO_DIO_KVEC_KMALLOC;
+	p->req.block_size = p->req.total_bytes = KDIO_MAX_BLOCK;
+}
+static void c_kvec_kmalloc_read(struct probe *p) { p->req.method = KDIO_DIO_KVEC_KMALLOC; }
+static void c_kvec_vmalloc_read(struct probe *p) { p->req.method = KDIO_DIO_KVEC_VMALLOC; }
 static void c_path_no_nul(struct probe *p)
 {
 	memset(p->req.path, 'a', sizeof(p->req.path));
@@ -241,25 +283,29 @@ static int child_no_cap(struct env *e)
 	return timed_ioctl(e->fd, p.cmd, p.arg);
 }
 
-static int run_unprivileged(struct env *e, char *detail, size_t len)
+static int run_unprivileged(struct env *e, const struct check *c, char *detail,
+			    size_t len)
 {
+	(void)c;
 	return run_child(child_unprivileged_open, e, detail, len);
 }
 
-static int run_no_cap(struct env *e, char *detail, size_t len)
+static int run_no_cap(struct env *e, const struct check *c, char *detail, size_t len)
 {
+	(void)c;
 	return run_child(child_no_cap, e, detail, len);
 }
 
-/* A run of the whole valid file: method, op, seed, verify or not. */
-static int valid_ioctl(struct env *e, struct kdio_dio_req *req, __u32 method,
+/* A run of the whole valid file: method, op, queue depth, seed, verify. */
+static int valid_ioctl(struct env *e, struct kdio_dio_req *req, const struct check *c,
 		       __u32 op, uint64_t seed, bool verify)
 {
 	struct probe p;
 
 	base_probe(&p, &e->s);
 	set_path(&p, e->s.valid);
-	p.req.method = method;
+	p.req.method = c->method;
+	p.req.queue_depth = c->qd;
 	p.req.op = op;
 	p.req.block_size = VALID_BS;
 	p.req.total_bytes = VALID_SIZE;
@@ -270,10 +316,9 @@ static int valid_ioctl(struct env *e, struct kdio_dio_req *req, __u32 method,
 }
 
 /* Userspace's own look at the valid file, with O_DIRECT. */
-static int check_from_userspace(struct env *e, struct pattern_result *r)
+static int check_from_userspace(struct env *e, uint64_t seed, struct pattern_result *r)
 {
-	struct pattern_io io = { .size = VALID_SIZE, .block_size = VALID_BS,
-				 .seed = VALID_SEED };
+	struct pattern_io io = { .size = VALID_SIZE, .block_size = VALID_BS, .seed = seed };
 	int ret;
 
 	io.fd = open(e->s.valid, O_RDONLY | O_DIRECT | O_CLOEXEC);
@@ -285,20 +330,22 @@ static int check_from_userspace(struct env *e, struct pattern_result *r)
 }
 
 /*
- * Valid: the module writes the pattern, reads it back verified, and
+ * Valid: the method writes the pattern for the check's own seed (so an
+ * earlier check's data cannot pass for it), reads it back verified, and
  * userspace finds the same data on its own.
  */
-static int run_round_trip(struct env *e, char *detail, size_t len)
+static int run_round_trip(struct env *e, const struct check *c, char *detail,
+			  size_t len)
 {
 	struct pattern_result r;
 	struct kdio_dio_req w, rd;
 	int err;
 
-	err = valid_ioctl(e, &w, KDIO_DIO_VMMAP, KDIO_OP_WRITE, VALID_SEED, false);
+	err = valid_ioctl(e, &w, c, KDIO_OP_WRITE, c->seed, false);
 	if (!err)
-		err = valid_ioctl(e, &rd, KDIO_DIO_VMMAP, KDIO_OP_READ, VALID_SEED, true);
+		err = valid_ioctl(e, &rd, c, KDIO_OP_READ, c->seed, true);
 	if (!err)
-		err = check_from_userspace(e, &r);
+		err = check_from_userspace(e, c->seed, &r);
 	if (err)
 		return err;
 	if (w.bytes_done != VALID_SIZE || rd.bytes_done != VALID_SIZE ||
@@ -313,12 +360,13 @@ static int run_round_trip(struct env *e, char *detail, size_t len)
 }
 
 /* Valid, data wrong: a verified read with the wrong seed finds every block bad. */
-static int run_wrong_seed(struct env *e, char *detail, size_t len)
+static int run_wrong_seed(struct env *e, const struct check *c, char *detail,
+			  size_t len)
 {
 	struct kdio_dio_req rd;
 	int err;
 
-	err = valid_ioctl(e, &rd, KDIO_DIO_VMMAP, KDIO_OP_READ, VALID_SEED + 1, true);
+	err = valid_ioctl(e, &rd, c, KDIO_OP_READ, WRONG_SEED, true);
 	if (!err && rd.bad_blocks != VALID_SIZE / VALID_BS)
 		snprintf(detail, len, "%llu bad block(s) with the wrong seed; want %llu",
 			 (unsigned long long)rd.bad_blocks, VALID_SIZE / VALID_BS);
@@ -326,16 +374,147 @@ static int run_wrong_seed(struct env *e, char *detail, size_t len)
 }
 
 /* Valid: the null method walks every block and counts it. */
-static int run_null(struct env *e, char *detail, size_t len)
+static int run_null(struct env *e, const struct check *c, char *detail, size_t len)
 {
 	struct kdio_dio_req rd;
 	int err;
 
-	err = valid_ioctl(e, &rd, KDIO_DIO_NULL, KDIO_OP_READ, VALID_SEED, false);
+	err = valid_ioctl(e, &rd, c, KDIO_OP_READ, VALID_SEED, false);
 	if (!err && (rd.calls != VALID_SIZE / VALID_BS || rd.bytes_done != VALID_SIZE))
 		snprintf(detail, len, "null counted %llu bytes in %llu calls; want %llu in %llu",
 			 (unsigned long long)rd.bytes_done, (unsigned long long)rd.calls,
 			 VALID_SIZE, VALID_SIZE / VALID_BS);
+	return err;
+}
+
+/* A valid kbuf probe: a page-mode buffer of KBUF_SIZE, mapped whole. */
+static void base_kbuf_probe(struct kbuf_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->req.abi_version = KDIO_ABI_VERSION;
+	p->req.struct_size = sizeof(p->req);
+	p->req.size = KBUF_SIZE;
+	p->req.mode = KDIO_KBUF_PAGES;
+	p->cmd = KDIO_IOC_KBUF_SETUP;
+	p->arg = &p->req;
+	p->setup = p->map = true;
+	p->map_flags = MAP_SHARED;
+	p->map_len = KBUF_SIZE;
+}
+
+/* The kbuf corruptions, in table order. */
+static void k_map_before_setup(struct kbuf_probe *p) { p->setup = false; }
+static void k_setup_twice(struct kbuf_probe *p) { p->setup_twice = true; }
+static void k_size_zero(struct kbuf_probe *p) { p->req.size = 0; }
+static void k_size_unaligned(struct kbuf_probe *p) { p->req.size = 4096 + 512; }
+static void k_size_too_big(struct kbuf_probe *p) { p->req.size = KDIO_MAX_BLOCK + 4096; }
+static void k_mode(struct kbuf_probe *p) { p->req.mode = KDIO_KBUF_PAGES + 1; }
+static void k_reserved(struct kbuf_probe *p) { p->req.reserved = 1; }
+static void k_abi(struct kbuf_probe *p) { p->req.abi_version = KDIO_ABI_VERSION + 1; }
+static void k_struct_size(struct kbuf_probe *p) { p->req.struct_size += 8; }
+static void k_bogus_ptr(struct kbuf_probe *p) { p->arg = (void *)1; }
+static void k_unknown_cmd(struct kbuf_probe *p)
+{
+	p->cmd = _IOW(KDIO_IOC_MAGIC, 99, struct kdio_kbuf_req);
+}
+static void k_map_private(struct kbuf_probe *p) { p->map_flags = MAP_PRIVATE; }
+static void k_map_short(struct kbuf_probe *p) { p->map_len = KBUF_SIZE / 2; }
+static void k_map_long(struct kbuf_probe *p) { p->map_len = KBUF_SIZE * 2; }
+static void k_map_offset(struct kbuf_probe *p) { p->map_off = 4096; }
+static void k_valid(struct kbuf_probe *p) { (void)p; }
+
+/* Open the kbuf device and set up a buffer as p says; fd, or -errno. */
+static int kbuf_setup(const struct env *e, const struct kbuf_probe *p)
+{
+	int fd = open(e->kbuf_device, O_RDWR | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = p->setup ? timed_ioctl(fd, p->cmd, p->arg) : 0;
+	if (!err && p->setup_twice)
+		err = timed_ioctl(fd, p->cmd, p->arg);
+	if (!err)
+		return fd;
+	close(fd);
+	return -err;
+}
+
+/* Run kbuf check c; returns the errno seen. */
+static int run_kbuf_probe(const struct check *c, struct env *e)
+{
+	struct kbuf_probe p;
+	int fd, err = 0;
+
+	base_kbuf_probe(&p);
+	c->kbuf(&p);
+	fd = kbuf_setup(e, &p);
+	if (fd < 0)
+		return -fd;
+	if (p.map) {
+		void *map = mmap(NULL, p.map_len, PROT_READ | PROT_WRITE, p.map_flags, fd, p.map_off);
+		if (map == MAP_FAILED)
+			err = errno;
+		else
+			munmap(map, p.map_len);
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * O_DIRECT pwrite() of the small file's own pattern from the mapping, then
+ * pread() it back and check it; returns the errno of the first that fails.
+ */
+static int kbuf_odirect(const struct env *e, void *map, char *detail, size_t len)
+{
+	int fd = open(e->s.small, O_RDWR | O_DIRECT | O_CLOEXEC);
+	ssize_t done;
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	kdio_pattern_fill(map, KBUF_SIZE, 0, SMALL_SEED);
+	done = pwrite(fd, map, KBUF_SIZE, 0);
+	if (done == (ssize_t)KBUF_SIZE) {
+		memset(map, 0, KBUF_SIZE);
+		done = pread(fd, map, KBUF_SIZE, 0);
+	}
+	if (done < 0)
+		err = errno;
+	else if (done != (ssize_t)KBUF_SIZE)
+		snprintf(detail, len, "moved %zd bytes; want %llu", done, KBUF_SIZE);
+	else if (kdio_pattern_check(map, KBUF_SIZE, 0, SMALL_SEED))
+		snprintf(detail, len, "the data read back into the mapping differ from what was written");
+	close(fd);
+	return err;
+}
+
+/*
+ * O_DIRECT from a mapped kernel buffer: works from a page-mode mapping,
+ * EFAULT from a pfn-mode one (VM_PFNMAP, the /dev/mem case).
+ */
+static int run_kbuf_odirect(struct env *e, const struct check *c, char *detail,
+			    size_t len)
+{
+	struct kbuf_probe p;
+	void *map;
+	int fd, err;
+
+	base_kbuf_probe(&p);
+	p.req.mode = c->mode;
+	fd = kbuf_setup(e, &p);
+	if (fd < 0)
+		return -fd;
+	map = mmap(NULL, KBUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		err = errno;
+		snprintf(detail, len, "mmap failed: %s", strerror(err));
+	} else {
+		err = kbuf_odirect(e, map, detail, len);
+		munmap(map, KBUF_SIZE);
+	}
+	close(fd);
 	return err;
 }
 
@@ -355,7 +534,10 @@ static const struct check checks[] = {
 	{ .name = "offset-overflow",	.corrupt = c_offset_overflow,	.expect = EINVAL },
 	{ .name = "unknown-flag",	.corrupt = c_unknown_flag,	.expect = EINVAL },
 	{ .name = "verify-with-write",	.corrupt = c_verify_write,	.expect = EINVAL },
-	{ .name = "reserved0-set",	.corrupt = c_reserved0,		.expect = EINVAL },
+	{ .name = "qd-above-max",	.corrupt = c_qd_too_big,	.expect = EINVAL },
+	{ .name = "qd-on-sync-method",	.corrupt = c_qd_sync_method,	.expect = EINVAL },
+	{ .name = "kvec-kmalloc-bs-above-kmalloc-max", .corrupt = c_kmalloc_too_big,
+	  .expect = EINVAL },
 	{ .name = "path-without-nul",	.corrupt = c_path_no_nul,	.expect = ENAMETOOLONG },
 	{ .name = "path-empty",		.corrupt = c_path_empty,	.expect = ENOENT },
 	{ .name = "missing-file",	.corrupt = c_missing,		.expect = ENOENT },
@@ -367,11 +549,44 @@ static const struct check checks[] = {
 	{ .name = "read-beyond-eof",	.corrupt = c_beyond_eof,	.expect = ENODATA },
 	{ .name = "unknown-cmd",	.corrupt = c_unknown_cmd,	.expect = ENOTTY },
 	{ .name = "wrong-size-cmd",	.corrupt = c_wrong_size_cmd,	.expect = ENOTTY },
+	{ .name = "kvec-kmalloc-odirect-read-efault-6.1", .corrupt = c_kvec_kmalloc_read,
+	  .expect = EFAULT },
+	{ .name = "kvec-vmalloc-odirect-read-efault-6.1", .corrupt = c_kvec_vmalloc_read,
+	  .expect = EFAULT },
 	{ .name = "unprivileged-open",	.run = run_unprivileged,	.expect = EACCES },
 	{ .name = "no-cap-sys-admin",	.run = run_no_cap,		.expect = EPERM },
-	{ .name = "valid-round-trip",	.run = run_round_trip,		.expect = 0 },
-	{ .name = "valid-wrong-seed",	.run = run_wrong_seed,		.expect = 0 },
-	{ .name = "valid-null",		.run = run_null,		.expect = 0 },
+	{ .name = "valid-round-trip",	.run = run_round_trip,		.expect = 0,
+	  .method = KDIO_DIO_VMMAP, .seed = VALID_SEED },
+	{ .name = "valid-bvec-round-trip", .run = run_round_trip,	.expect = 0,
+	  .method = KDIO_DIO_BVEC, .seed = VALID_SEED + 1 },
+	{ .name = "valid-bvec-async-qd4-round-trip", .run = run_round_trip, .expect = 0,
+	  .method = KDIO_DIO_BVEC_ASYNC, .qd = 4, .seed = VALID_SEED + 2 },
+	{ .name = "valid-buffered-round-trip", .run = run_round_trip,	.expect = 0,
+	  .method = KDIO_DIO_BUFFERED, .seed = VALID_SEED + 3 },
+	{ .name = "valid-wrong-seed",	.run = run_wrong_seed,		.expect = 0,
+	  .method = KDIO_DIO_VMMAP },
+	{ .name = "valid-null",		.run = run_null,		.expect = 0,
+	  .method = KDIO_DIO_NULL },
+	{ .name = "kbuf-mmap-before-setup", .kbuf = k_map_before_setup, .expect = EINVAL },
+	{ .name = "kbuf-setup-twice",	.kbuf = k_setup_twice,		.expect = EBUSY },
+	{ .name = "kbuf-size-zero",	.kbuf = k_size_zero,		.expect = EINVAL },
+	{ .name = "kbuf-size-unaligned", .kbuf = k_size_unaligned,	.expect = EINVAL },
+	{ .name = "kbuf-size-too-big",	.kbuf = k_size_too_big,		.expect = EINVAL },
+	{ .name = "kbuf-mode-range",	.kbuf = k_mode,			.expect = EINVAL },
+	{ .name = "kbuf-reserved-set",	.kbuf = k_reserved,		.expect = EINVAL },
+	{ .name = "kbuf-wrong-abi",	.kbuf = k_abi,			.expect = EPROTO },
+	{ .name = "kbuf-wrong-struct-size", .kbuf = k_struct_size,	.expect = EPROTO },
+	{ .name = "kbuf-bogus-pointer",	.kbuf = k_bogus_ptr,		.expect = EFAULT },
+	{ .name = "kbuf-unknown-cmd",	.kbuf = k_unknown_cmd,		.expect = ENOTTY },
+	{ .name = "kbuf-map-private",	.kbuf = k_map_private,		.expect = EINVAL },
+	{ .name = "kbuf-map-short",	.kbuf = k_map_short,		.expect = EINVAL },
+	{ .name = "kbuf-map-long",	.kbuf = k_map_long,		.expect = EINVAL },
+	{ .name = "kbuf-map-offset",	.kbuf = k_map_offset,		.expect = EINVAL },
+	{ .name = "kbuf-valid-map",	.kbuf = k_valid,		.expect = 0 },
+	{ .name = "kbuf-page-odirect",	.run = run_kbuf_odirect,	.expect = 0,
+	  .mode = KDIO_KBUF_PAGES },
+	{ .name = "kbuf-pfn-odirect-efault", .run = run_kbuf_odirect,	.expect = EFAULT,
+	  .mode = KDIO_KBUF_PFN },
 };
 
 /* One line per check; returns whether it was ok. */
@@ -460,7 +675,12 @@ static int run_checks(struct env *e)
 		char detail[MSG_MAX] = "";
 		int got;
 
-		got = c->run ? c->run(e, detail, sizeof(detail)) : run_probe(c, e);
+		if (c->run)
+			got = c->run(e, c, detail, sizeof(detail));
+		else if (c->kbuf)
+			got = run_kbuf_probe(c, e);
+		else
+			got = run_probe(c, e);
 		all_ok &= emit(c->name, c->expect, got, detail);
 	}
 	return all_ok ? EXIT_OK : EXIT_ERROR;
@@ -469,14 +689,15 @@ static int run_checks(struct env *e)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-	struct env e = { .device = KDIO_DIO_DEVICE };
+	struct env e = { .device = KDIO_DIO_DEVICE, .kbuf_device = KDIO_KBUF_DEVICE };
 	char msg[MSG_MAX];
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "d:D:h")) != -1) {
+	while ((c = getopt(argc, argv, "d:D:K:h")) != -1) {
 		switch (c) {
 		case 'd': e.s.dir = optarg; break;
 		case 'D': e.device = optarg; break;
+		case 'K': e.kbuf_device = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -5,7 +5,8 @@
  *
  * Before the first ioctl it checks what the kernel would otherwise only
  * answer with a bare errno: that the file exists, and that the block size
- * and offset suit the file's O_DIRECT alignment.
+ * and offset suit the file's O_DIRECT alignment (not for the buffered
+ * method, which does not use O_DIRECT).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,14 +42,24 @@ _Static_assert(offsetof(struct statx, stx_dio_offset_align) ==
 static const char *const method_names[KDIO_DIO_NR_METHODS] = {
 	[KDIO_DIO_NULL]		= "null",
 	[KDIO_DIO_VMMAP]	= "vmmap",
+	[KDIO_DIO_BVEC]		= "bvec",
+	[KDIO_DIO_BVEC_ASYNC]	= "bvec-async",
+	[KDIO_DIO_BUFFERED]	= "buffered",
+	[KDIO_DIO_KVEC_KMALLOC]	= "kvec-kmalloc",
+	[KDIO_DIO_KVEC_VMALLOC]	= "kvec-vmalloc",
 };
+
+#define METHOD_LIST	"null|vmmap|bvec|bvec-async|buffered|kvec-kmalloc|kvec-vmalloc"
+
+/* kmalloc()'s largest piece on x86-64, the kvec-kmalloc block limit. */
+#define KMALLOC_MAX_X86_64	(4ULL << 20)
 
 struct dio_opts {
 	int method;			/* -1 until given */
 	int op;				/* -1 until given */
 	const char *path;
 	const char *device;
-	uint64_t block_size, size, offset, seed, count;
+	uint64_t block_size, size, offset, seed, count, queue_depth;
 	bool verify;
 };
 
@@ -61,13 +72,15 @@ struct dio_align {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kdio-dio -m null|vmmap -o write|read -f PATH -b BS -s SIZE\n"
-		"                [-O OFFSET] [-S SEED] [-V] [-n COUNT] [-D DEVICE]\n"
-		"  -m METHOD  how the kernel moves the data\n"
+		"usage: kdio-dio -m METHOD -o write|read -f PATH -b BS -s SIZE\n"
+		"                [-q QD] [-O OFFSET] [-S SEED] [-V] [-n COUNT] [-D DEVICE]\n"
+		"  -m METHOD  how the kernel moves the data:\n"
+		"             " METHOD_LIST "\n"
 		"  -o OP      write the pattern, or read\n"
 		"  -f PATH    existing file or block device (kdio-verify -w creates one)\n"
 		"  -b BS      bytes per I/O call (k/m/g suffixes; multiple of 512, at most 64m)\n"
 		"  -s SIZE    bytes per run (multiple of BS)\n"
+		"  -q QD      requests in flight, 1 to 256 (above 1: bvec-async only; default 1)\n"
 		"  -O OFFSET  file offset (default 0)\n"
 		"  -S SEED    pattern seed (default 0)\n"
 		"  -V         with -o read: check every block against the pattern\n"
@@ -91,7 +104,7 @@ static int check_opts(const struct dio_opts *o)
 	const char *why = NULL;
 
 	if (o->method == -2)
-		why = "-m must be null or vmmap";
+		why = "-m must be one of " METHOD_LIST;
 	else if (o->op == -2)
 		why = "-o must be write or read";
 	else if (o->method < 0 || o->op < 0 || !o->path || !o->block_size || !o->size)
@@ -102,6 +115,10 @@ static int check_opts(const struct dio_opts *o)
 		why = "-f PATH must be shorter than 256 bytes";
 	else if (!o->count)
 		why = "-n COUNT must be at least 1";
+	else if (!o->queue_depth || o->queue_depth > KDIO_MAX_QD)
+		why = "-q QD must be 1 to 256";
+	else if (o->queue_depth > 1 && o->method != KDIO_DIO_BVEC_ASYNC)
+		why = "-q QD above 1 needs -m bvec-async; the other methods are synchronous";
 	if (!why)
 		return 0;
 	fprintf(stderr, "kdio-dio: %s\n", why);
@@ -116,14 +133,15 @@ static int parse_args(int argc, char **argv, struct dio_opts *o)
 	int c, bad = 0;
 
 	*o = (struct dio_opts){ .method = -1, .op = -1, .count = 1,
-				.device = KDIO_DIO_DEVICE };
-	while ((c = getopt(argc, argv, "m:o:f:b:s:O:S:Vn:D:h")) != -1) {
+				.queue_depth = 1, .device = KDIO_DIO_DEVICE };
+	while ((c = getopt(argc, argv, "m:o:f:b:s:q:O:S:Vn:D:h")) != -1) {
 		switch (c) {
 		case 'm': o->method = lookup(method_names, KDIO_DIO_NR_METHODS, optarg); break;
 		case 'o': o->op = lookup(ops, 2, optarg); break;
 		case 'f': o->path = optarg; break;
 		case 'b': bad |= parse_size(optarg, &o->block_size); break;
 		case 's': bad |= parse_size(optarg, &o->size); break;
+		case 'q': bad |= parse_u64(optarg, &o->queue_depth); break;
 		case 'O': bad |= parse_size(optarg, &o->offset); break;
 		case 'S': bad |= parse_u64(optarg, &o->seed); break;
 		case 'V': o->verify = true; break;
@@ -153,87 +171,174 @@ static uint32_t stx_dio_offset_align(const struct statx *stx)
 	return v;
 }
 
-/* A block device's logical block size, when statx does not tell. */
+/*
+ * A block device's logical block size, for kernels whose statx does not
+ * report STATX_DIOALIGN for block devices; 0 or -errno.
+ */
 static int blkdev_align(const char *path, struct dio_align *a)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ssz = 0;
+	int ssz = 0, err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, BLKSSZGET, &ssz) || ssz <= 0)
-		ssz = KDIO_MIN_ALIGN;
+	if (ioctl(fd, BLKSSZGET, &ssz))
+		err = errno;
 	close(fd);
+	if (err)
+		return -err;
+	if (ssz <= 0)
+		return -EINVAL;
 	a->align = (uint32_t)ssz;
-	a->source = "BLKSSZGET (logical block size)";
+	a->source = "ioctl BLKSSZGET: the logical block size, as statx gave no STATX_DIOALIGN";
 	return 0;
 }
 
-/* Find the O_DIRECT alignment of the target; 0 or -errno with msg. */
+/* statx of the target; 0 or -errno with msg (a missing file says what to do). */
+static int stat_target(const struct dio_opts *o, struct statx *stx,
+		       char *msg, size_t len)
+{
+	const char *path = o->path;
+	int err;
+
+	if (!statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_DIOALIGN, stx))
+		return 0;
+	err = errno;
+	if (err == ENOENT)
+		snprintf(msg, len, "%s: no such file; create it first (kdio-verify -w -f %s -s %" PRIu64 ")",
+			 path, path, o->offset + o->size);
+	else
+		snprintf(msg, len, "%s: %s", path, strerror(err));
+	return -err;
+}
+
+/*
+ * The O_DIRECT alignment of a block device: statx if it reports one,
+ * else the logical block size, else the kdio minimum, saying which.
+ */
+static void find_blkdev_align(const struct dio_opts *o, const struct statx *stx,
+			      struct dio_align *a)
+{
+	if ((stx->stx_mask & STATX_DIOALIGN) && stx_dio_offset_align(stx)) {
+		a->align = stx_dio_offset_align(stx);
+		a->source = "statx(STATX_DIOALIGN)";
+	} else if (blkdev_align(o->path, a)) {
+		a->align = KDIO_MIN_ALIGN;
+		a->source = "the kdio minimum: neither statx nor BLKSSZGET gave an alignment";
+	}
+}
+
+/*
+ * The O_DIRECT alignment of a regular file. Only a filesystem that answers
+ * STATX_DIOALIGN with 0 is known not to support O_DIRECT; one that does not
+ * answer gets the kdio minimum, and the kernel has the last word.
+ */
+static int find_file_align(const struct dio_opts *o, const struct statx *stx,
+			   struct dio_align *a, char *msg, size_t len)
+{
+	if (!(stx->stx_mask & STATX_DIOALIGN)) {
+		a->align = KDIO_MIN_ALIGN;
+		a->source = "the kdio minimum: statx gave no STATX_DIOALIGN";
+		return 0;
+	}
+	a->align = stx_dio_offset_align(stx);
+	a->source = "statx(STATX_DIOALIGN)";
+	if (a->align)
+		return 0;
+	snprintf(msg, len, "%s: the filesystem reports no O_DIRECT support (statx(STATX_DIOALIGN) gives offset alignment 0); use a file on a filesystem with O_DIRECT, or -m buffered",
+		 o->path);
+	return -EINVAL;
+}
+
+/*
+ * Find the O_DIRECT alignment of the target; 0 or -errno with msg. The
+ * buffered method needs none: only that the file exists.
+ */
 static int find_align(const struct dio_opts *o, struct dio_align *a,
 		      char *msg, size_t len)
 {
-	const char *path = o->path;
 	struct statx stx;
+	int ret;
 
 	*a = (struct dio_align){ 0 };
-	if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_DIOALIGN, &stx)) {
-		int err = errno;
-
-		if (err == ENOENT)
-			snprintf(msg, len, "%s: no such file; create it first (kdio-verify -w -f %s -s %" PRIu64 ")",
-				 path, path, o->offset + o->size);
-		else
-			snprintf(msg, len, "%s: %s", path, strerror(err));
-		return -err;
+	ret = stat_target(o, &stx, msg, len);
+	if (ret || o->method == KDIO_DIO_BUFFERED)
+		return ret;
+	if (S_ISBLK(stx.stx_mode)) {
+		find_blkdev_align(o, &stx, a);
+		return 0;
 	}
-	if (!S_ISREG(stx.stx_mode) && !S_ISBLK(stx.stx_mode))
-		return 0;	/* the module answers with its own errno */
-	if (stx.stx_mask & STATX_DIOALIGN) {
-		a->align = stx_dio_offset_align(&stx);
-		a->source = "statx(STATX_DIOALIGN)";
-		if (a->align)
-			return 0;
-		snprintf(msg, len, "%s: the filesystem reports no O_DIRECT support (statx(STATX_DIOALIGN) gives offset alignment 0); use a file on a filesystem with O_DIRECT",
-			 path);
-		return -EINVAL;
-	}
-	if (S_ISBLK(stx.stx_mode))
-		return blkdev_align(path, a);
-	a->align = KDIO_MIN_ALIGN;
-	a->source = "the kdio minimum (statx gave no STATX_DIOALIGN)";
-	return 0;
+	if (S_ISREG(stx.stx_mode))
+		return find_file_align(o, &stx, a, msg, len);
+	return 0;	/* the module answers with its own errno */
 }
 
-/* The file exists and BS and OFFSET suit its alignment; 0 or -errno. */
+/*
+ * The file exists and BS and OFFSET suit its alignment; 0 or -errno. The
+ * buffered method has no O_DIRECT alignment, but the kdio ABI's minimum.
+ */
 static int preflight(const struct dio_opts *o, struct dio_align *a,
 		     char *msg, size_t len)
 {
-	const char *what = NULL;
+	uint32_t align = KDIO_MIN_ALIGN;
+	const char *what = NULL, *source = "the kdio ABI minimum, KDIO_MIN_ALIGN";
 	uint64_t val = 0;
 	int ret;
 
 	ret = find_align(o, a, msg, len);
-	if (ret || !a->align)
+	if (ret)
 		return ret;
-	if (o->block_size % a->align) {
+	if (a->align) {
+		align = a->align;
+		source = a->source;
+	} else if (o->method != KDIO_DIO_BUFFERED) {
+		return 0;	/* not a file or device: the module answers */
+	}
+	if (o->block_size % align) {
 		what = "block size";
 		val = o->block_size;
-	} else if (o->offset % a->align) {
+	} else if (o->offset % align) {
 		what = "offset";
 		val = o->offset;
 	}
 	if (!what)
 		return 0;
-	snprintf(msg, len, "%s %" PRIu64 " is not a multiple of %" PRIu32 ", the O_DIRECT offset alignment that %s reports for %s; use a multiple of %" PRIu32,
-		 what, val, a->align, a->source, o->path, a->align);
+	snprintf(msg, len, "%s %" PRIu64 " is not a multiple of %" PRIu32 ", the alignment for %s (from %s); use a multiple of %" PRIu32,
+		 what, val, align, o->path, source, align);
 	return -EINVAL;
+}
+
+/*
+ * The message for an errno that means something particular for the
+ * method; false if it does not.
+ */
+static bool describe_method(const struct dio_opts *o, int err, char *msg,
+			    size_t len)
+{
+	bool kvec = o->method == KDIO_DIO_KVEC_KMALLOC ||
+		    o->method == KDIO_DIO_KVEC_VMALLOC;
+
+	if (kvec && err == EFAULT)
+		snprintf(msg, len, "%s %s of %s failed with EFAULT: this kernel's direct-I/O path cannot take pages from an ITER_KVEC iterator (kernel memory given to kernel_write/kernel_read on an O_DIRECT file); that is the result, use -m bvec for I/O from kernel pages",
+			 method_names[o->method], o->op == KDIO_OP_READ ? "read" : "write", o->path);
+	else if (o->method == KDIO_DIO_KVEC_KMALLOC && err == EINVAL &&
+		 o->block_size > KMALLOC_MAX_X86_64)
+		snprintf(msg, len, "block size %" PRIu64 " is more than one kmalloc() gives (KMALLOC_MAX_SIZE, 4m on x86-64); use -b 4m or less, or -m kvec-vmalloc",
+			 o->block_size);
+	else if (o->method == KDIO_DIO_BVEC_ASYNC && err == ENOMEM)
+		snprintf(msg, len, "the kernel could not allocate %" PRIu64 " x %" PRIu64 " bytes of pages for the requests in flight; lower -q or -b",
+			 o->queue_depth, o->block_size);
+	else
+		return false;
+	return true;
 }
 
 /* The one-line message for a failed or mismatching ioctl. */
 static void describe(const struct dio_opts *o, const struct kdio_dio_req *req,
 		     int err, char *msg, size_t len)
 {
+	if (describe_method(o, err, msg, len))
+		return;
 	switch (err) {
 	case 0:
 		if (!req->bad_blocks) {
@@ -278,6 +383,7 @@ static int emit(const struct dio_opts *o, uint64_t iteration,
 	jsonl_u64(&j, "block_size", o->block_size);
 	jsonl_u64(&j, "total_bytes", o->size);
 	jsonl_u64(&j, "offset", o->offset);
+	jsonl_u64(&j, "queue_depth", o->queue_depth);
 	jsonl_u64(&j, "seed", o->seed);
 	jsonl_bool(&j, "verify", o->verify);
 	jsonl_u64(&j, "iteration", iteration);
@@ -300,6 +406,7 @@ static int emit(const struct dio_opts *o, uint64_t iteration,
 		jsonl_u64(&j, "dio_align", a->align);
 	else
 		jsonl_null(&j, "dio_align");
+	jsonl_str(&j, "dio_align_source", a->align ? a->source : NULL);
 	json_error_fields(&j, err, msg && msg[0] ? msg : NULL);
 	return jsonl_end(&j);
 }
@@ -321,6 +428,7 @@ static int run_once(int fd, const struct dio_opts *o, const struct dio_align *a,
 		.offset		= o->offset,
 		.seed		= o->seed,
 		.flags		= o->verify ? KDIO_F_VERIFY : 0,
+		.queue_depth	= (__u32)o->queue_depth,
 	};
 	char msg[MSG_MAX];
 	int err = 0;

@@ -4,6 +4,10 @@
  * O_DIRECT pwrite/pread, independently of the kernel module, so that what
  * a module wrote can be checked from userspace and what it reads prepared.
  * One JSON line per run.
+ *
+ * PATH may be a regular file, created by -w if missing, or a block device,
+ * never created: a missing path under /dev is an error (a driver not
+ * loaded), not a new file there. The range must fit in the device.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,7 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/fs.h>
 
 #include "common.h"
 #include "jsonl.h"
@@ -24,6 +32,8 @@ struct verify_opts {
 	bool write;
 	const char *path;
 	struct pattern_io io;
+	bool blkdev;			/* PATH is a block device */
+	uint64_t dev_size;		/* its size in bytes */
 };
 
 static void usage(FILE *out)
@@ -32,7 +42,7 @@ static void usage(FILE *out)
 		"usage: kdio-verify -w|-c -f PATH -s SIZE [-O OFFSET] [-S SEED] [-b BS]\n"
 		"  -w         write the pattern (the file is created if missing), then fsync\n"
 		"  -c         check the pattern; exit 1 on any difference\n"
-		"  -f PATH    file or block device\n"
+		"  -f PATH    file (created by -w if missing) or block device (never created)\n"
 		"  -s SIZE    bytes to write or check (k/m/g suffixes; multiple of 512)\n"
 		"  -O OFFSET  file offset (multiple of 512; default 0)\n"
 		"  -S SEED    pattern seed (default 0)\n"
@@ -94,13 +104,28 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	return check_opts(o, modes);
 }
 
+/* Device nodes live there; a regular file is never created there. */
+static bool under_dev(const char *path)
+{
+	return !strncmp(path, "/dev/", 5);
+}
+
 /* The one-line message for err, saying what to do where that is known. */
 static void describe(const struct verify_opts *o, int err,
 		     const struct pattern_result *r, char *msg, size_t len)
 {
-	if (err == EINVAL)
+	if (err == EINVAL && o->blkdev)
+		snprintf(msg, len, "%s: O_DIRECT I/O refused (%s); use -b, -O and -s multiples of the device's logical block size",
+			 o->path, strerror(err));
+	else if (err == EINVAL)
 		snprintf(msg, len, "%s: O_DIRECT I/O refused (%s); put the file on a filesystem with O_DIRECT and use its alignment",
 			 o->path, strerror(err));
+	else if (err == ENOSPC && o->blkdev)
+		snprintf(msg, len, "%s: the device has %" PRIu64 " bytes, fewer than offset %" PRIu64 " + %" PRIu64 "; lower -O or -s",
+			 o->path, o->dev_size, o->io.offset, o->io.size);
+	else if (err == ENOENT && o->write && under_dev(o->path))
+		snprintf(msg, len, "%s: no such block device; load its driver (brd for /dev/ram*) or give a path outside /dev",
+			 o->path);
 	else if (err == ENOENT && !o->write)
 		snprintf(msg, len, "%s: no such file; write it first (kdio-verify -w -f %s -s %" PRIu64 ")",
 			 o->path, o->path, o->io.offset + o->io.size);
@@ -144,21 +169,48 @@ static int emit(const struct verify_opts *o, int err,
 	return jsonl_end(&j);
 }
 
+/*
+ * Open PATH with O_DIRECT: a block device as it is, after checking the
+ * range fits; a regular file created for -w, but never under /dev.
+ * Returns 0 or an errno.
+ */
+static int open_target(struct verify_opts *o)
+{
+	int flags = (o->write ? O_WRONLY : O_RDONLY) | O_DIRECT | O_CLOEXEC;
+	struct stat st;
+	int err;
+
+	if (stat(o->path, &st) == 0 && S_ISBLK(st.st_mode))
+		o->blkdev = true;
+	else if (o->write && !under_dev(o->path))
+		flags |= O_CREAT;
+	o->io.fd = open(o->path, flags, 0644);
+	if (o->io.fd < 0)
+		return errno;
+	if (!o->blkdev)
+		return 0;
+	if (ioctl(o->io.fd, BLKGETSIZE64, &o->dev_size))
+		err = errno;
+	else if (o->io.offset > o->dev_size || o->io.size > o->dev_size - o->io.offset)
+		err = ENOSPC;
+	else
+		return 0;
+	close(o->io.fd);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct pattern_result r = { 0 };
 	struct verify_opts o;
-	int flags, ret, err = 0;
+	int ret, err;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;
 
-	flags = o.write ? O_WRONLY | O_CREAT : O_RDONLY;
-	o.io.fd = open(o.path, flags | O_DIRECT | O_CLOEXEC, 0644);
-	if (o.io.fd < 0) {
-		err = errno;
-	} else {
+	err = open_target(&o);
+	if (!err) {
 		ret = o.write ? pattern_file_write(&o.io, &r) :
 				pattern_file_check(&o.io, &r);
 		err = -ret;

@@ -7,12 +7,14 @@
  * instead of import_single_range(), gone in 6.12; and it calls
  * f_op->read_iter/write_iter directly, as the call_{read,write}_iter()
  * helpers are gone in 6.12 too. Freeze protection around vfs_iter_write()
- * is the caller's job before 6.8 and vfs_iter_write()'s own since.
+ * is the caller's job before 6.8 and vfs_iter_write()'s own since. VMA
+ * flags are set with vm_flags_set() since 6.3, by hand before.
  */
 #ifndef _KDIO_COMPAT_H
 #define _KDIO_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/uio.h>
 #include <linux/version.h>
 
@@ -47,6 +49,17 @@ static inline ssize_t kdio_vfs_iter_write(struct file *file,
 	return ret;
 #else
 	return vfs_iter_write(file, iter, ppos, 0);
+#endif
+}
+
+/* Set flags on a VMA being set up by an mmap handler. */
+static inline void kdio_vm_flags_set(struct vm_area_struct *vma,
+				     unsigned long flags)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	vma->vm_flags |= flags;
+#else
+	vm_flags_set(vma, flags);
 #endif
 }
 

@@ -10,19 +10,30 @@
 #include <linux/types.h>
 
 /* Bumped on any change of a struct or ioctl below. */
-#define KDIO_ABI_VERSION	1
+#define KDIO_ABI_VERSION	2
 
 #define KDIO_DIO_DEVICE		"/dev/kdio_dio"
+#define KDIO_KBUF_DEVICE	"/dev/kdio_kbuf"
 #define KDIO_PATH_MAX		256
 /* Largest block a single I/O call may move (64 MiB). */
 #define KDIO_MAX_BLOCK		(64ULL << 20)
 /* Block size and file offset must be multiples of this (O_DIRECT floor). */
 #define KDIO_MIN_ALIGN		512ULL
+/* Most requests one run may keep in flight (queue_depth). */
+#define KDIO_MAX_QD		256
 
-/* How the kernel moves the data; one kernel source file each. */
+/*
+ * How the kernel moves the data; one kernel source file each, the two kvec
+ * methods sharing theirs.
+ */
 enum kdio_dio_method {
-	KDIO_DIO_NULL	= 0,	/* loop over the blocks, no I/O: harness overhead */
-	KDIO_DIO_VMMAP	= 1,	/* vm_mmap()ed user buffer, ubuf iter, vfs_iter_* */
+	KDIO_DIO_NULL		= 0,	/* walk the blocks, no I/O: overhead */
+	KDIO_DIO_VMMAP		= 1,	/* vm_mmap()ed user buffer, vfs_iter_* */
+	KDIO_DIO_BVEC		= 2,	/* kernel pages, bvec iter, ->write_iter */
+	KDIO_DIO_BVEC_ASYNC	= 3,	/* the same with ki_complete, queued */
+	KDIO_DIO_BUFFERED	= 4,	/* no O_DIRECT: kernel_write + fsync */
+	KDIO_DIO_KVEC_KMALLOC	= 5,	/* kernel_write/read, O_DIRECT, kmalloc */
+	KDIO_DIO_KVEC_VMALLOC	= 6,	/* the same on vmalloc memory */
 	KDIO_DIO_NR_METHODS
 };
 
@@ -37,8 +48,9 @@ enum kdio_dio_op {
 
 /*
  * One run of one method: total_bytes moved in block_size calls, starting at
- * offset of the file at path, which the module opens itself with O_DIRECT.
- * Written data follow the kdio pattern (kdio_pattern.c) for seed.
+ * offset of the file at path, which the module opens itself, with O_DIRECT
+ * for every method but KDIO_DIO_BUFFERED. Written data follow the kdio
+ * pattern (kdio_pattern.c) for seed.
  *
  * The path is resolved in the caller's context and is never created: a
  * missing file is -ENOENT, a directory -EISDIR, anything but a regular file
@@ -49,6 +61,9 @@ enum kdio_dio_op {
  * untouched. From the path lookup on, the out fields are copied back whatever
  * the outcome, and error equals the ioctl's return. A short read stops the
  * run with -ENODATA, a short write with -ENOSPC, a fatal signal with -EINTR.
+ * Where the kernel cannot do what a method asks (the kvec methods on a
+ * kernel whose direct-I/O path cannot take kernel pages) the run ends with
+ * that errno, -EFAULT, like any other failed I/O call.
  */
 struct kdio_dio_req {
 	/* in */
@@ -56,26 +71,60 @@ struct kdio_dio_req {
 	__u32 struct_size;	/* sizeof(struct kdio_dio_req), else -EPROTO */
 	__u32 method;		/* enum kdio_dio_method, else -EINVAL */
 	__u32 op;		/* enum kdio_dio_op, else -EINVAL */
-	__u64 block_size;	/* KDIO_MIN_ALIGN multiple, <= KDIO_MAX_BLOCK */
+	__u64 block_size;	/* KDIO_MIN_ALIGN multiple, <= KDIO_MAX_BLOCK;
+				 * KDIO_DIO_KVEC_KMALLOC: <= the kernel's
+				 * KMALLOC_MAX_SIZE (4 MiB on x86-64) */
 	__u64 total_bytes;	/* > 0, multiple of block_size */
 	__u64 offset;		/* KDIO_MIN_ALIGN multiple; offset +
 				 * total_bytes <= 2^63 - 1 */
 	__u64 seed;		/* pattern seed */
 	__u32 flags;		/* KDIO_F_* */
-	__u32 reserved0;	/* must be 0 */
+	__u32 queue_depth;	/* requests in flight; 0 means 1; above 1
+				 * only for KDIO_DIO_BVEC_ASYNC; at most
+				 * KDIO_MAX_QD; else -EINVAL */
 	char path[KDIO_PATH_MAX];	/* NUL-terminated, else -ENAMETOOLONG */
 	/* out */
 	__u64 bytes_done;	/* bytes moved, a short last call included */
-	__u64 elapsed_ns;	/* time spent inside the I/O calls only */
-	__u64 calls;		/* I/O calls made */
+	__u64 elapsed_ns;	/* time spent inside the I/O calls only (see
+				 * the method's source for what that covers) */
+	__u64 calls;		/* I/O calls made (async: requests completed) */
 	__u64 bad_blocks;	/* verified blocks that differ from the pattern */
-	__u64 first_bad_offset;	/* file offset of the first bad block; valid
+	__u64 first_bad_offset;	/* lowest file offset of a bad block; valid
 				 * only if bad_blocks > 0 */
 	__s32 error;		/* -errno the run ended with, 0 if none */
 	__u32 reserved1;
 };
 
+/* How /dev/kdio_kbuf maps its buffer into the caller. */
+enum kdio_kbuf_mode {
+	KDIO_KBUF_PFN	= 0,	/* remap_pfn_range(): VM_PFNMAP, like /dev/mem */
+	KDIO_KBUF_PAGES	= 1,	/* vm_insert_pages(): ordinary struct pages */
+};
+
+/*
+ * KDIO_IOC_KBUF_SETUP on an open /dev/kdio_kbuf (root only, mode 0600):
+ * allocate size bytes of zeroed kernel pages for this open file, to be
+ * mapped with mmap(MAP_SHARED, length size, offset 0) as mode says. Once
+ * per open file (again: -EBUSY); the pages are freed when the file is
+ * released, which the mapping delays until it is unmapped.
+ *
+ * Errors: -EFAULT (bad pointer), -EPROTO (abi_version or struct_size),
+ * -EINVAL (size 0, not a page multiple or above KDIO_MAX_BLOCK; unknown
+ * mode; reserved set), -EBUSY, -ENOMEM; other ioctls -ENOTTY. mmap gives
+ * -EINVAL before the setup, without MAP_SHARED, at a nonzero offset or for
+ * another length. Unlike /dev/kdio_dio, no capability is checked: the
+ * device node's mode is the gate, and the pages hold nothing but zeros.
+ */
+struct kdio_kbuf_req {
+	__u32 abi_version;	/* KDIO_ABI_VERSION, else -EPROTO */
+	__u32 struct_size;	/* sizeof(struct kdio_kbuf_req), else -EPROTO */
+	__u64 size;		/* bytes */
+	__u32 mode;		/* enum kdio_kbuf_mode */
+	__u32 reserved;		/* must be 0 */
+};
+
 #define KDIO_IOC_MAGIC		0xD1
 #define KDIO_IOC_DIO_RUN	_IOWR(KDIO_IOC_MAGIC, 1, struct kdio_dio_req)
+#define KDIO_IOC_KBUF_SETUP	_IOW(KDIO_IOC_MAGIC, 2, struct kdio_kbuf_req)
 
 #endif /* _KDIO_UAPI_H */

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Method "bvec-async": the "bvec" method with completions, as the loop
+ * driver really runs (lo_rw_aio() with ki_complete set): queue_depth slots,
+ * each with its own pages, bio_vec array, iov_iter and kiocb, are kept in
+ * flight on the file's ->write_iter/->read_iter.
+ *
+ * A call that returns -EIOCBQUEUED is in flight and ki_complete will report
+ * it, possibly in interrupt context and possibly before the call returns;
+ * any other return means it completed synchronously and ki_complete will
+ * not be called, so the submitter records that result itself, the same
+ * way. The completion only stores the result, queues the slot on the done
+ * list and wakes the submitter, all under run->lock; accounting,
+ * verification and reuse of the slot happen in the submitter's process
+ * context. Because the completion drops run->lock as its last access, a
+ * slot seen on the done list under that lock is no longer touched by it.
+ *
+ * On an error or a fatal signal nothing more is submitted, and every
+ * request in flight is waited for (uninterruptibly: block I/O always
+ * completes) before any page, bio_vec or kiocb is freed. The run's state,
+ * wait queue included, lives on the submitter's stack for that reason.
+ *
+ * Freeze protection: aio and io_uring take it at submission and hand it
+ * over to the completion (__sb_writers_release()/__sb_writers_acquired()),
+ * which releases it in another context. We do not: a write run takes it
+ * once with file_start_write() before its first submission and drops it
+ * after its last completion has been reaped, both in the submitting task,
+ * so it is held by one task for the run like a long write(2), with no
+ * hand-over for lockdep to be told about. Completions need none of their
+ * own: while the run holds it, a freeze cannot get past its first stage,
+ * so no request completes on a frozen filesystem; a freeze that starts
+ * meanwhile waits for the run to end, and new runs wait for the thaw.
+ *
+ * Timing: elapsed_ns is the wall time from the first submission to the
+ * last completion, less the pattern work done in between (filling write
+ * blocks, checking read blocks). Blocks completing once nothing more will
+ * be submitted are checked after the last completion, outside the window.
+ * calls counts completed requests.
+ */
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+
+#include "dio.h"
+#include "kdio_bvec.h"
+#include "kdio_compat.h"
+
+struct dio_async_run;
+
+struct dio_async_slot {
+	struct kiocb kiocb;
+	struct iov_iter iter;
+	struct kdio_bvec_buf buf;
+	struct dio_async_run *run;
+	struct list_head node;	/* on idle, done or unverified; none in flight */
+	u64 off;		/* file offset of the block */
+	long res;		/* bytes or -errno, once on done */
+	u64 t_done;		/* ktime of the completion */
+};
+
+struct dio_async_run {
+	struct kdio_dio_ctx *ctx;
+	struct dio_async_slot *slots;
+	unsigned int nr_slots;
+	spinlock_t lock;		/* done */
+	wait_queue_head_t wait;		/* woken with a slot put on done */
+	struct list_head done;		/* completed, not yet reaped */
+	struct list_head idle;		/* submitter only, like the rest */
+	struct list_head unverified;	/* read after the last submission */
+	unsigned int in_flight;		/* submitted, not yet reaped */
+	u64 next;			/* run position of the next block */
+	bool started;
+	u64 t_first, t_last, pattern_ns;
+	int error;			/* the first error ends submission */
+};
+
+/* ki_complete: any context. Record, queue, wake; nothing else. */
+static void dio_async_complete(struct kiocb *kiocb, long res)
+{
+	struct dio_async_slot *slot =
+		container_of(kiocb, struct dio_async_slot, kiocb);
+	struct dio_async_run *run = slot->run;
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+
+	spin_lock_irqsave(&run->lock, flags);
+	slot->res = res;
+	slot->t_done = now;
+	list_add_tail(&slot->node, &run->done);
+	wake_up(&run->wait);
+	spin_unlock_irqrestore(&run->lock, flags);
+}
+
+static void dio_async_free(struct dio_async_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->nr_slots; i++)
+		kdio_bvec_buf_free(&run->slots[i].buf);
+	kfree(run->slots);
+}
+
+/* One slot per request that can be in flight, never more than blocks. */
+static int dio_async_alloc(struct dio_async_run *run)
+{
+	const struct kdio_dio_req *req = run->ctx->req;
+	u64 blocks = div64_u64(req->total_bytes, req->block_size);
+	unsigned int i;
+
+	run->nr_slots = (unsigned int)min_t(u64, run->ctx->queue_depth, blocks);
+	run->slots = kcalloc(run->nr_slots, sizeof(*run->slots), GFP_KERNEL);
+	if (!run->slots)
+		return -ENOMEM;
+	for (i = 0; i < run->nr_slots; i++) {
+		struct dio_async_slot *slot = &run->slots[i];
+
+		if (kdio_bvec_buf_alloc(&slot->buf, req->block_size))
+			goto out_free_slots;
+		slot->run = run;
+		list_add_tail(&slot->node, &run->idle);
+	}
+	return 0;
+
+out_free_slots:
+	run->nr_slots = i;	/* slot i freed its own pages */
+	dio_async_free(run);
+	return -ENOMEM;
+}
+
+/* Whether another block will be submitted. */
+static bool dio_async_more(const struct dio_async_run *run)
+{
+	return !run->error && run->next < run->ctx->req->total_bytes;
+}
+
+/* Time pattern work from the first submission on. */
+static void dio_async_pattern_time(struct dio_async_run *run, u64 t0)
+{
+	if (run->started)
+		run->pattern_ns += ktime_get_ns() - t0;
+}
+
+/* Put the next block in flight on a slot taken off the idle list. */
+static void dio_async_submit(struct dio_async_run *run,
+			     struct dio_async_slot *slot)
+{
+	const struct kdio_dio_req *req = run->ctx->req;
+	bool write = req->op == KDIO_OP_WRITE;
+	struct file *file = run->ctx->file;
+	ssize_t ret;
+
+	slot->off = req->offset + run->next;
+	run->next += req->block_size;
+	if (write) {
+		u64 t0 = ktime_get_ns();
+
+		kdio_bvec_buf_fill(&slot->buf, slot->off, req->seed);
+		dio_async_pattern_time(run, t0);
+	}
+	kdio_bvec_buf_iter(&slot->buf, &slot->iter,
+			   write ? ITER_SOURCE : ITER_DEST);
+	init_sync_kiocb(&slot->kiocb, file);
+	slot->kiocb.ki_pos = slot->off;
+	slot->kiocb.ki_complete = dio_async_complete;
+	if (write)
+		slot->kiocb.ki_flags |= IOCB_WRITE;
+	run->in_flight++;
+	if (!run->started) {
+		run->started = true;
+		run->t_first = ktime_get_ns();
+	}
+	if (write)
+		ret = kdio_call_write_iter(file, &slot->kiocb, &slot->iter);
+	else
+		ret = kdio_call_read_iter(file, &slot->kiocb, &slot->iter);
+	if (ret != -EIOCBQUEUED)
+		dio_async_complete(&slot->kiocb, ret);
+}
+
+/*
+ * Account one reaped request. A good read block is checked now if more
+ * will be submitted (its time is taken out of the window), else after the
+ * last completion.
+ */
+static void dio_async_finish(struct dio_async_run *run,
+			     struct dio_async_slot *slot)
+{
+	struct kdio_dio_ctx *ctx = run->ctx;
+	int ret;
+	u64 t0;
+
+	run->in_flight--;
+	run->t_last = max(run->t_last, slot->t_done);
+	ret = kdio_dio_account(ctx, slot->res, slot->buf.len, 0);
+	if (ret && !run->error)
+		run->error = ret;
+	if (ret || !(ctx->req->flags & KDIO_F_VERIFY)) {
+		list_add(&slot->node, &run->idle);
+	} else if (!dio_async_more(run)) {
+		list_add_tail(&slot->node, &run->unverified);
+	} else {
+		t0 = ktime_get_ns();
+		kdio_bvec_buf_verify(ctx, &slot->buf, slot->off);
+		dio_async_pattern_time(run, t0);
+		list_add(&slot->node, &run->idle);
+	}
+}
+
+/* Take the first slot off a list the submitter owns; NULL if empty. */
+static struct dio_async_slot *dio_async_pop(struct list_head *list)
+{
+	struct dio_async_slot *slot;
+
+	slot = list_first_entry_or_null(list, struct dio_async_slot, node);
+	if (slot)
+		list_del_init(&slot->node);
+	return slot;
+}
+
+/* Sleep until at least one request has completed, then account them. */
+static void dio_async_reap(struct dio_async_run *run)
+{
+	struct dio_async_slot *slot;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&run->lock);
+	wait_event_lock_irq(run->wait, !list_empty(&run->done), run->lock);
+	list_splice_init(&run->done, &done);
+	spin_unlock_irq(&run->lock);
+
+	while ((slot = dio_async_pop(&done)))
+		dio_async_finish(run, slot);
+}
+
+/* Keep the slots busy until every block is done or the run must stop. */
+static void dio_async_loop(struct dio_async_run *run)
+{
+	struct dio_async_slot *slot;
+	int ret;
+
+	for (;;) {
+		while (dio_async_more(run) && !list_empty(&run->idle)) {
+			ret = kdio_dio_checkpoint();
+			if (ret) {
+				run->error = ret;
+				break;
+			}
+			slot = dio_async_pop(&run->idle);
+			dio_async_submit(run, slot);
+		}
+		if (!run->in_flight)
+			break;
+		dio_async_reap(run);
+	}
+}
+
+static int dio_bvec_async_run(struct kdio_dio_ctx *ctx)
+{
+	bool write = ctx->req->op == KDIO_OP_WRITE;
+	struct dio_async_run run = { .ctx = ctx };
+	struct dio_async_slot *slot;
+	int ret;
+
+	spin_lock_init(&run.lock);
+	init_waitqueue_head(&run.wait);
+	INIT_LIST_HEAD(&run.done);
+	INIT_LIST_HEAD(&run.idle);
+	INIT_LIST_HEAD(&run.unverified);
+	ret = dio_async_alloc(&run);
+	if (ret)
+		return ret;
+
+	if (write)
+		file_start_write(ctx->file);
+	dio_async_loop(&run);
+	if (write)
+		file_end_write(ctx->file);
+
+	if (run.started && run.t_last > run.t_first + run.pattern_ns)
+		kdio_dio_add_elapsed(ctx, run.t_last - run.t_first - run.pattern_ns);
+	while ((slot = dio_async_pop(&run.unverified)))
+		kdio_bvec_buf_verify(ctx, &slot->buf, slot->off);
+	dio_async_free(&run);
+	return run.error;
+}
+
+const struct kdio_dio_ops kdio_dio_bvec_async = {
+	.name		= "bvec-async",
+	.open_flags	= O_DIRECT,
+	.queued		= true,
+	.run		= dio_bvec_async_run,
+};
