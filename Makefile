@@ -7,7 +7,7 @@ KERNEL   ?= debian-6.1
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit deps fetch build plots clean
+.PHONY: all bench test test-unit deps fetch build plots compare regress clean
 
 all: build
 
@@ -21,6 +21,15 @@ bench: deps
 plots: deps
 	@test -n "$(RUN)" || { echo "usage: make plots RUN=<run-id or results/<run-id>>" >&2; exit 2; }
 	$(KDIO) plots $(abspath $(RUN))
+
+# Compare two runs: make compare BASE=results/a NEW=results/b [ARGS=--normalize]
+compare: deps
+	@test -n "$(BASE)" -a -n "$(NEW)" || { echo "usage: make compare BASE=<run> NEW=<run>" >&2; exit 2; }
+	$(KDIO) compare $(ARGS) $(abspath $(BASE))/result.json $(abspath $(NEW))/result.json
+
+# Run the gate suite and compare it with ci/baselines/ci.json; exit 1 on a regression.
+regress: deps
+	$(KDIO) regress $(ARGS)
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

@@ -25,6 +25,7 @@ struct kdio_dio_ctx {
 	struct kdio_dio_req *req;
 	struct file *file;
 	unsigned int queue_depth;	/* req->queue_depth, 0 made 1 */
+	unsigned int delay_us;		/* module parameter, read once */
 };
 
 struct kdio_dio_ops {
@@ -52,6 +53,7 @@ extern struct miscdevice kdio_kbuf_misc;
 
 /* Helpers for the methods, in dio_main.c. */
 int kdio_dio_checkpoint(void);
+void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx);
 int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
 		     u64 elapsed_ns);
 void kdio_dio_add_elapsed(struct kdio_dio_ctx *ctx, u64 elapsed_ns);

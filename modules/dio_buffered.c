@@ -27,7 +27,10 @@
 #include "dio.h"
 #include "kdio_pattern.h"
 
-/* One timed kernel_write()/kernel_read() of the buffer at file offset off. */
+/*
+ * One timed kernel_write()/kernel_read() of the buffer at file offset off;
+ * the test-only delay (dio_main.c) is inside the window.
+ */
 static int dio_buffered_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
 	size_t len = ctx->req->block_size;
@@ -36,6 +39,7 @@ static int dio_buffered_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 	u64 t0;
 
 	t0 = ktime_get_ns();
+	kdio_dio_inject_delay(ctx);
 	if (ctx->req->op == KDIO_OP_WRITE)
 		done = kernel_write(ctx->file, buf, len, &pos);
 	else

@@ -29,7 +29,10 @@
 #include "kdio_bvec.h"
 #include "kdio_compat.h"
 
-/* One timed call over the whole block at file offset off. */
+/*
+ * One timed call over the whole block at file offset off; the test-only
+ * delay (dio_main.c) is inside the window.
+ */
 static int dio_bvec_io(struct kdio_dio_ctx *ctx, struct kdio_bvec_buf *b,
 		       u64 off)
 {
@@ -48,6 +51,7 @@ static int dio_bvec_io(struct kdio_dio_ctx *ctx, struct kdio_bvec_buf *b,
 		file_start_write(file);
 	}
 	t0 = ktime_get_ns();
+	kdio_dio_inject_delay(ctx);
 	if (write)
 		done = kdio_call_write_iter(file, &kiocb, &iter);
 	else

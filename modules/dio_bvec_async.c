@@ -31,10 +31,25 @@
  * so no request completes on a frozen filesystem; a freeze that starts
  * meanwhile waits for the run to end, and new runs wait for the thaw.
  *
- * Timing: elapsed_ns is the wall time from the first submission to the
- * last completion, less the pattern work done in between (filling write
- * blocks, checking read blocks). Blocks completing once nothing more will
- * be submitted are checked after the last completion, outside the window.
+ * Timing: elapsed_ns is busy time, the time during which at least one
+ * request was outstanding. Each slot records when it was submitted and,
+ * in ki_complete (or on return, for a synchronous completion), when it
+ * completed. In process context, the submission that takes the count of
+ * outstanding requests from 0 to 1 opens a busy interval at its own
+ * timestamp; the reaping that brings the count back to 0 closes it at the
+ * latest completion timestamp among the requests it covered, which is
+ * when the last of them really completed, however late it was reaped.
+ * elapsed_ns is the sum of these intervals. At queue depth 1 that is the
+ * sum of the per-request times: the pattern work (filling a write block,
+ * checking a read block) happens while nothing is outstanding, as in the
+ * synchronous methods. At higher depths the pipeline hardly drains, and
+ * it is the wall time of the run, pattern work included: that work
+ * overlaps I/O, so taking it out would overstate the throughput. A request
+ * completed but not yet reaped still counts as outstanding, so a
+ * submitter too slow to keep the device busy is charged for it, as the
+ * wall time of an io_uring or libaio run would be. The test-only delay_us
+ * (dio_main.c) is spent at each submission, after its timestamp, so it is
+ * busy time too; above queue depth 1 it overlaps the requests in flight.
  * calls counts completed requests.
  */
 #include <linux/fcntl.h>
@@ -59,9 +74,10 @@ struct dio_async_slot {
 	struct iov_iter iter;
 	struct kdio_bvec_buf buf;
 	struct dio_async_run *run;
-	struct list_head node;	/* on idle, done or unverified; none in flight */
+	struct list_head node;	/* on idle or done; none in flight */
 	u64 off;		/* file offset of the block */
 	long res;		/* bytes or -errno, once on done */
+	u64 t_submit;		/* ktime of the submission */
 	u64 t_done;		/* ktime of the completion */
 };
 
@@ -73,11 +89,10 @@ struct dio_async_run {
 	wait_queue_head_t wait;		/* woken with a slot put on done */
 	struct list_head done;		/* completed, not yet reaped */
 	struct list_head idle;		/* submitter only, like the rest */
-	struct list_head unverified;	/* read after the last submission */
 	unsigned int in_flight;		/* submitted, not yet reaped */
 	u64 next;			/* run position of the next block */
-	bool started;
-	u64 t_first, t_last, pattern_ns;
+	/* While in_flight > 0: start of the busy interval, latest t_done. */
+	u64 busy_start, busy_end;
 	int error;			/* the first error ends submission */
 };
 
@@ -140,11 +155,24 @@ static bool dio_async_more(const struct dio_async_run *run)
 	return !run->error && run->next < run->ctx->req->total_bytes;
 }
 
-/* Time pattern work from the first submission on. */
-static void dio_async_pattern_time(struct dio_async_run *run, u64 t0)
+/* Count slot as outstanding from now; the first one opens a busy interval. */
+static void dio_async_busy_begin(struct dio_async_run *run,
+				 struct dio_async_slot *slot)
 {
-	if (run->started)
-		run->pattern_ns += ktime_get_ns() - t0;
+	slot->t_submit = ktime_get_ns();
+	if (!run->in_flight++) {
+		run->busy_start = slot->t_submit;
+		run->busy_end = slot->t_submit;
+	}
+}
+
+/* Count slot, reaped, as done; the last one closes the busy interval. */
+static void dio_async_busy_end(struct dio_async_run *run,
+			       struct dio_async_slot *slot)
+{
+	run->busy_end = max(run->busy_end, slot->t_done);
+	if (!--run->in_flight)
+		kdio_dio_add_elapsed(run->ctx, run->busy_end - run->busy_start);
 }
 
 /* Put the next block in flight on a slot taken off the idle list. */
@@ -158,12 +186,8 @@ static void dio_async_submit(struct dio_async_run *run,
 
 	slot->off = req->offset + run->next;
 	run->next += req->block_size;
-	if (write) {
-		u64 t0 = ktime_get_ns();
-
+	if (write)
 		kdio_bvec_buf_fill(&slot->buf, slot->off, req->seed);
-		dio_async_pattern_time(run, t0);
-	}
 	kdio_bvec_buf_iter(&slot->buf, &slot->iter,
 			   write ? ITER_SOURCE : ITER_DEST);
 	init_sync_kiocb(&slot->kiocb, file);
@@ -171,11 +195,8 @@ static void dio_async_submit(struct dio_async_run *run,
 	slot->kiocb.ki_complete = dio_async_complete;
 	if (write)
 		slot->kiocb.ki_flags |= IOCB_WRITE;
-	run->in_flight++;
-	if (!run->started) {
-		run->started = true;
-		run->t_first = ktime_get_ns();
-	}
+	dio_async_busy_begin(run, slot);
+	kdio_dio_inject_delay(run->ctx);
 	if (write)
 		ret = kdio_call_write_iter(file, &slot->kiocb, &slot->iter);
 	else
@@ -185,32 +206,22 @@ static void dio_async_submit(struct dio_async_run *run,
 }
 
 /*
- * Account one reaped request. A good read block is checked now if more
- * will be submitted (its time is taken out of the window), else after the
- * last completion.
+ * Account one reaped request, check a good read block against the pattern
+ * and give the slot back. Its time is in the busy intervals, not here.
  */
 static void dio_async_finish(struct dio_async_run *run,
 			     struct dio_async_slot *slot)
 {
 	struct kdio_dio_ctx *ctx = run->ctx;
 	int ret;
-	u64 t0;
 
-	run->in_flight--;
-	run->t_last = max(run->t_last, slot->t_done);
+	dio_async_busy_end(run, slot);
 	ret = kdio_dio_account(ctx, slot->res, slot->buf.len, 0);
 	if (ret && !run->error)
 		run->error = ret;
-	if (ret || !(ctx->req->flags & KDIO_F_VERIFY)) {
-		list_add(&slot->node, &run->idle);
-	} else if (!dio_async_more(run)) {
-		list_add_tail(&slot->node, &run->unverified);
-	} else {
-		t0 = ktime_get_ns();
+	if (!ret && (ctx->req->flags & KDIO_F_VERIFY))
 		kdio_bvec_buf_verify(ctx, &slot->buf, slot->off);
-		dio_async_pattern_time(run, t0);
-		list_add(&slot->node, &run->idle);
-	}
+	list_add(&slot->node, &run->idle);
 }
 
 /* Take the first slot off a list the submitter owns; NULL if empty. */
@@ -265,14 +276,12 @@ static int dio_bvec_async_run(struct kdio_dio_ctx *ctx)
 {
 	bool write = ctx->req->op == KDIO_OP_WRITE;
 	struct dio_async_run run = { .ctx = ctx };
-	struct dio_async_slot *slot;
 	int ret;
 
 	spin_lock_init(&run.lock);
 	init_waitqueue_head(&run.wait);
 	INIT_LIST_HEAD(&run.done);
 	INIT_LIST_HEAD(&run.idle);
-	INIT_LIST_HEAD(&run.unverified);
 	ret = dio_async_alloc(&run);
 	if (ret)
 		return ret;
@@ -283,10 +292,6 @@ static int dio_bvec_async_run(struct kdio_dio_ctx *ctx)
 	if (write)
 		file_end_write(ctx->file);
 
-	if (run.started && run.t_last > run.t_first + run.pattern_ns)
-		kdio_dio_add_elapsed(ctx, run.t_last - run.t_first - run.pattern_ns);
-	while ((slot = dio_async_pop(&run.unverified)))
-		kdio_bvec_buf_verify(ctx, &slot->buf, slot->off);
 	dio_async_free(&run);
 	return run.error;
 }

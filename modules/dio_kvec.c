@@ -28,7 +28,10 @@
 #include "dio.h"
 #include "kdio_pattern.h"
 
-/* One timed call at file offset off: the path under test. */
+/*
+ * One timed call at file offset off: the path under test, with the
+ * test-only delay (dio_main.c) inside the window.
+ */
 static int dio_kvec_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
 	size_t len = ctx->req->block_size;
@@ -37,6 +40,7 @@ static int dio_kvec_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 	u64 t0;
 
 	t0 = ktime_get_ns();
+	kdio_dio_inject_delay(ctx);
 	if (ctx->req->op == KDIO_OP_WRITE)
 		done = kernel_write(ctx->file, buf, len, &pos);
 	else

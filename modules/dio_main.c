@@ -8,11 +8,22 @@
  * ops table, and copies the counters back. Methods only move data and time
  * their I/O calls; statistics live in the harness. The module also carries
  * /dev/kdio_kbuf (kbuf_mmap.c), a kernel buffer that user space maps.
+ *
+ * The delay_us parameter exists so that tests can prove that a regression
+ * gate catches a known slowdown; it is 0 in every real run. Set, it makes
+ * every method busy-wait that many microseconds per I/O call, inside the
+ * call's timed window (bvec-async: at each submission, inside its busy
+ * time). It is 0644, so it can be changed between runs through
+ * /sys/module/kdio_dio/parameters/delay_us; a request reads it once, when
+ * it starts. Values above 100000 (0.1 s per call) are refused with -EINVAL,
+ * at load time and at runtime alike, rather than clamped, so that a test
+ * never measures another delay than the one it set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
@@ -20,6 +31,7 @@
 #include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/namei.h>
 #include <linux/nospec.h>
 #include <linux/sched.h>
@@ -41,6 +53,27 @@ static const struct kdio_dio_ops *const kdio_dio_methods[] = {
 	[KDIO_DIO_KVEC_VMALLOC]	= &kdio_dio_kvec_vmalloc,
 };
 
+/* Largest delay_us taken, and the chunk it is busy-waited in. */
+#define KDIO_DIO_DELAY_MAX_US	100000U
+#define KDIO_DIO_DELAY_CHUNK_US	1000U
+
+static unsigned int delay_us;
+
+/* 0..KDIO_DIO_DELAY_MAX_US; anything else: -EINVAL, delay_us unchanged. */
+static int kdio_dio_delay_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, KDIO_DIO_DELAY_MAX_US);
+}
+
+static const struct kernel_param_ops kdio_dio_delay_ops = {
+	.set	= kdio_dio_delay_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(delay_us, &kdio_dio_delay_ops, &delay_us, 0644);
+MODULE_PARM_DESC(delay_us,
+		 "test only: busy-wait this many microseconds per I/O call, inside the timed window (0-100000, default 0)");
+
 /*
  * Called by the methods before each block: lets the scheduler in and stops
  * the run if the caller is being killed.
@@ -51,6 +84,28 @@ int kdio_dio_checkpoint(void)
 		return -EINTR;
 	cond_resched();
 	return 0;
+}
+
+/*
+ * Called by every method inside the timed window of each I/O call: the
+ * test-only slowdown of the delay_us parameter, as read when the request
+ * started. A busy wait rather than a sleep, so that each call gets the
+ * same delay, free of timer slack (usleep_range() may take up to twice the
+ * time asked); in chunks of at most a millisecond, letting the scheduler
+ * in between them. Process context, no spinlock held.
+ */
+void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx)
+{
+	unsigned int left = ctx->delay_us;
+	unsigned int chunk;
+
+	while (left) {
+		chunk = min(left, KDIO_DIO_DELAY_CHUNK_US);
+		udelay(chunk);
+		left -= chunk;
+		if (left)
+			cond_resched();
+	}
 }
 
 /*
@@ -233,6 +288,7 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 	struct kdio_dio_ctx ctx = {
 		.req		= req,
 		.queue_depth	= max(req->queue_depth, 1U),
+		.delay_us	= READ_ONCE(delay_us),
 	};
 	int ret;
 
@@ -241,9 +297,9 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 		return PTR_ERR(ctx.file);
 
 	ret = method->run(&ctx);
-	pr_debug("%s op %u bs %llu qd %u: %d after %llu bytes\n",
-		 method->name, req->op, req->block_size, ctx.queue_depth, ret,
-		 req->bytes_done);
+	pr_debug("%s op %u bs %llu qd %u delay %u us: %d after %llu bytes\n",
+		 method->name, req->op, req->block_size, ctx.queue_depth,
+		 ctx.delay_us, ret, req->bytes_done);
 	filp_close(ctx.file, NULL);
 	return ret;
 }

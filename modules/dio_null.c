@@ -5,7 +5,8 @@
  * Its figures are the cost of the ioctl, the loop and ktime_get_ns() itself,
  * which the harness subtracts from, or sets beside, the real methods (as
  * fio's null engine does). The file is opened all the same; KDIO_F_VERIFY
- * has nothing to check.
+ * has nothing to check. The test-only delay_us (dio_main.c) applies here
+ * too, in place of the call.
  */
 #include <linux/fcntl.h>
 #include <linux/ktime.h>
@@ -24,6 +25,7 @@ static int dio_null_run(struct kdio_dio_ctx *ctx)
 			break;
 		t0 = ktime_get_ns();
 		/* the I/O call would be here */
+		kdio_dio_inject_delay(ctx);
 		ret = kdio_dio_account(ctx, req->block_size, req->block_size,
 				       ktime_get_ns() - t0);
 		if (ret)

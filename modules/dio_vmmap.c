@@ -79,7 +79,10 @@ static void dio_vmmap_teardown(struct dio_vmmap_bufs *b)
 	vm_munmap((unsigned long)b->ubuf, b->len);
 }
 
-/* One timed vfs_iter_*() call over the whole mapping at file offset off. */
+/*
+ * One timed vfs_iter_*() call over the whole mapping at file offset off;
+ * the test-only delay (dio_main.c) is inside the window.
+ */
 static int dio_vmmap_io(struct kdio_dio_ctx *ctx, struct dio_vmmap_bufs *b,
 			u64 off)
 {
@@ -91,6 +94,7 @@ static int dio_vmmap_io(struct kdio_dio_ctx *ctx, struct dio_vmmap_bufs *b,
 
 	iov_iter_ubuf(&iter, write ? ITER_SOURCE : ITER_DEST, b->ubuf, b->len);
 	t0 = ktime_get_ns();
+	kdio_dio_inject_delay(ctx);
 	if (write)
 		done = kdio_vfs_iter_write(ctx->file, &iter, &pos);
 	else

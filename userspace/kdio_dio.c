@@ -7,6 +7,12 @@
  * answer with a bare errno: that the file exists, and that the block size
  * and offset suit the file's O_DIRECT alignment (not for the buffered
  * method, which does not use O_DIRECT).
+ *
+ * Each line also carries "delay_us", the module's test-only per-call delay
+ * as /sys/module/kdio_dio/parameters/delay_us reads just before the ioctl
+ * (0 in every real run), so that a slowed-down run is never taken for a
+ * real one; the field is left out when the file is absent (module not
+ * loaded, or one without the parameter).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +54,9 @@ static const char *const method_names[KDIO_DIO_NR_METHODS] = {
 	[KDIO_DIO_KVEC_KMALLOC]	= "kvec-kmalloc",
 	[KDIO_DIO_KVEC_VMALLOC]	= "kvec-vmalloc",
 };
+
+/* The kdio_dio module's test-only delay per I/O call (dio_main.c). */
+#define DELAY_PARAM	"/sys/module/kdio_dio/parameters/delay_us"
 
 #define METHOD_LIST	"null|vmmap|bvec|bvec-async|buffered|kvec-kmalloc|kvec-vmalloc"
 
@@ -367,10 +376,33 @@ static void describe(const struct dio_opts *o, const struct kdio_dio_req *req,
 	}
 }
 
-/* One JSON line; req is NULL when no ioctl was made. */
+/*
+ * The module's delay_us parameter into *out; false if the file is absent
+ * or does not hold a number.
+ */
+static bool read_delay_us(uint64_t *out)
+{
+	char buf[32];
+	size_t n;
+	FILE *f;
+
+	f = fopen(DELAY_PARAM, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return !parse_u64(buf, out);
+}
+
+/*
+ * One JSON line; req is NULL when no ioctl was made, delay_us NULL when
+ * the module does not say.
+ */
 static int emit(const struct dio_opts *o, uint64_t iteration,
 		const struct dio_align *a, const struct kdio_dio_req *req,
-		int err, const char *msg)
+		const uint64_t *delay_us, int err, const char *msg)
 {
 	struct jsonl j;
 
@@ -387,6 +419,8 @@ static int emit(const struct dio_opts *o, uint64_t iteration,
 	jsonl_u64(&j, "seed", o->seed);
 	jsonl_bool(&j, "verify", o->verify);
 	jsonl_u64(&j, "iteration", iteration);
+	if (delay_us)
+		jsonl_u64(&j, "delay_us", *delay_us);
 	if (req) {
 		jsonl_u64(&j, "bytes", req->bytes_done);
 		jsonl_u64(&j, "elapsed_ns", req->elapsed_ns);
@@ -431,13 +465,16 @@ static int run_once(int fd, const struct dio_opts *o, const struct dio_align *a,
 		.queue_depth	= (__u32)o->queue_depth,
 	};
 	char msg[MSG_MAX];
+	uint64_t delay_us;
+	bool have_delay;
 	int err = 0;
 
 	strcpy(req.path, o->path);	/* length checked in check_opts() */
+	have_delay = read_delay_us(&delay_us);
 	if (ioctl(fd, KDIO_IOC_DIO_RUN, &req))
 		err = errno;
 	describe(o, &req, err, msg, sizeof(msg));
-	if (emit(o, iteration, a, &req, err, msg) || err)
+	if (emit(o, iteration, a, &req, have_delay ? &delay_us : NULL, err, msg) || err)
 		return -1;
 	return req.bad_blocks ? 1 : 0;
 }
@@ -457,12 +494,12 @@ int main(int argc, char **argv)
 
 	ret = preflight(&o, &a, msg, sizeof(msg));
 	if (ret) {
-		emit(&o, 0, &a, NULL, -ret, msg);
+		emit(&o, 0, &a, NULL, NULL, -ret, msg);
 		return EXIT_ERROR;
 	}
 	fd = open_device(o.device, msg, sizeof(msg));
 	if (fd < 0) {
-		emit(&o, 0, &a, NULL, -fd, msg);
+		emit(&o, 0, &a, NULL, NULL, -fd, msg);
 		return EXIT_ERROR;
 	}
 	/* An ioctl that fails would fail again: stop there. */

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from kdio.errors import ConfigError
 from kdio import (backends, build, config, console, disk, initramfs, kernel, paths, plan, qemu,
                   results, vm)
 
@@ -28,6 +29,7 @@ class Options:
     results_dir: Path = TOP / "results"
     run_id: str = None
     timeout_s: int = None
+    module_params: tuple = ()   # "module.param=value", for our modules only
 
 
 def git_sha():
@@ -62,7 +64,20 @@ def make_context(suite, kspec, cfg, accel_reason):
     }
 
 
-def guest_modules(suite, tree, kspec, art):
+def our_module_params(module_params, kos):
+    """{module name: 'p=v p2=v2'} from ("kdio_dio.delay_us=200", ...)."""
+    ours = {k.stem for k in kos}
+    params = {}
+    for item in module_params:
+        mod, _, assignment = item.partition(".")
+        if mod not in ours or "=" not in assignment:
+            raise ConfigError(f"bad module parameter {item!r}",
+                              f"write MODULE.PARAM=VALUE for one of our modules: {', '.join(sorted(ours))}")
+        params[mod] = (params.get(mod, "") + " " + assignment).strip()
+    return params
+
+
+def guest_modules(suite, tree, kspec, art, module_params=()):
     """(ko path, parameters) in load order: the kernel's own modules the guest
     needs, brd sized for the suite if a case uses it, then ours."""
     mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
@@ -70,7 +85,8 @@ def guest_modules(suite, tree, kspec, art):
         kib = backends.device_bytes(suite.file_size) >> 10
         brd = kernel.module_load_order(tree, ["brd"])
         mods += [(p, f"rd_nr=1 rd_size={kib}" if p.name == "brd.ko" else "") for p in brd]
-    return mods + [(p, "") for p in art.modules]
+    ours = our_module_params(module_params, art.modules)
+    return mods + [(p, ours.get(p.stem, "")) for p in art.modules]
 
 
 def make_disks(suite, run_dir):
@@ -85,12 +101,12 @@ def make_disks(suite, run_dir):
     return disks, cache_mode
 
 
-def prepare_guest(suite, kspec, run_dir, log):
+def prepare_guest(suite, kspec, run_dir, log, module_params=()):
     """Fetch the kernel, build modules and tools, and make initramfs and disks."""
     tree = kernel.fetch(kspec, log)
     art = build.build_all(tree, log)
-    initrd = initramfs.build(build.BUILD_DIR / kspec.release / "initramfs.cpio",
-                             guest_modules(suite, tree, kspec, art))
+    initrd = initramfs.build(build.BUILD_DIR / kspec.release / f"initramfs-{run_dir.name}.cpio",
+                             guest_modules(suite, tree, kspec, art, module_params))
     disks, cache_mode = make_disks(suite, run_dir)
     return tree, art, initrd, disks, cache_mode
 
@@ -178,7 +194,8 @@ def run(opts, log=print):
     run_dir = Path(opts.results_dir) / run_id
     share = run_dir / "guest"
     share.mkdir(parents=True, exist_ok=False)
-    tree, art, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log)
+    tree, art, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log,
+                                                         opts.module_params)
     try:
         env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size)
         results.write_atomic(share / "plan.json",
@@ -189,6 +206,7 @@ def run(opts, log=print):
         log(f"accelerator: {accel} ({why})")
         doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
                "failure": None, "context": make_context(suite, kspec, cfg, why), "results": []}
+        doc["context"]["module_params"] = list(opts.module_params)
         progress = Progress(suite, doc, share, run_dir, log)
         on_line = lambda line: log(line[line.index("kdio: "):]) if "kdio: " in line and " start " not in line else None
         outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",
@@ -197,6 +215,6 @@ def run(opts, log=print):
         doc["context"]["vm_elapsed_s"] = round(outcome.elapsed_s, 1)
         return finish(doc, outcome, progress(), run_dir, suite), run_dir
     finally:
-        for d in disks:
+        for d in (*disks, initrd):
             os.unlink(d)
 

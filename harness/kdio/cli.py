@@ -20,8 +20,10 @@ def log(msg):
 def cmd_bench(args):
     opts = bench.Options(suite=args.suite, kernel=args.kernel,
                          results_dir=Path(args.results_dir), run_id=args.run_id,
-                         timeout_s=args.timeout)
+                         timeout_s=args.timeout, module_params=tuple(args.module_param))
     doc, run_dir = bench.run(opts, log)
+    if doc["context"].get("module_params"):
+        log(f"module parameters: {' '.join(doc['context']['module_params'])}")
     log("")
     log(table.render(doc))
     for c in doc.get("checks", []):
@@ -82,6 +84,33 @@ def cmd_compare(args):
     return 1 if result["regressions"] else 0
 
 
+def cmd_regress(args):
+    suite = config.load_suite(args.suite)
+    gate = dict(suite.gate)
+    if not gate:
+        raise KdioError(f"suite {suite.name} has no [gate] section", "use --suite ci")
+    baseline = Path(args.baseline or bench.TOP / gate.pop("baseline"))
+    gate.pop("baseline", None)
+    base = results.load(baseline)
+    opts = bench.Options(suite=args.suite, kernel=args.kernel, results_dir=Path(args.results_dir),
+                         run_id=args.run_id, module_params=tuple(args.module_param))
+    doc, run_dir = bench.run(opts, log)
+    log(table.render(doc))
+    if doc["status"] != "ok":
+        log(f"RUN FAILED: {doc['failure']['reason']}")
+        return 1
+    result = compare.compare(base, doc, compare.Settings(**gate))
+    text = compare.render_text(result)
+    log(f"\ncompared with {baseline}:\n{text}")
+    results.write_atomic(run_dir / "compare.json", json.dumps(result, indent=2) + "\n")
+    results.write_atomic(run_dir / "compare.md", compare.render_text(result, markdown=True) + "\n")
+    if result["regressions"]:
+        log(f"REGRESSION: {', '.join(result['regressions'])}")
+        return 1
+    log("no regression")
+    return 0
+
+
 def cmd_fetch(args):
     tree = kernel.fetch(config.load_kernel(args.kernel), log)
     log(f"{tree.spec.release}: {tree.root}")
@@ -113,6 +142,9 @@ def parser():
     b.add_argument("--results-dir", default=str(bench.TOP / "results"))
     b.add_argument("--run-id", default=None, help="folder name under results/ (default: time-suite)")
     b.add_argument("--timeout", type=int, default=None, help="VM timeout in seconds")
+    b.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE",
+                   help="load one of our modules with this parameter (repeatable), "
+                        "e.g. kdio_dio.delay_us=200; recorded in the result's context")
     b.set_defaults(func=cmd_bench)
     for name, func, text in (("fetch", cmd_fetch, "download and unpack a guest kernel"),
                              ("build", cmd_build, "build modules and tools for a kernel")):
@@ -131,6 +163,14 @@ def parser():
     s.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     s.add_argument("--json-out", help="also write the comparison as JSON here")
     s.set_defaults(func=cmd_compare)
+    s = sub.add_parser("regress", help="run the gate suite and compare it with its baseline")
+    s.add_argument("--suite", default="ci")
+    s.add_argument("--kernel", default="debian-6.1")
+    s.add_argument("--baseline", help="result.json to compare with (default: the suite's)")
+    s.add_argument("--results-dir", default=str(bench.TOP / "results"))
+    s.add_argument("--run-id", default=None)
+    s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
+    s.set_defaults(func=cmd_regress)
     s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
     s.add_argument("run", help="results/<run-id> folder, or just the run id")
     s.set_defaults(func=cmd_plots)

@@ -143,9 +143,9 @@ def compare(base_doc, new_doc, settings=Settings()):
 
 
 def render_text(result, markdown=False):
-    head = ("case", "base", "new", "change", "p", "cv base/new", "verdict")
+    head = ("case", "base", "new", "change", "p", "n base/new", "cv base/new", "verdict")
     rows = [(c["case"], f"{c['base_median']:.4g}", f"{c['new_median']:.4g}",
-             f"{c['change'] * 100:+.1f}%", f"{c['p_value']:.3f}",
+             f"{c['change'] * 100:+.1f}%", f"{c['p_value']:.3f}", f"{c['n_base']}/{c['n_new']}",
              f"{c['base_cv'] * 100:.0f}%/{c['new_cv'] * 100:.0f}%", c["verdict"])
             for c in result["cases"]]
     if markdown:

@@ -72,6 +72,7 @@ class Suite:
     vm: VmSpec
     cases: tuple = field(default_factory=tuple)
     checks: tuple = ()
+    gate: dict = field(default_factory=dict)   # regression-gate settings, if any
 
 
 def _load_toml(path, kind):
@@ -151,4 +152,4 @@ def load_suite(name_or_path):
                           "remove the overlap between matrix entries")
     return Suite(name=name, description=data.get("description", ""), repetitions=reps,
                  file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases),
-                 checks=tuple(data.get("checks", [])))
+                 checks=tuple(data.get("checks", [])), gate=dict(data.get("gate", {})))

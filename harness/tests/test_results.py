@@ -149,3 +149,14 @@ def test_known_errno_is_an_expected_error_and_other_errnos_are_not(tmp_path):
 def test_alignment_is_collected_per_backend(smoke, fixtures):
     records = results.read_records(fixtures / "records-smoke.jsonl")
     assert results.dio_alignment(smoke, records) == {"ext4": 512}
+
+
+def test_module_params_only_for_our_modules(tmp_path):
+    from pathlib import Path
+    from kdio.errors import ConfigError
+    kos = (Path("/b/kdio_dio.ko"),)
+    assert bench.our_module_params(("kdio_dio.delay_us=200", "kdio_dio.x=1"), kos) == \
+        {"kdio_dio": "delay_us=200 x=1"}
+    for bad in ("ext4.foo=1", "kdio_dio.delay_us", "delay_us=1"):
+        with pytest.raises(ConfigError):
+            bench.our_module_params((bad,), kos)

@@ -85,8 +85,17 @@ struct kdio_dio_req {
 	char path[KDIO_PATH_MAX];	/* NUL-terminated, else -ENAMETOOLONG */
 	/* out */
 	__u64 bytes_done;	/* bytes moved, a short last call included */
-	__u64 elapsed_ns;	/* time spent inside the I/O calls only (see
-				 * the method's source for what that covers) */
+	__u64 elapsed_ns;	/* synchronous methods: time spent inside
+				 * the I/O calls only (the buffered write's
+				 * final fsync included); KDIO_DIO_BVEC_ASYNC:
+				 * busy time, the time during which at least
+				 * one request was outstanding (at queue
+				 * depth 1 the sum of the request times,
+				 * above it about the wall time of the run).
+				 * Pattern fill and verify are outside it
+				 * but for async runs above depth 1, where
+				 * they overlap I/O. See the method's
+				 * source for the details */
 	__u64 calls;		/* I/O calls made (async: requests completed) */
 	__u64 bad_blocks;	/* verified blocks that differ from the pattern */
 	__u64 first_bad_offset;	/* lowest file offset of a bad block; valid
