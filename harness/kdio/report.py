@@ -91,11 +91,16 @@ def html_page(doc, plots, base_dir):
     parts += [f"<figure><img src='{html.escape(os.path.relpath(p, base_dir))}' "
               f"alt='{html.escape(Path(p).stem)}'><figcaption>{html.escape(Path(p).stem)}"
               "</figcaption></figure>" for p in plots if str(p).endswith(".png")]
+    # Record in the page how many plots the browser could load: viewers see
+    # missing plots at once, and tests read it back from the rendered DOM.
+    script = ("<script>window.addEventListener('load',function(){var i=document.images,n=0;"
+              "for(var k=0;k<i.length;k++)if(i[k].complete&&i[k].naturalWidth>0)n++;"
+              "document.body.setAttribute('data-images-loaded',n+'/'+i.length);});</script>")
     style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:90%}"
              "img{max-width:100%}.status{font-weight:bold}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-            f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
+            f"</title><style>{style}</style>{script}</head><body>{''.join(parts)}</body></html>\n")
 
 
 def write(doc, plots, run_dir):

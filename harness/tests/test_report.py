@@ -36,3 +36,23 @@ def test_failed_run_says_why(fixtures, tmp_path):
     text = report.markdown(doc, [], tmp_path)
     assert "RUN FAILED: guest kernel panic: sysrq triggered crash (during crash/sysrq)" in text
     assert "skipped: not run" in text
+
+
+def chromium(*args):
+    import subprocess
+    return subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-background-networking", "--disable-component-update",
+                           "--disable-sync", "--no-first-run", "--disable-quic",
+                           "--virtual-time-budget=5000", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_html_report_loads_every_plot_in_a_browser(fixtures, tmp_path):
+    doc = finished_doc(fixtures, tmp_path)
+    drawn = plot.draw_all(doc, tmp_path / "plots")
+    _, page = report.write(doc, drawn, tmp_path)
+    r = chromium(f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri())
+    assert 'data-images-loaded="4/4"' in r.stdout, r.stderr[-500:]
+    (tmp_path / "plots" / "throughput-read-ext4-qd1.png").unlink()
+    r = chromium(f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri())
+    assert 'data-images-loaded="3/4"' in r.stdout
