@@ -5,7 +5,7 @@ set -eu
 
 PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs cpio
 gcc make libc6-dev python3 python3-pytest python3-jsonschema dwarves bc flex bison
-libelf-dev xz-utils chromium"
+libelf-dev xz-utils zstd chromium"
 
 missing=""
 for p in $PKGS; do

@@ -1,10 +1,12 @@
 """The guest's initramfs: busybox, harness/guest/init and kernel modules.
 
-The archive is an uncompressed newc cpio (no emulated decompression at boot).
+The archive is an uncompressed newc cpio (no emulated decompression at boot);
+XZ-compressed modules (6.12) are decompressed into it.
 /kdio/modules.order lists the .ko files in insmod order with their
 parameters; /init loads them before it mounts anything from the host.
 """
 
+import lzma
 import shutil
 import subprocess
 import tempfile
@@ -37,10 +39,14 @@ def _install_modules(root, modules):
     lines = []
     for path, params in modules:
         path = Path(path)
-        if path.name in {Path(line.split()[0]).name for line in lines}:
+        name = path.name[:-3] if path.suffix == ".xz" else path.name
+        if name in {line.split()[0] for line in lines}:
             continue
-        shutil.copy2(path, moddir / path.name)
-        lines.append(f"{path.name} {params}".rstrip())
+        if path.suffix == ".xz":  # busybox insmod takes no compressed modules
+            (moddir / name).write_bytes(lzma.decompress(path.read_bytes()))
+        else:
+            shutil.copy2(path, moddir / name)
+        lines.append(f"{name} {params}".rstrip())
     (root / "kdio/modules.order").write_text("\n".join(lines) + "\n")
 
 
