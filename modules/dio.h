@@ -36,6 +36,8 @@ struct kdio_dio_ops {
 	bool queued;
 	/* Largest block_size, if below KDIO_MAX_BLOCK; 0: KDIO_MAX_BLOCK. */
 	u64 max_block;
+	/* Largest total_bytes; 0: no limit of its own. */
+	u64 max_total;
 	/* Move req->total_bytes; return 0 or the -errno that ended the run. */
 	int (*run)(struct kdio_dio_ctx *ctx);
 };

@@ -97,10 +97,10 @@ int kdio_dio_checkpoint(void)
 void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx)
 {
 	unsigned int left = ctx->delay_us;
-	unsigned int chunk;
 
 	while (left) {
-		chunk = min(left, KDIO_DIO_DELAY_CHUNK_US);
+		unsigned int chunk = min(left, KDIO_DIO_DELAY_CHUNK_US);
+
 		udelay(chunk);
 		left -= chunk;
 		if (left)
@@ -201,7 +201,7 @@ kdio_dio_method(const struct kdio_dio_req *req)
 						   ARRAY_SIZE(kdio_dio_methods))];
 }
 
-/* What the chosen method can take: queue depth and block size. */
+/* What the chosen method can take: queue depth, block and total size. */
 static int kdio_dio_check_method(const struct kdio_dio_req *req)
 {
 	const struct kdio_dio_ops *method = kdio_dio_method(req);
@@ -211,6 +211,8 @@ static int kdio_dio_check_method(const struct kdio_dio_req *req)
 	if (req->queue_depth > 1 && !method->queued)
 		return -EINVAL;
 	if (method->max_block && req->block_size > method->max_block)
+		return -EINVAL;
+	if (method->max_total && req->total_bytes > method->max_total)
 		return -EINVAL;
 	return 0;
 }

@@ -7,6 +7,13 @@
  * from failure. One JSON line per check; exit 0 only if all are ok. Needs
  * root, and a scratch directory on a filesystem with O_DIRECT.
  *
+ * Two checks need what only the caller can give or allow, and are skipped
+ * (ok, with "skipped": true and the reason in "detail") without it: a
+ * write to a file on a read-only filesystem (-R) must fail with EROFS,
+ * and a write past the scratch filesystem's free space must stop with
+ * ENOSPC after writing some of it; that one fills the filesystem, so it
+ * runs only where at most FILL_MAX_FREE is free.
+ *
  * Two checks record what 6.1 does rather than what every kernel must:
  * kernel_read() with O_DIRECT on kmalloc memory fails with EFAULT there
  * (names ending in -6.1).
@@ -19,6 +26,7 @@
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +53,10 @@
 #define WRONG_SEED	0xbadULL	/* written by no check */
 #define KBUF_SIZE	SMALL_SIZE	/* the kernel buffer: the small file */
 #define IOCTL_TIMEOUT	30		/* seconds before a hung ioctl fails */
+#define FILL_BS		(1ULL << 20)	/* the ENOSPC write: block size, */
+#define FILL_BEYOND	(64ULL << 20)	/* how far it asks past free space */
+#define FILL_MAX_FREE	(2ULL << 30)	/* and most free space it will fill */
+#define FILL_SEED	3ULL
 #define CHILD_SETUP_FAILED	255
 
 struct scratch {
@@ -52,13 +65,30 @@ struct scratch {
 	char valid[KDIO_PATH_MAX];
 	char fifo[KDIO_PATH_MAX];
 	char missing[KDIO_PATH_MAX];
+	char fill[KDIO_PATH_MAX];
 };
 
 struct env {
 	int fd;
 	const char *device;
 	const char *kbuf_device;
+	const char *rofile;		/* -R, or NULL */
 	struct scratch s;
+};
+
+#define PRINTF(fmt, args)	__attribute__((format(printf, fmt, args)))
+
+/* What the detail of a check's line says. */
+enum detail_kind {
+	DETAIL_NOTE,	/* a remark: the errno alone decides */
+	DETAIL_FAIL,	/* why the check failed, whatever its errno */
+	DETAIL_SKIP,	/* why it was not run: it passes, marked skipped */
+};
+
+/* What a check found besides its errno. */
+struct outcome {
+	enum detail_kind kind;
+	char detail[MSG_MAX];	/* empty: nothing to say */
 };
 
 /* One ioctl to make: the request, and the cmd and argument to pass. */
@@ -90,7 +120,7 @@ struct check {
 	/* ... or the valid kbuf probe ... */
 	void (*kbuf)(struct kbuf_probe *p);
 	/* ... or run something else; returns the errno seen, 0 for none. */
-	int (*run)(struct env *e, const struct check *c, char *detail, size_t len);
+	int (*run)(struct env *e, const struct check *c, struct outcome *o);
 	int expect;			/* errno, 0 for success */
 	/* For run: the method, queue depth and seed, or kbuf mode. */
 	__u32 method, qd, mode;
@@ -100,11 +130,27 @@ struct check {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kdio-badinput -d SCRATCHDIR [-D DEVICE] [-K KBUF_DEVICE]\n"
+		"usage: kdio-badinput -d SCRATCHDIR [-R ROFILE] [-D DEVICE] [-K KBUF_DEVICE]\n"
 		"  -d SCRATCHDIR  existing directory on a filesystem with O_DIRECT;\n"
-		"                 kdio-badinput.* files are made and removed there\n"
+		"                 kdio-badinput.* files are made and removed there.\n"
+		"                 If at most 2g is free there, one check fills it\n"
+		"                 (a write 64m past its free space must end in ENOSPC)\n"
+		"  -R ROFILE      existing file on a read-only filesystem: a write\n"
+		"                 request on it must fail with EROFS (skipped without)\n"
 		"  -D DEVICE      default " KDIO_DIO_DEVICE "\n"
 		"  -K KBUF_DEVICE default " KDIO_KBUF_DEVICE "\n");
+}
+
+/* Set what o's detail says, and what kind of thing it is. */
+static PRINTF(3, 4) void say(struct outcome *o, enum detail_kind kind,
+			     const char *fmt, ...)
+{
+	va_list ap;
+
+	o->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(o->detail, sizeof(o->detail), fmt, ap);
+	va_end(ap);
 }
 
 /* A read of the first block of the small file: valid as it stands. */
@@ -164,6 +210,11 @@ static void c_qd_too_big(struct probe *p)
 	p->req.queue_depth = KDIO_MAX_QD + 1;
 }
 static void c_qd_sync_method(struct probe *p) { p->req.queue_depth = 4; }
+static void c_async_total_too_big(struct probe *p)
+{
+	p->req.method = KDIO_DIO_BVEC_ASYNC;
+	p->req.total_bytes = KDIO_ASYNC_MAX_TOTAL + p->req.block_size;
+}
 static void c_kmalloc_too_big(struct probe *p)
 {
 	/* 64 MiB: above KMALLOC_MAX_SIZE on any x86-64 configuration */
@@ -232,8 +283,7 @@ static int run_probe(const struct check *c, struct env *e)
  * Run fn in a child and return the errno it exits with. The child can
  * change its credentials without touching ours.
  */
-static int run_child(int (*fn)(struct env *e), struct env *e, char *detail,
-		     size_t len)
+static int run_child(int (*fn)(struct env *e), struct env *e, struct outcome *o)
 {
 	int status;
 	pid_t pid;
@@ -247,9 +297,9 @@ static int run_child(int (*fn)(struct env *e), struct env *e, char *detail,
 	if (waitpid(pid, &status, 0) < 0)
 		return errno;
 	if (WIFSIGNALED(status))
-		snprintf(detail, len, "child killed by signal %d", WTERMSIG(status));
+		say(o, DETAIL_FAIL, "child killed by signal %d", WTERMSIG(status));
 	else if (WEXITSTATUS(status) == CHILD_SETUP_FAILED)
-		snprintf(detail, len, "child could not drop its privileges");
+		say(o, DETAIL_FAIL, "child could not drop its privileges");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 }
 
@@ -283,17 +333,16 @@ static int child_no_cap(struct env *e)
 	return timed_ioctl(e->fd, p.cmd, p.arg);
 }
 
-static int run_unprivileged(struct env *e, const struct check *c, char *detail,
-			    size_t len)
+static int run_unprivileged(struct env *e, const struct check *c, struct outcome *o)
 {
 	(void)c;
-	return run_child(child_unprivileged_open, e, detail, len);
+	return run_child(child_unprivileged_open, e, o);
 }
 
-static int run_no_cap(struct env *e, const struct check *c, char *detail, size_t len)
+static int run_no_cap(struct env *e, const struct check *c, struct outcome *o)
 {
 	(void)c;
-	return run_child(child_no_cap, e, detail, len);
+	return run_child(child_no_cap, e, o);
 }
 
 /* A run of the whole valid file: method, op, queue depth, seed, verify. */
@@ -334,8 +383,7 @@ static int check_from_userspace(struct env *e, uint64_t seed, struct pattern_res
  * earlier check's data cannot pass for it), reads it back verified, and
  * userspace finds the same data on its own.
  */
-static int run_round_trip(struct env *e, const struct check *c, char *detail,
-			  size_t len)
+static int run_round_trip(struct env *e, const struct check *c, struct outcome *o)
 {
 	struct pattern_result r;
 	struct kdio_dio_req w, rd;
@@ -350,38 +398,37 @@ static int run_round_trip(struct env *e, const struct check *c, char *detail,
 		return err;
 	if (w.bytes_done != VALID_SIZE || rd.bytes_done != VALID_SIZE ||
 	    rd.calls != VALID_SIZE / VALID_BS)
-		snprintf(detail, len, "moved %llu written, %llu read in %llu calls; want %llu in %llu",
+		say(o, DETAIL_FAIL, "moved %llu written, %llu read in %llu calls; want %llu in %llu",
 			 (unsigned long long)w.bytes_done, (unsigned long long)rd.bytes_done,
 			 (unsigned long long)rd.calls, VALID_SIZE, VALID_SIZE / VALID_BS);
 	else if (rd.bad_blocks || r.bad_blocks)
-		snprintf(detail, len, "%llu bad block(s) seen by the module, %llu by userspace; want none",
+		say(o, DETAIL_FAIL, "%llu bad block(s) seen by the module, %llu by userspace; want none",
 			 (unsigned long long)rd.bad_blocks, (unsigned long long)r.bad_blocks);
 	return 0;
 }
 
 /* Valid, data wrong: a verified read with the wrong seed finds every block bad. */
-static int run_wrong_seed(struct env *e, const struct check *c, char *detail,
-			  size_t len)
+static int run_wrong_seed(struct env *e, const struct check *c, struct outcome *o)
 {
 	struct kdio_dio_req rd;
 	int err;
 
 	err = valid_ioctl(e, &rd, c, KDIO_OP_READ, WRONG_SEED, true);
 	if (!err && rd.bad_blocks != VALID_SIZE / VALID_BS)
-		snprintf(detail, len, "%llu bad block(s) with the wrong seed; want %llu",
+		say(o, DETAIL_FAIL, "%llu bad block(s) with the wrong seed; want %llu",
 			 (unsigned long long)rd.bad_blocks, VALID_SIZE / VALID_BS);
 	return err;
 }
 
 /* Valid: the null method walks every block and counts it. */
-static int run_null(struct env *e, const struct check *c, char *detail, size_t len)
+static int run_null(struct env *e, const struct check *c, struct outcome *o)
 {
 	struct kdio_dio_req rd;
 	int err;
 
 	err = valid_ioctl(e, &rd, c, KDIO_OP_READ, VALID_SEED, false);
 	if (!err && (rd.calls != VALID_SIZE / VALID_BS || rd.bytes_done != VALID_SIZE))
-		snprintf(detail, len, "null counted %llu bytes in %llu calls; want %llu in %llu",
+		say(o, DETAIL_FAIL, "null counted %llu bytes in %llu calls; want %llu in %llu",
 			 (unsigned long long)rd.bytes_done, (unsigned long long)rd.calls,
 			 VALID_SIZE, VALID_SIZE / VALID_BS);
 	return err;
@@ -466,7 +513,7 @@ static int run_kbuf_probe(const struct check *c, struct env *e)
  * O_DIRECT pwrite() of the small file's own pattern from the mapping, then
  * pread() it back and check it; returns the errno of the first that fails.
  */
-static int kbuf_odirect(const struct env *e, void *map, char *detail, size_t len)
+static int kbuf_odirect(const struct env *e, void *map, struct outcome *o)
 {
 	int fd = open(e->s.small, O_RDWR | O_DIRECT | O_CLOEXEC);
 	ssize_t done;
@@ -483,9 +530,9 @@ static int kbuf_odirect(const struct env *e, void *map, char *detail, size_t len
 	if (done < 0)
 		err = errno;
 	else if (done != (ssize_t)KBUF_SIZE)
-		snprintf(detail, len, "moved %zd bytes; want %llu", done, KBUF_SIZE);
+		say(o, DETAIL_FAIL, "moved %zd bytes; want %llu", done, KBUF_SIZE);
 	else if (kdio_pattern_check(map, KBUF_SIZE, 0, SMALL_SEED))
-		snprintf(detail, len, "the data read back into the mapping differ from what was written");
+		say(o, DETAIL_FAIL, "the data read back into the mapping differ from what was written");
 	close(fd);
 	return err;
 }
@@ -494,8 +541,7 @@ static int kbuf_odirect(const struct env *e, void *map, char *detail, size_t len
  * O_DIRECT from a mapped kernel buffer: works from a page-mode mapping,
  * EFAULT from a pfn-mode one (VM_PFNMAP, the /dev/mem case).
  */
-static int run_kbuf_odirect(struct env *e, const struct check *c, char *detail,
-			    size_t len)
+static int run_kbuf_odirect(struct env *e, const struct check *c, struct outcome *o)
 {
 	struct kbuf_probe p;
 	void *map;
@@ -509,12 +555,117 @@ static int run_kbuf_odirect(struct env *e, const struct check *c, char *detail,
 	map = mmap(NULL, KBUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		err = errno;
-		snprintf(detail, len, "mmap failed: %s", strerror(err));
+		say(o, DETAIL_FAIL, "mmap failed: %s", strerror(err));
 	} else {
-		err = kbuf_odirect(e, map, detail, len);
+		err = kbuf_odirect(e, map, o);
 		munmap(map, KBUF_SIZE);
 	}
 	close(fd);
+	return err;
+}
+
+/*
+ * A write request on -R ROFILE must fail with EROFS: open() says so before
+ * it looks at O_DIRECT, which a read-only tmpfs may not have. Never run
+ * on a file whose filesystem is writable: the request would overwrite it.
+ */
+static int run_read_only(struct env *e, const struct check *c, struct outcome *o)
+{
+	struct statvfs sv;
+	struct probe p;
+
+	(void)c;
+	if (!e->rofile) {
+		say(o, DETAIL_SKIP, "no -R ROFILE given");
+		return 0;
+	}
+	if (statvfs(e->rofile, &sv)) {
+		int err = errno;
+
+		say(o, DETAIL_FAIL, "-R %s: %s; give an existing file on a read-only filesystem",
+		    e->rofile, strerror(err));
+		return err;
+	}
+	if (!(sv.f_flag & ST_RDONLY)) {
+		say(o, DETAIL_FAIL, "-R %s: its filesystem is not read-only, so nothing was written; give a file on a read-only filesystem",
+		    e->rofile);
+		return 0;
+	}
+	base_probe(&p, &e->s);
+	set_path(&p, e->rofile);
+	p.req.op = KDIO_OP_WRITE;
+	return timed_ioctl(e->fd, p.cmd, p.arg);
+}
+
+/*
+ * The free space of the scratch filesystem, in *avail: blocks free to root,
+ * reserved ones included, since the module writes as its (root) caller.
+ * 0, or the errno of statvfs() with o saying so.
+ */
+static int scratch_free(const struct env *e, uint64_t *avail, struct outcome *o)
+{
+	struct statvfs sv;
+
+	if (statvfs(e->s.dir, &sv)) {
+		int err = errno;
+
+		say(o, DETAIL_FAIL, "statvfs %s: %s", e->s.dir, strerror(err));
+		return err;
+	}
+	*avail = (uint64_t)sv.f_bfree * sv.f_frsize;
+	return 0;
+}
+
+/* A bvec write of total bytes from offset 0 of the empty fill file. */
+static int fill_ioctl(struct env *e, uint64_t total, struct kdio_dio_req *req)
+{
+	struct probe p;
+	int fd;
+
+	fd = open(e->s.fill, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	base_probe(&p, &e->s);
+	set_path(&p, e->s.fill);
+	p.req.method = KDIO_DIO_BVEC;
+	p.req.op = KDIO_OP_WRITE;
+	p.req.block_size = FILL_BS;
+	p.req.total_bytes = total;
+	p.req.seed = FILL_SEED;
+	*req = p.req;
+	return timed_ioctl(e->fd, p.cmd, req);
+}
+
+/*
+ * Valid, but more than the filesystem holds: a bvec write of its free
+ * space + FILL_BEYOND must fill it, report the bytes written and end with
+ * ENOSPC, not hang. The file is removed at once. Skipped where more than
+ * FILL_MAX_FREE is free: this is not for filling a real disk.
+ */
+static int run_enospc(struct env *e, const struct check *c, struct outcome *o)
+{
+	struct kdio_dio_req req = { 0 };
+	uint64_t avail = 0, total;
+	int err;
+
+	(void)c;
+	err = scratch_free(e, &avail, o);
+	if (err)
+		return err;
+	if (avail > FILL_MAX_FREE) {
+		say(o, DETAIL_SKIP, "%" PRIu64 " bytes free in %s, above the %llu this check may fill",
+		    avail, e->s.dir, FILL_MAX_FREE);
+		return 0;
+	}
+	total = (avail + FILL_BEYOND + FILL_BS - 1) / FILL_BS * FILL_BS;
+	err = fill_ioctl(e, total, &req);
+	unlink(e->s.fill);
+	if (err == ENOSPC && !req.bytes_done)
+		say(o, DETAIL_FAIL, "ENOSPC before any byte was written, %" PRIu64 " bytes free", avail);
+	else
+		say(o, DETAIL_NOTE, "wrote %llu of %" PRIu64 " bytes asked, %" PRIu64 " free",
+		    (unsigned long long)req.bytes_done, total, avail);
 	return err;
 }
 
@@ -536,6 +687,8 @@ static const struct check checks[] = {
 	{ .name = "verify-with-write",	.corrupt = c_verify_write,	.expect = EINVAL },
 	{ .name = "qd-above-max",	.corrupt = c_qd_too_big,	.expect = EINVAL },
 	{ .name = "qd-on-sync-method",	.corrupt = c_qd_sync_method,	.expect = EINVAL },
+	{ .name = "bvec-async-total-above-max", .corrupt = c_async_total_too_big,
+	  .expect = EINVAL },
 	{ .name = "kvec-kmalloc-bs-above-kmalloc-max", .corrupt = c_kmalloc_too_big,
 	  .expect = EINVAL },
 	{ .name = "path-without-nul",	.corrupt = c_path_no_nul,	.expect = ENAMETOOLONG },
@@ -546,6 +699,7 @@ static const struct check checks[] = {
 	{ .name = "fifo-read",		.corrupt = c_fifo_read,		.expect = EINVAL },
 	{ .name = "fifo-write",		.corrupt = c_fifo_write,	.expect = EINVAL },
 	{ .name = "dev-null",		.corrupt = c_dev_null,		.expect = EINVAL },
+	{ .name = "write-on-read-only-fs", .run = run_read_only,	.expect = EROFS },
 	{ .name = "read-beyond-eof",	.corrupt = c_beyond_eof,	.expect = ENODATA },
 	{ .name = "unknown-cmd",	.corrupt = c_unknown_cmd,	.expect = ENOTTY },
 	{ .name = "wrong-size-cmd",	.corrupt = c_wrong_size_cmd,	.expect = ENOTTY },
@@ -587,22 +741,41 @@ static const struct check checks[] = {
 	  .mode = KDIO_KBUF_PAGES },
 	{ .name = "kbuf-pfn-odirect-efault", .run = run_kbuf_odirect,	.expect = EFAULT,
 	  .mode = KDIO_KBUF_PFN },
+	{ .name = "bvec-write-past-free-space", .run = run_enospc,	.expect = ENOSPC },
 };
 
-/* One line per check; returns whether it was ok. */
-static bool emit(const char *name, int expect, int got, const char *detail)
+/*
+ * One line per check; returns whether it was ok. A skipped check is ok,
+ * with "got" null; every line has "skipped".
+ */
+static bool emit(const char *name, int expect, int got, const struct outcome *o)
 {
-	bool ok = got == expect && !detail[0];
+	bool skipped = o->detail[0] && o->kind == DETAIL_SKIP;
+	bool failed = o->detail[0] && o->kind == DETAIL_FAIL;
+	bool ok = skipped || (got == expect && !failed);
 	struct jsonl j;
 
 	jsonl_begin(&j, stdout);
 	jsonl_str(&j, "tool", "kdio-badinput");
 	jsonl_str(&j, "check", name);
 	jsonl_str(&j, "expected", errno_name(expect));
-	jsonl_str(&j, "got", errno_name(got));
+	if (skipped)
+		jsonl_null(&j, "got");
+	else
+		jsonl_str(&j, "got", errno_name(got));
 	jsonl_bool(&j, "ok", ok);
-	jsonl_str(&j, "detail", detail[0] ? detail : NULL);
+	jsonl_bool(&j, "skipped", skipped);
+	jsonl_str(&j, "detail", o->detail[0] ? o->detail : NULL);
 	return jsonl_end(&j) == 0 && ok;
+}
+
+/* emit() for a step outside the table that failed with err, saying msg. */
+static void emit_failure(const char *name, int err, const char *msg)
+{
+	struct outcome o = { .kind = DETAIL_FAIL };
+
+	snprintf(o.detail, sizeof(o.detail), "%s", msg);
+	emit(name, 0, err, &o);
 }
 
 /* Make a file of size bytes of the pattern for seed, replacing any. */
@@ -639,13 +812,15 @@ static int scratch_setup(struct scratch *s, char *msg, size_t len)
 		return -ENOTDIR;
 	}
 	if (scratch_path(s->small, s->dir, "small") || scratch_path(s->valid, s->dir, "valid") ||
-	    scratch_path(s->fifo, s->dir, "fifo") || scratch_path(s->missing, s->dir, "missing")) {
+	    scratch_path(s->fifo, s->dir, "fifo") || scratch_path(s->missing, s->dir, "missing") ||
+	    scratch_path(s->fill, s->dir, "fill")) {
 		snprintf(msg, len, "%s: too long for the %d-byte kdio path; use a shorter scratch directory",
 			 s->dir, KDIO_PATH_MAX);
 		return -ENAMETOOLONG;
 	}
 	unlink(s->missing);
 	unlink(s->fifo);
+	unlink(s->fill);
 	if (mkfifo(s->fifo, 0600))
 		ret = -errno;
 	if (!ret)
@@ -663,6 +838,7 @@ static void scratch_remove(const struct scratch *s)
 	unlink(s->small);
 	unlink(s->valid);
 	unlink(s->fifo);
+	unlink(s->fill);
 }
 
 static int run_checks(struct env *e)
@@ -672,16 +848,16 @@ static int run_checks(struct env *e)
 
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		const struct check *c = &checks[i];
-		char detail[MSG_MAX] = "";
+		struct outcome o = { .kind = DETAIL_NOTE };
 		int got;
 
 		if (c->run)
-			got = c->run(e, c, detail, sizeof(detail));
+			got = c->run(e, c, &o);
 		else if (c->kbuf)
 			got = run_kbuf_probe(c, e);
 		else
 			got = run_probe(c, e);
-		all_ok &= emit(c->name, c->expect, got, detail);
+		all_ok &= emit(c->name, c->expect, got, &o);
 	}
 	return all_ok ? EXIT_OK : EXIT_ERROR;
 }
@@ -693,9 +869,10 @@ int main(int argc, char **argv)
 	char msg[MSG_MAX];
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "d:D:K:h")) != -1) {
+	while ((c = getopt(argc, argv, "d:R:D:K:h")) != -1) {
 		switch (c) {
 		case 'd': e.s.dir = optarg; break;
+		case 'R': e.rofile = optarg; break;
 		case 'D': e.device = optarg; break;
 		case 'K': e.kbuf_device = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
@@ -710,12 +887,12 @@ int main(int argc, char **argv)
 
 	e.fd = open_device(e.device, msg, sizeof(msg));
 	if (e.fd < 0) {
-		emit("open-device", 0, -e.fd, msg);
+		emit_failure("open-device", -e.fd, msg);
 		return EXIT_ERROR;
 	}
 	ret = scratch_setup(&e.s, msg, sizeof(msg));
 	if (ret) {
-		emit("setup", 0, -ret, msg);
+		emit_failure("setup", -ret, msg);
 		close(e.fd);
 		return EXIT_ERROR;
 	}

@@ -88,7 +88,7 @@ static void usage(FILE *out)
 		"  -o OP      write the pattern, or read\n"
 		"  -f PATH    existing file or block device (kdio-verify -w creates one)\n"
 		"  -b BS      bytes per I/O call (k/m/g suffixes; multiple of 512, at most 64m)\n"
-		"  -s SIZE    bytes per run (multiple of BS)\n"
+		"  -s SIZE    bytes per run (multiple of BS; bvec-async: at most 256m)\n"
 		"  -q QD      requests in flight, 1 to 256 (above 1: bvec-async only; default 1)\n"
 		"  -O OFFSET  file offset (default 0)\n"
 		"  -S SEED    pattern seed (default 0)\n"
@@ -128,6 +128,8 @@ static int check_opts(const struct dio_opts *o)
 		why = "-q QD must be 1 to 256";
 	else if (o->queue_depth > 1 && o->method != KDIO_DIO_BVEC_ASYNC)
 		why = "-q QD above 1 needs -m bvec-async; the other methods are synchronous";
+	else if (o->method == KDIO_DIO_BVEC_ASYNC && o->size > KDIO_ASYNC_MAX_TOTAL)
+		why = "-s SIZE must be at most 256m with -m bvec-async, which holds the whole run in kernel pages; lower -s";
 	if (!why)
 		return 0;
 	fprintf(stderr, "kdio-dio: %s\n", why);
@@ -335,8 +337,8 @@ static bool describe_method(const struct dio_opts *o, int err, char *msg,
 		snprintf(msg, len, "block size %" PRIu64 " is more than one kmalloc() gives (KMALLOC_MAX_SIZE, 4m on x86-64); use -b 4m or less, or -m kvec-vmalloc",
 			 o->block_size);
 	else if (o->method == KDIO_DIO_BVEC_ASYNC && err == ENOMEM)
-		snprintf(msg, len, "the kernel could not allocate %" PRIu64 " x %" PRIu64 " bytes of pages for the requests in flight; lower -q or -b",
-			 o->queue_depth, o->block_size);
+		snprintf(msg, len, "the kernel could not allocate %" PRIu64 " bytes of pages for the whole run, which bvec-async fills before it starts; lower -s",
+			 o->size);
 	else
 		return false;
 	return true;

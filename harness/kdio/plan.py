@@ -12,6 +12,7 @@ from kdio.errors import ConfigError
 CASE_TIMEOUT_S = 300
 REQUIRED = ("op", "bs", "size")
 GUEST_BASE_MIB = 640   # what the guest needs besides a RAM disk
+RO_FILE = "/run/kdio/ro/file"   # on a read-only tmpfs the guest's /init mounts
 
 
 def _verify_argv(env, mode, target):
@@ -29,7 +30,7 @@ def _check_data(suite, env):
 
 def _check_badinput(suite, env):
     """Every invalid ioctl request gives its documented errno."""
-    return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch])]
+    return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch, "-R", RO_FILE])]
 
 
 # Correctness checks a suite may run after its cases: name -> steps maker.

@@ -21,6 +21,13 @@
 #define KDIO_MIN_ALIGN		512ULL
 /* Most requests one run may keep in flight (queue_depth). */
 #define KDIO_MAX_QD		256
+/*
+ * Largest total_bytes of a KDIO_DIO_BVEC_ASYNC run (256 MiB). That method
+ * holds the whole run in kernel pages, filled before its first request,
+ * so that the timed pipeline submits from ready buffers as fio does; this
+ * bounds the memory one request can pin.
+ */
+#define KDIO_ASYNC_MAX_TOTAL	(256ULL << 20)
 
 /*
  * How the kernel moves the data; one kernel source file each, the two kvec
@@ -60,7 +67,9 @@ enum kdio_dio_op {
  * -EPROTO, -EINVAL, -ENAMETOOLONG, -EPERM, -ENOTTY) leaves user memory
  * untouched. From the path lookup on, the out fields are copied back whatever
  * the outcome, and error equals the ioctl's return. A short read stops the
- * run with -ENODATA, a short write with -ENOSPC, a fatal signal with -EINTR.
+ * run with -ENODATA, a short write with -ENOSPC, a fatal signal with -EINTR,
+ * and a method that cannot allocate its pages ends it with -ENOMEM before
+ * any I/O (KDIO_DIO_BVEC_ASYNC needs total_bytes of them).
  * Where the kernel cannot do what a method asks (the kvec methods on a
  * kernel whose direct-I/O path cannot take kernel pages) the run ends with
  * that errno, -EFAULT, like any other failed I/O call.
@@ -74,7 +83,9 @@ struct kdio_dio_req {
 	__u64 block_size;	/* KDIO_MIN_ALIGN multiple, <= KDIO_MAX_BLOCK;
 				 * KDIO_DIO_KVEC_KMALLOC: <= the kernel's
 				 * KMALLOC_MAX_SIZE (4 MiB on x86-64) */
-	__u64 total_bytes;	/* > 0, multiple of block_size */
+	__u64 total_bytes;	/* > 0, multiple of block_size;
+				 * KDIO_DIO_BVEC_ASYNC: <=
+				 * KDIO_ASYNC_MAX_TOTAL */
 	__u64 offset;		/* KDIO_MIN_ALIGN multiple; offset +
 				 * total_bytes <= 2^63 - 1 */
 	__u64 seed;		/* pattern seed */
@@ -92,10 +103,9 @@ struct kdio_dio_req {
 				 * one request was outstanding (at queue
 				 * depth 1 the sum of the request times,
 				 * above it about the wall time of the run).
-				 * Pattern fill and verify are outside it
-				 * but for async runs above depth 1, where
-				 * they overlap I/O. See the method's
-				 * source for the details */
+				 * Pattern fill and verify are always
+				 * outside it. See the method's source for
+				 * the details */
 	__u64 calls;		/* I/O calls made (async: requests completed) */
 	__u64 bad_blocks;	/* verified blocks that differ from the pattern */
 	__u64 first_bad_offset;	/* lowest file offset of a bad block; valid
