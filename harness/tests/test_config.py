@@ -61,3 +61,10 @@ def test_duplicate_cases(tmp_path):
     entry = '[[matrix]]\npaths=["dio.null"]\nop="write"\nbs="4k"\nsize="1m"\n'
     with pytest.raises(ConfigError, match="listed twice"):
         config.load_suite(write(tmp_path, 'name="x"\nrepetitions=3\n' + entry + entry))
+
+
+def test_ci_suite_has_a_gate_with_a_committed_baseline():
+    from kdio import bench
+    suite = config.load_suite("ci")
+    assert suite.repetitions >= 5 and suite.gate["normalize"] is True
+    assert (bench.TOP / suite.gate["baseline"]).exists()
