@@ -1,6 +1,7 @@
-"""One real boot of the default guest kernel under QEMU: the smoke suite runs
-the vm_mmap path and fio psync, then reads the data back from user space and
-runs the ioctl bad-input matrix. Asserts correctness, never speed."""
+"""Real boots of the default guest kernel and of 6.12 under QEMU: the smoke
+suite runs the vm_mmap path and fio psync, then reads the data back from
+user space and runs the ioctl bad-input matrix. Asserts correctness, never
+speed."""
 
 import json
 
@@ -14,11 +15,11 @@ EXPECTED_ERRNOS = {"EFAULT", "EPROTO", "EINVAL", "ENAMETOOLONG", "ENOENT", "EISD
                    "ENODATA", "ENOTTY", "EACCES", "EPERM"}
 
 
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
+@pytest.fixture(scope="module", params=["debian-6.1", "debian-6.12"])
+def smoke_run(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
-    doc, run_dir = bench.run(bench.Options(suite="smoke", results_dir=out, run_id="smoke"),
-                             log=print)
+    doc, run_dir = bench.run(bench.Options(suite="smoke", kernel=request.param, results_dir=out,
+                                           run_id=f"smoke-{request.param}"), log=print)
     return doc, run_dir
 
 
