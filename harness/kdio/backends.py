@@ -38,12 +38,6 @@ BACKENDS = {b.name: b for b in (
 FAMILIES = ("kdio", "fio")
 
 
-def used(suite):
-    """The backends a suite's cases use, in first-use order."""
-    names = dict.fromkeys(c.param_dict.get("backend", "ext4") for c in suite.cases)
-    return [BACKENDS[n] for n in names if n in BACKENDS]
-
-
 def device_bytes(file_size):
     """Size of a raw device that holds both regions, with 1 MiB to spare."""
     return 2 * file_size + (1 << 20)

@@ -55,7 +55,7 @@ def make_context(suite, kspec, cfg, accel_reason):
         "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
         "accelerator_reason": accel_reason,
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
-        "backends": {b.name: b.description for b in backends.used(suite)},
+        "backends": {b.name: b.description for b in paths.used_backends(suite)},
         "host_cpu": host_cpu(), "host_kernel": platform.release(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command_line": "kdio " + shlex.join(sys.argv[1:]),
@@ -81,7 +81,7 @@ def guest_modules(suite, tree, kspec, art, module_params=()):
     """(ko path, parameters) in load order: the kernel's own modules the guest
     needs, brd sized for the suite if a case uses it, then ours."""
     mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
-    if any(b.name == "brd" for b in backends.used(suite)):
+    if any(b.name == "brd" for b in paths.used_backends(suite)):
         kib = backends.device_bytes(suite.file_size) >> 10
         brd = kernel.module_load_order(tree, ["brd"])
         mods += [(p, f"rd_nr=1 rd_size={kib}" if p.name == "brd.ko" else "") for p in brd]
@@ -94,7 +94,7 @@ def make_disks(suite, run_dir):
     disk_dir = kernel.cache_dir() / "disks"
     disk_dir.mkdir(parents=True, exist_ok=True)
     disks = [disk.make_ext4(disk_dir / f"{run_dir.name}.img", suite.vm.disk_mib)]
-    if any(b.name == "blk" for b in backends.used(suite)):
+    if any(b.name == "blk" for b in paths.used_backends(suite)):
         size_mib = -(-backends.device_bytes(suite.file_size) // (1 << 20))
         disks.append(disk.make_raw(disk_dir / f"{run_dir.name}-raw.img", size_mib))
     cache_mode = "none" if disk.host_supports_odirect(disk_dir) else "writeback"

@@ -112,8 +112,7 @@ def normalized_samples(doc):
     for r in doc["results"]:
         if r.get("baseline") or r["unit"] != "bytes/s" or r["status"] != "ok":
             continue
-        qd = r["params"].get("qd", 1)
-        path, keys = table.RATIOS[0] if qd == 1 else table.RATIOS[1]
+        path, keys = table.reference(r)
         ref = by_key.get((path, table._key(r, keys)))
         if ref and len(ref) == len(r["samples"]):
             out[r["case"]] = ("ratio", [a / b for a, b in zip(r["samples"], ref)])

@@ -58,7 +58,7 @@ class Case:
         from kdio.sizes import format_size
         parts = [self.path]
         for key, value in self.params:
-            shown = format_size(value) if key in ("bs", "size") else value
+            shown = format_size(value) if key in ("bs", "size", "msg") else value
             parts.append(f"{key}={shown}")
         return "/".join(parts)
 
@@ -120,7 +120,7 @@ def load_kernel(name_or_path):
 def _expand_matrix(suite_name, entry, path):
     paths = _require(entry, "paths", "suite", path, list)
     axes = {k: v if isinstance(v, list) else [v] for k, v in entry.items() if k != "paths"}
-    for key in ("bs", "size"):
+    for key in ("bs", "size", "msg"):
         if key in axes:
             axes[key] = [parse_size(v) for v in axes[key]]
     keys = list(axes)

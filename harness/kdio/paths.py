@@ -47,6 +47,12 @@ class MeasuredPath:
     parse: object   # (raw record, case params dict) -> Sample
     queued: bool = False        # takes a queue depth qd > 1
     expect_errno: str = None    # the errno this path is known to end with
+    required: tuple = ("op", "bs", "size")   # the case parameters it needs
+
+    @property
+    def storage(self):
+        """Does I/O on a backend (and so needs its regions laid out)."""
+        return "bs" in self.required
 
 
 def _last_json(stdout):
@@ -144,6 +150,56 @@ def _fio(name, ioengine, *extra, queued=True):
                         queued=queued)
 
 
+def _xfer_argv(p, env, channel):
+    return [env.tool("kdio-xfer"), "-c", channel, "-s", str(p["msg"]), "-n", str(p["count"]),
+            "-S", str(env.seed)]
+
+
+def _xfer_metrics(out):
+    keys = ("bytes", "elapsed_ns", "msgs_per_s", "lat_p50_ns", "lat_p99_ns", "lat_max_ns",
+            "gaps", "bad", "drops")
+    return {k: out.get(k) for k in keys}
+
+
+def _xfer_parse(raw, p):
+    """Channels: integrity first (a gap that is not a counted drop, or a bad
+    message, is an error), then bytes/s; counted drops are reported."""
+    out = _last_json(raw.get("stdout", ""))
+    if out is None:
+        return _failed(raw, "kdio-xfer")
+    metrics = _xfer_metrics(out)
+    if out.get("errno"):
+        return Sample(status="error", errno=out.get("errno_name"), metrics=metrics,
+                      message=out.get("error"))
+    if out.get("bad") or (out.get("gaps") or 0) > (out.get("drops") or 0):
+        return Sample(status="error", errno="EILSEQ", metrics=metrics,
+                      message=f"{out.get('bad')} corrupt message(s), {out.get('gaps')} gap(s), "
+                              f"{out.get('drops')} counted drop(s)")
+    if not out.get("elapsed_ns"):
+        return _failed(raw, "kdio-xfer")
+    message = f"{out['drops']} message(s) dropped and counted" if out.get("drops") else None
+    return Sample(value=out["bytes"] * 1e9 / out["elapsed_ns"], metrics=metrics, message=message)
+
+
+def _membench_parse(raw, p, unit_ops=False):
+    out = _last_json(raw.get("stdout", ""))
+    if out is None or out.get("errno") or not out.get("elapsed_ns"):
+        return _failed(raw, "kdio-membench") if out is None or not out.get("errno") else \
+            Sample(status="error", errno=out.get("errno_name"), message=out.get("error"))
+    metrics = {k: out.get(k) for k in ("bytes", "elapsed_ns", "ops_per_s")}
+    value = out["ops_per_s"] if unit_ops else out["bytes"] * 1e9 / out["elapsed_ns"]
+    return Sample(value=value, metrics=metrics)
+
+
+def _xfer(channel):
+    return MeasuredPath(f"xfer.{channel}", "bytes/s", False,
+                        lambda p, env: _xfer_argv(p, env, channel), _xfer_parse,
+                        required=("msg", "count"))
+
+
+XFER_CHANNELS = ("read", "write", "ioctl", "mmap", "proc-seq", "proc-read", "sysfs",
+                 "netlink", "relay-read", "relay-mmap")
+
 PATHS = {p.name: p for p in (
     MeasuredPath("dio.null", "ns/call", False, _dio_argv("null"),
                  lambda raw, p: _dio_parse(raw, p, per_call=True)),
@@ -159,4 +215,20 @@ PATHS = {p.name: p for p in (
     _fio("libaio", "libaio"),
     _fio("io_uring", "io_uring"),
     _fio("io_uring-fixed", "io_uring", "--fixedbufs=1"),
+    *(_xfer(c) for c in XFER_CHANNELS),
+    MeasuredPath("base.memcpy", "bytes/s", True,
+                 lambda p, env: [env.tool("kdio-membench"), "-m", "memcpy", "-s", str(p["msg"]),
+                                 "-n", str(p["count"])],
+                 _membench_parse, required=("msg", "count")),
+    MeasuredPath("base.syscall", "ops/s", True,
+                 lambda p, env: [env.tool("kdio-membench"), "-m", "syscall",
+                                 "-n", str(p["count"])],
+                 lambda raw, p: _membench_parse(raw, p, unit_ops=True), required=("count",)),
 )}
+
+
+def used_backends(suite):
+    """The backends a suite's storage cases use, in first-use order."""
+    names = dict.fromkeys(c.param_dict.get("backend", "ext4") for c in suite.cases
+                          if c.path in PATHS and PATHS[c.path].storage)
+    return [backends.BACKENDS[n] for n in names if n in backends.BACKENDS]

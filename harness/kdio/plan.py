@@ -10,7 +10,6 @@ from kdio import backends, paths
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
-REQUIRED = ("op", "bs", "size")
 GUEST_BASE_MIB = 640   # what the guest needs besides a RAM disk
 RO_FILE = "/run/kdio/ro/file"   # on a read-only tmpfs the guest's /init mounts
 
@@ -25,7 +24,7 @@ def _check_data(suite, env):
     involved) and compare it with the pattern every kdio path writes."""
     return [(f"data-{b.name}", _verify_argv(env, "-c", b.target("kdio", env.file_size,
                                                                   env.scratch)))
-            for b in backends.used(suite)]
+            for b in paths.used_backends(suite)]
 
 
 def _check_badinput(suite, env):
@@ -42,10 +41,12 @@ def _check_case(suite, case):
     if case.path not in paths.PATHS:
         raise ConfigError(f"{where}: unknown path '{case.path}'",
                           f"use one of: {', '.join(sorted(paths.PATHS))}")
-    p = case.param_dict
-    for key in REQUIRED:
+    p, path = case.param_dict, paths.PATHS[case.path]
+    for key in path.required:
         if key not in p:
             raise ConfigError(f"{where} has no '{key}'", f"add '{key}' to its [[matrix]] entry")
+    if not path.storage:
+        return
     if p.get("backend", "ext4") not in backends.BACKENDS:
         raise ConfigError(f"{where}: unknown backend '{p['backend']}'",
                           f"use one of: {', '.join(backends.BACKENDS)}")
@@ -68,7 +69,7 @@ def check_cases(suite):
                               f"use one of: {', '.join(sorted(CHECKS))}")
     for case in suite.cases:
         _check_case(suite, case)
-    if any(b.name == "brd" for b in backends.used(suite)):
+    if any(b.name == "brd" for b in paths.used_backends(suite)):
         need = GUEST_BASE_MIB + (backends.device_bytes(suite.file_size) >> 20)
         if suite.vm.memory_mib < need:
             raise ConfigError(f"suite {suite.name}: the brd RAM disk needs memory_mib >= {need}",
@@ -79,7 +80,7 @@ def setup_steps(suite, env):
     """Write the pattern into every region once, so reads read real data and
     writes overwrite allocated blocks, for kdio paths and fio alike."""
     steps = []
-    for b in backends.used(suite):
+    for b in paths.used_backends(suite):
         for family in backends.FAMILIES:
             target = b.target(family, env.file_size, env.scratch)
             steps.append({"name": f"lay out {family} region on {b.name}",

@@ -8,6 +8,7 @@ written as PNG and SVG with its data file and gnuplot script beside it, so
 it can be redrawn or restyled by hand.
 """
 
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -25,8 +26,16 @@ class PlotError(KdioError):
 
 
 def _group_key(r):
+    """Storage: (op, backend, qd), x is the block size. Channels: one group,
+    x is the message size."""
     p = r["params"]
+    if "msg" in p:
+        return ("channels",)
     return (p.get("op"), p.get("backend", "ext4"), p.get("qd", 1))
+
+
+def _x(r):
+    return r["params"]["msg"] if "msg" in r["params"] else r["params"]["bs"]
 
 
 def throughput_groups(doc):
@@ -37,31 +46,50 @@ def throughput_groups(doc):
             continue
         s = r["summary"]
         series = groups.setdefault(_group_key(r), {}).setdefault(r["path"], [])
-        series.append((r["params"]["bs"], s["median"] / MB, s["min"] / MB, s["max"] / MB))
+        series.append((_x(r), s["median"] / MB, s["min"] / MB, s["max"] / MB))
     return {k: {p: sorted(v) for p, v in g.items()} for k, g in groups.items()}
 
 
 def ratio_groups(doc):
-    """{(op, backend, qd): {path: [(bs, ratio), ...]}} against the baseline
-    the end table uses for that queue depth."""
+    """{group: {path: [(x, ratio), ...]}} against the baseline the end table
+    uses for each case (table.reference)."""
     base = table.baselines(doc["results"])
-    groups = {}
+    groups, base_of = {}, {}
     for r in doc["results"]:
         if r["unit"] != "bytes/s" or r["status"] != "ok" or r.get("baseline") or not r["summary"]:
             continue
-        op, backend, qd = key = _group_key(r)
-        path, keys = table.RATIOS[0] if qd == 1 else table.RATIOS[1]
+        key = _group_key(r)
+        path, keys = table.reference(r)
         ref = base.get((path, table._key(r, keys)))
         if ref:
             groups.setdefault(key, {}).setdefault(r["path"], []).append(
-                (r["params"]["bs"], r["summary"]["median"] / ref))
-    return {k: {p: sorted(v) for p, v in g.items()} for k, g in groups.items()}, \
-        {k: (table.RATIOS[0][0] if k[2] == 1 else table.RATIOS[1][0]) for k in groups}
+                (_x(r), r["summary"]["median"] / ref))
+            base_of[key] = path
+    return {k: {p: sorted(v) for p, v in g.items()} for k, g in groups.items()}, base_of
+
+
+def latency_groups(doc):
+    """{path: [(msg, p50, p99), ...]} for the cases that measured latency."""
+    found = {}
+    for r in doc["results"]:
+        m = r.get("metrics") or {}
+        p50 = [v for v in m.get("lat_p50_ns", []) if v is not None]
+        p99 = [v for v in m.get("lat_p99_ns", []) if v is not None]
+        if r["status"] == "ok" and p50 and p99:
+            found.setdefault(r["path"], []).append(
+                (_x(r), statistics.median(p50) / 1e3, statistics.median(p99) / 1e3))
+    return {p: sorted(v) for p, v in found.items()}
 
 
 def _name(kind, key):
+    return "-".join([kind, *(str(k) for k in key[:2])] + ([f"qd{key[2]}"] if len(key) > 2 else []))
+
+
+def _title(suite, key):
+    if len(key) == 1:
+        return f"{suite}: kernel-to-user channels"
     op, backend, qd = key
-    return f"{kind}-{op}-{backend}-qd{qd}"
+    return f"{suite}: {op}, {backend}, qd {qd}"
 
 
 def _write_data(path, series, columns):
@@ -73,7 +101,8 @@ def _write_data(path, series, columns):
     Path(path).write_text("\n".join(lines) + "\n")
 
 
-def _script(out_base, data, title, ylabel, series, errorbars, baseline_of):
+def _script(out_base, data, title, ylabel, series, errorbars, baseline_of, xlabel="size",
+            logy=False):
     plots = []
     for i, name in enumerate(series):
         dashed = " dt 2" if name.startswith("fio.") else ""
@@ -87,10 +116,11 @@ def _script(out_base, data, title, ylabel, series, errorbars, baseline_of):
         plots.append(f"1 with lines lc 'black' dt 3 title '{baseline_of} = 1'")
     sizes = sorted({pt[0] for points in series.values() for pt in points})
     tics = ", ".join(f"'{format_size(int(b))}' {b}" for b in sizes)
-    head = [f"set title '{title}' noenhanced", "set xlabel 'block size'",
+    head = [f"set title '{title}' noenhanced", f"set xlabel '{xlabel}'",
             f"set ylabel '{ylabel}'", "set logscale x 2", f"set xtics ({tics})",
             "set offsets graph 0.05, graph 0.05, graph 0.05, 0", "set grid",
-            "set key outside right top noenhanced", "set yrange [0:*]"]
+            "set key outside right top noenhanced",
+            "set logscale y" if logy else "set yrange [0:*]"]
     body = []
     for ext, term in TERMINALS:
         body += [f"set terminal {term}", f"set output '{out_base}.{ext}'",
@@ -108,12 +138,17 @@ def _gnuplot(script_path):
                         "this is a harness bug: report it with the result file")
 
 
-def _draw(out_dir, name, title, ylabel, series, errorbars, baseline_of=None):
+def _draw(out_dir, name, title, ylabel, series, errorbars, baseline_of=None, **style):
     data, gp = out_dir / f"{name}.dat", out_dir / f"{name}.gp"
     _write_data(data, series, 4 if errorbars else 2)
-    gp.write_text(_script(out_dir / name, data, title, ylabel, series, errorbars, baseline_of))
+    gp.write_text(_script(out_dir / name, data, title, ylabel, series, errorbars, baseline_of,
+                          **style))
     _gnuplot(gp)
     return [out_dir / f"{name}.{ext}" for ext, _ in TERMINALS]
+
+
+def _xlabel(key):
+    return "message size" if len(key) == 1 else "block size"
 
 
 def draw_all(doc, out_dir):
@@ -123,16 +158,18 @@ def draw_all(doc, out_dir):
     drawn = []
     suite = doc["context"]["suite"]["name"]
     for key, series in sorted(throughput_groups(doc).items()):
-        op, backend, qd = key
         drawn += _draw(out_dir, _name("throughput", key),
-                       f"{suite}: {op}, {backend}, qd {qd} (median, min-max bars)", "MB/s",
-                       series, errorbars=True)
+                       f"{_title(suite, key)} (median, min-max bars)", "MB/s", series,
+                       errorbars=True, xlabel=_xlabel(key))
     ratios, base_of = ratio_groups(doc)
     for key, series in sorted(ratios.items()):
-        op, backend, qd = key
         drawn += _draw(out_dir, _name("ratio", key),
-                       f"{suite}: {op}, {backend}, qd {qd}: ratio to {base_of[key]}",
-                       f"x {base_of[key]}", series, errorbars=False, baseline_of=base_of[key])
+                       f"{_title(suite, key)}: ratio to {base_of[key]}", f"x {base_of[key]}",
+                       series, errorbars=False, baseline_of=base_of[key], xlabel=_xlabel(key))
+    latency = latency_groups(doc)
+    if latency:
+        series = {f"{p} {q}": [(x, v[i]) for x, *v in pts]
+                  for p, pts in latency.items() for i, q in enumerate(("p50", "p99"))}
+        drawn += _draw(out_dir, "latency", f"{suite}: producer-to-consumer latency",
+                       "microseconds", series, errorbars=False, xlabel="message size", logy=True)
     return drawn
-
-

@@ -24,8 +24,15 @@ CONTEXT_ROWS = (("kernel", lambda c: f"{c['kernel']['release']} ({c['kernel']['v
                 ("kdio", lambda c: c["kdio_git_sha"]),
                 ("date", lambda c: c["date"]),
                 ("command", lambda c: c["command_line"]))
-COLUMNS = ("case", "status", "value", "n", "spread", "cv") + tuple(p for p, _ in table.RATIOS)
-HEADINGS = ("case", "status", "median", "n", "spread", "cv") + tuple(f"vs {p}" for p, _ in table.RATIOS)
+
+
+def _columns(doc):
+    """(row keys, headings) of the results table, as the end table has them."""
+    ratios, metrics = table.columns(doc)
+    keys = ("case", "status", "value", "n", "spread", "cv", *(m[0] for m in metrics), *ratios)
+    heads = ("case", "status", "median", "n", "spread", "cv", *(m[0] for m in metrics),
+             *(f"vs {p}" for p in ratios))
+    return keys, heads
 
 
 def _context(doc):
@@ -58,9 +65,9 @@ def markdown(doc, plots, base_dir):
     out += [f"| {k} | {v} |" for k, v in _context(doc)]
     out += ["", "## Checks", ""] + [f"- {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})"
                                      for c in doc.get("checks", [])]
-    out += ["", "## Results", "", "| " + " | ".join(HEADINGS) + " |",
-            "|" + "---|" * len(HEADINGS)]
-    out += ["| " + " | ".join(str(r[k]).strip() for k in COLUMNS) + " |" for r in table.rows(doc)]
+    keys, heads = _columns(doc)
+    out += ["", "## Results", "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    out += ["| " + " | ".join(str(r[k]).strip() for k in keys) + " |" for r in table.rows(doc)]
     notes = _notes(doc)
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
@@ -82,8 +89,9 @@ def html_page(doc, plots, base_dir):
              _html_table(("", ""), _context(doc)), "<h2>Checks</h2><ul>"]
     parts += [f"<li>{html.escape(c['name'])}: {'ok' if c['ok'] else 'FAILED'} "
               f"({html.escape(c['detail'])})</li>" for c in doc.get("checks", [])]
+    keys, heads = _columns(doc)
     parts += ["</ul><h2>Results</h2>",
-              _html_table(HEADINGS, [[r[k] for k in COLUMNS] for r in table.rows(doc)])]
+              _html_table(heads, [[r[k] for k in keys] for r in table.rows(doc)])]
     notes = _notes(doc)
     if notes:
         parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
