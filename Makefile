@@ -4,6 +4,8 @@
 PYTHON   ?= /usr/bin/python3
 SUITE    ?= dio
 KERNEL   ?= debian-6.1
+# Several kernels run the same suite on each, then compare them: KERNELS="debian-6.1 debian-6.12"
+KERNELS  ?= $(KERNEL)
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
@@ -15,7 +17,7 @@ deps:
 	@sh ci/bootstrap.sh
 
 bench: deps
-	$(KDIO) bench --suite $(SUITE) --kernel $(KERNEL)
+	$(KDIO) bench --suite $(SUITE) --kernel "$(KERNELS)"
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps

@@ -5,11 +5,12 @@ Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
 """
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
 
-from kdio import bench, build, compare, config, kernel, plot, report, results, table
+from kdio import bench, build, compare, config, kernel, kernels, plot, report, results, table
 from kdio.errors import KdioError
 
 
@@ -17,9 +18,9 @@ def log(msg):
     print(msg, flush=True)
 
 
-def cmd_bench(args):
-    opts = bench.Options(suite=args.suite, kernel=args.kernel,
-                         results_dir=Path(args.results_dir), run_id=args.run_id,
+def _bench_one(args, kernel_name, run_id):
+    opts = bench.Options(suite=args.suite, kernel=kernel_name,
+                         results_dir=Path(args.results_dir), run_id=run_id,
                          timeout_s=args.timeout, module_params=tuple(args.module_param))
     doc, run_dir = bench.run(opts, log)
     if doc["context"].get("module_params"):
@@ -35,6 +36,10 @@ def cmd_bench(args):
     log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  "
         f"{run_dir / 'console.log'}")
     _plots_and_report(doc, run_dir)
+    return doc, run_dir
+
+
+def _verdict(doc):
     if doc["status"] != "ok":
         log(f"RUN FAILED: {doc['failure']['reason']}"
             + (f" (during {doc['failure']['last_case']})" if doc["failure"].get("last_case") else ""))
@@ -44,6 +49,31 @@ def cmd_bench(args):
         log(f"{len(errors)} case(s) in error: {', '.join(errors)}")
         return 1
     return 0
+
+
+def cmd_bench(args):
+    names = [k for item in args.kernel for k in item.replace(",", " ").split()] or ["debian-6.1"]
+    stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    docs, status = [], 0
+    for name in names:
+        run_id = stamp if len(names) == 1 and args.run_id else f"{stamp}-{args.suite}-{name}"
+        if len(names) > 1:
+            log(f"=== kernel {name} ===")
+        doc, _ = _bench_one(args, name, run_id)
+        docs.append(doc)
+        status = max(status, _verdict(doc))
+    if len(docs) > 1:
+        _cross_kernel(docs, Path(args.results_dir) / f"{stamp}-{args.suite}-kernels")
+    return status
+
+
+def _cross_kernel(docs, out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log("")
+    log(kernels.render(docs))
+    results.write_atomic(out_dir / "kernels.md", kernels.render(docs, markdown=True))
+    drawn = kernels.plot(docs, out_dir)
+    log(f"cross-kernel table and plot: {out_dir / 'kernels.md'}  {drawn[0]}")
 
 
 def plots_dir_for(run_dir):
@@ -138,7 +168,10 @@ def parser():
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("bench", help="run a suite in a fresh VM and write results")
     b.add_argument("--suite", default="dio", help="suite name (harness/suites) or file")
-    b.add_argument("--kernel", default="debian-6.1", help="kernel name (harness/kernels) or file")
+    b.add_argument("--kernel", action="append", default=[],
+                   help="kernel name (harness/kernels) or file; repeat, or give a "
+                        "space/comma-separated list, to run the suite on each and compare "
+                        "them (default debian-6.1)")
     b.add_argument("--results-dir", default=str(bench.TOP / "results"))
     b.add_argument("--run-id", default=None, help="folder name under results/ (default: time-suite)")
     b.add_argument("--timeout", type=int, default=None, help="VM timeout in seconds")
