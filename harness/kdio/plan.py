@@ -32,8 +32,14 @@ def _check_badinput(suite, env):
     return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch, "-R", RO_FILE])]
 
 
+def _check_xfer_badinput(suite, env):
+    """Every invalid request to the channel module gives its errno."""
+    return [("xfer-badinput", [env.tool("kdio-xfer-badinput")])]
+
+
 # Correctness checks a suite may run after its cases: name -> steps maker.
-CHECKS = {"data": _check_data, "badinput": _check_badinput}
+CHECKS = {"data": _check_data, "badinput": _check_badinput,
+          "xfer-badinput": _check_xfer_badinput}
 
 
 def _check_case(suite, case):

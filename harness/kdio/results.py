@@ -77,6 +77,9 @@ def case_result(case, raws, reps):
     status, errno, message = _case_status(samples, reps)
     if path.expect_errno and status == "ok" and samples:
         message = f"succeeded where {path.expect_errno} is the known result on 6.1"
+    notes = [s.message for s in samples if s.status == "ok" and s.message]
+    if status == "ok" and notes and not message:
+        message = "; ".join(dict.fromkeys(notes))  # e.g. counted drops
     values = [s.value for s in samples if s.status == "ok" and s.value is not None]
     return {"suite": case.suite, "case": case.case_id, "path": case.path,
             "params": case.param_dict, "unit": path.unit, "baseline": path.baseline,
