@@ -85,6 +85,9 @@ def guest_modules(suite, tree, kspec, art, module_params=()):
         kib = backends.device_bytes(suite.file_size) >> 10
         brd = kernel.module_load_order(tree, ["brd"])
         mods += [(p, f"rd_nr=1 rd_size={kib}" if p.name == "brd.ko" else "") for p in brd]
+    if suite.vm.crypto:  # the DMA device's driver, and AES-NI if the CPU has it
+        mods += [(p, "") for p in kernel.module_load_order(tree, ["virtio_crypto"])]
+        mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
     ours = our_module_params(module_params, art.modules)
     return mods + [(p, ours.get(p.stem, "")) for p in art.modules]
 
@@ -114,10 +117,11 @@ def prepare_guest(suite, kspec, run_dir, log, module_params=()):
 def qemu_config(suite, tree, initrd, disks, cache_mode, share):
     append = (f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={RUNNER} "
               f"kdio_plan={GUEST_OUT}/plan.json")
+    devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
     return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
                            cpus=suite.vm.cpus, memory_mib=suite.vm.memory_mib,
                            out_dir=str(share), disks=tuple(str(d) for d in disks),
-                           disk_cache=cache_mode)
+                           disk_cache=cache_mode, extra_devices=devices)
 
 
 class Progress:

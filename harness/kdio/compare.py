@@ -101,21 +101,14 @@ def judge(case, unit, base, new, settings):
 
 def normalized_samples(doc):
     """{case: (unit, samples)} with each throughput sample divided by its
-    baseline's sample of the same repetition."""
-    by_key = {}
-    for r in doc["results"]:
-        if r.get("baseline"):
-            for path, keys in table.RATIOS:
-                if r["path"] == path:
-                    by_key[(path, table._key(r, keys))] = r["samples"]
+    reference's sample of the same repetition (table.reference)."""
     out = {}
     for r in doc["results"]:
         if r.get("baseline") or r["unit"] != "bytes/s" or r["status"] != "ok":
             continue
-        path, keys = table.reference(r)
-        ref = by_key.get((path, table._key(r, keys)))
-        if ref and len(ref) == len(r["samples"]):
-            out[r["case"]] = ("ratio", [a / b for a, b in zip(r["samples"], ref)])
+        ref = table.find_reference(doc["results"], r, table.reference(r))
+        if ref and ref is not r and len(ref["samples"]) == len(r["samples"]):
+            out[r["case"]] = ("ratio", [a / b for a, b in zip(r["samples"], ref["samples"])])
     return out
 
 

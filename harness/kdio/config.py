@@ -40,6 +40,7 @@ class VmSpec:
     memory_mib: int = 1024
     disk_mib: int = 512
     timeout_s: int = 900
+    crypto: bool = False        # attach a virtio-crypto device, load crypto drivers
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def load_suite(name_or_path):
         vm = VmSpec(**data.get("vm", {}))
     except TypeError as e:
         raise ConfigError(f"{path}: [vm]: {e}",
-                          "use only cpus, memory_mib, disk_mib and timeout_s in [vm]") from None
+                          "use only cpus, memory_mib, disk_mib, timeout_s and crypto "
+                          "in [vm]") from None
     cases = []
     for entry in _require(data, "matrix", "suite", path, list):
         cases.extend(_expand_matrix(name, entry, path))

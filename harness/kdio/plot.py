@@ -29,9 +29,17 @@ def _group_key(r):
     """Storage: (op, backend, qd), x is the block size. Channels: one group,
     x is the message size."""
     p = r["params"]
+    if "driver" in p:
+        return ("crypto", p.get("alg"), f"{p.get('key')}bit", f"qd{p.get('qd', 1)}")
     if "msg" in p:
         return ("channels",)
     return (p.get("op"), p.get("backend", "ext4"), p.get("qd", 1))
+
+
+def _series(r):
+    """The line a case is drawn on: its path, and for crypto its driver."""
+    p = r["params"]
+    return f"{r['path']} {p['driver']}" if "driver" in p else r["path"]
 
 
 def _x(r):
@@ -45,7 +53,7 @@ def throughput_groups(doc):
         if r["unit"] != "bytes/s" or r["status"] != "ok" or not r["summary"]:
             continue
         s = r["summary"]
-        series = groups.setdefault(_group_key(r), {}).setdefault(r["path"], [])
+        series = groups.setdefault(_group_key(r), {}).setdefault(_series(r), [])
         series.append((_x(r), s["median"] / MB, s["min"] / MB, s["max"] / MB))
     return {k: {p: sorted(v) for p, v in g.items()} for k, g in groups.items()}
 
@@ -53,18 +61,16 @@ def throughput_groups(doc):
 def ratio_groups(doc):
     """{group: {path: [(x, ratio), ...]}} against the baseline the end table
     uses for each case (table.reference)."""
-    base = table.baselines(doc["results"])
     groups, base_of = {}, {}
     for r in doc["results"]:
         if r["unit"] != "bytes/s" or r["status"] != "ok" or r.get("baseline") or not r["summary"]:
             continue
-        key = _group_key(r)
-        path, keys = table.reference(r)
-        ref = base.get((path, table._key(r, keys)))
+        key, ratio = _group_key(r), table.reference(r)
+        ref = table.find_reference(doc["results"], r, ratio)
         if ref:
-            groups.setdefault(key, {}).setdefault(r["path"], []).append(
-                (_x(r), r["summary"]["median"] / ref))
-            base_of[key] = path
+            groups.setdefault(key, {}).setdefault(_series(r), []).append(
+                (_x(r), r["summary"]["median"] / ref["summary"]["median"]))
+            base_of[key] = ratio.label
     return {k: {p: sorted(v) for p, v in g.items()} for k, g in groups.items()}, base_of
 
 
@@ -82,12 +88,16 @@ def latency_groups(doc):
 
 
 def _name(kind, key):
-    return "-".join([kind, *(str(k) for k in key[:2])] + ([f"qd{key[2]}"] if len(key) > 2 else []))
+    if len(key) == 3:  # storage: op, backend, qd
+        return f"{kind}-{key[0]}-{key[1]}-qd{key[2]}"
+    return "-".join([kind, *(str(k) for k in key)])
 
 
 def _title(suite, key):
     if len(key) == 1:
         return f"{suite}: kernel-to-user channels"
+    if key[0] == "crypto":
+        return f"{suite}: {key[1]}(aes) {key[2]}, {key[3]}"
     op, backend, qd = key
     return f"{suite}: {op}, {backend}, qd {qd}"
 
@@ -148,7 +158,7 @@ def _draw(out_dir, name, title, ylabel, series, errorbars, baseline_of=None, **s
 
 
 def _xlabel(key):
-    return "message size" if len(key) == 1 else "block size"
+    return "block size" if len(key) == 3 else "message size"
 
 
 def draw_all(doc, out_dir):

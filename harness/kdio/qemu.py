@@ -9,6 +9,9 @@ written; the scratch disk is the first virtio-blk device (/dev/vda).
 from dataclasses import dataclass, field
 
 QEMU = "qemu-system-x86_64"
+# QEMU's DMA crypto device with its built-in (software) backend.
+CRYPTO_DEVICE = (("-object", "cryptodev-backend-builtin,id=crypto0"),
+                 ("-device", "virtio-crypto-pci,cryptodev=crypto0"))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,8 @@ def _case_status(samples, reps):
         return "error", errors[0].errno, errors[0].message
     if not samples:
         return "skipped", None, "not run: the guest stopped before this case"
+    if all(s.status == "skipped" for s in samples):
+        return "skipped", samples[0].errno, samples[0].message
     if all(s.status == "expected-error" for s in samples):
         return "expected-error", samples[0].errno, samples[0].message
     if any(s.status == "expected-error" for s in samples):

@@ -7,39 +7,76 @@ bs, size and backend, and fio io_uring at the same op, bs, size, backend and
 queue depth.
 """
 
+from dataclasses import dataclass
+
 from kdio import stats
 
 MB = 1e6
-RATIOS = (("fio.psync", ("op", "bs", "size", "backend")),
-          ("fio.io_uring", ("op", "bs", "size", "backend", "qd")),
-          ("base.memcpy", ("msg",)))
 DEFAULTS = {"backend": "ext4", "qd": 1}
 METRIC_COLUMNS = (("msg/s", "msgs_per_s", "{:.0f}"), ("p99", "lat_p99_ns", "{:.0f} ns"))
+STORAGE_KEYS = ("op", "bs", "size", "backend")
+CRYPTO_KEYS = ("alg", "key", "msg", "qd")
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio column: each case it applies to is divided by the reference
+    case of the same run: `path` (None: the case's own path) with the same
+    values of `keys` and the values in `fixed`."""
+    label: str
+    path: str
+    keys: tuple
+    applies: object            # params dict -> bool
+    fixed: tuple = ()
+
+
+def _storage(p):
+    return "bs" in p
+
+
+def _channel(p):
+    return "msg" in p and "driver" not in p
+
+
+def _crypto(p):
+    return "driver" in p
+
+
+RATIOS = (Ratio("fio.psync", "fio.psync", STORAGE_KEYS, _storage),
+          Ratio("fio.io_uring", "fio.io_uring", STORAGE_KEYS + ("qd",), _storage),
+          Ratio("base.memcpy", "base.memcpy", ("msg",), _channel),
+          Ratio("aesni", None, CRYPTO_KEYS, _crypto, (("driver", "aesni"),)),
+          Ratio("base.afalg", "base.afalg", CRYPTO_KEYS + ("driver",), _crypto))
 
 
 def reference(r):
-    """(baseline path, matching keys) a result is judged against: memcpy at
-    the same message size for channels, fio psync at qd 1 and fio io_uring
-    at the same qd above it for storage."""
+    """The Ratio a result is judged against in plots and normalized
+    comparisons: fio psync at qd 1 and fio io_uring at the same qd above it
+    for storage, memcpy at the same size for channels, AES-NI for crypto."""
     p = r["params"]
-    if "msg" in p:
+    if _crypto(p):
+        return RATIOS[3]
+    if _channel(p):
         return RATIOS[2]
     return RATIOS[0] if p.get("qd", 1) == 1 else RATIOS[1]
 
 
-def _key(r, keys):
-    return tuple(r["params"].get(k, DEFAULTS.get(k)) for k in keys)
+def _value(params, k):
+    return params.get(k, DEFAULTS.get(k))
 
 
-def baselines(results):
-    """{(path, key): median} for every measured baseline case."""
-    found = {}
-    for r in results:
-        if r.get("baseline") and r["summary"]:
-            for path, keys in RATIOS:
-                if r["path"] == path:
-                    found[(path, _key(r, keys))] = r["summary"]["median"]
-    return found
+def find_reference(results, r, ratio):
+    """The measured reference case of r for ratio, or None."""
+    if not ratio.applies(r["params"]):
+        return None
+    path = ratio.path or r["path"]
+    for ref in results:
+        if ref is r or ref["path"] != path or not ref["summary"]:
+            continue
+        if all(_value(ref["params"], k) == _value(r["params"], k) for k in ratio.keys) and \
+                all(ref["params"].get(k) == v for k, v in ratio.fixed):
+            return ref
+    return None
 
 
 def _fmt_value(r):
@@ -55,12 +92,14 @@ def _fmt_value(r):
     return f"{s['median']:9.1f} {r['unit']}"
 
 
-def _ratio(r, base, path, keys):
+def _ratio(results, r, ratio):
     s = r["summary"]
-    if r["unit"] != "bytes/s" or not s or r["path"] == path:
+    if r["unit"] != "bytes/s" or not s:
         return "-"
-    value = stats.ratio(s["median"], base.get((path, _key(r, keys))))
-    return f"{value:.2f}x" if value is not None else "-"
+    ref = find_reference(results, r, ratio)
+    if ref is None:
+        return "-"
+    return f"{s['median'] / ref['summary']['median']:.2f}x"
 
 
 def _metric_median(r, name):
@@ -72,15 +111,14 @@ def _metric_median(r, name):
 
 def columns(doc):
     """The ratio and metric columns this document has figures for."""
-    present = {r["path"] for r in doc["results"] if r.get("baseline") and r["summary"]}
-    ratios = [path for path, _ in RATIOS if path in present]
+    ratios = [ratio.label for ratio in RATIOS
+              if any(find_reference(doc["results"], r, ratio) for r in doc["results"])]
     metrics = [c for c in METRIC_COLUMNS
                if any(_metric_median(r, c[1]) is not None for r in doc["results"])]
     return ratios, metrics
 
 
 def rows(doc):
-    base = baselines(doc["results"])
     out = []
     for r in doc["results"]:
         s = r["summary"]
@@ -90,8 +128,8 @@ def rows(doc):
                "spread": f"±{spread * 50:.0f}%" if spread is not None else "-",
                "cv": f"{s['cv'] * 100:.1f}%" if s else "-",
                "note": r["message"] or ""}
-        for path, keys in RATIOS:
-            row[path] = _ratio(r, base, path, keys)
+        for ratio in RATIOS:
+            row[ratio.label] = _ratio(doc["results"], r, ratio)
         for title, name, fmt in METRIC_COLUMNS:
             value = _metric_median(r, name)
             row[title] = fmt.format(value) if value is not None else "-"

@@ -41,12 +41,14 @@ def test_initramfs_decompresses_xz_modules_and_keeps_order(tmp_path):
     a.write_bytes(lzma.compress(b"module a", format=lzma.FORMAT_XZ))
     b = tmp_path / "b.ko"
     b.write_bytes(b"module b")
-    out = initramfs.build(tmp_path / "initrd.cpio", [(a, ""), (b, "x=1"), (a, "")])
+    c = tmp_path / "c.ko"
+    c.write_bytes(b"module c")
+    out = initramfs.build(tmp_path / "initrd.cpio", [(a, ""), (b, "x=1"), (a, ""), (c, "?")])
     listing = subprocess.run(["cpio", "-it", "--quiet"], stdin=open(out, "rb"),
                              capture_output=True, text=True).stdout.split()
     assert {"kdio/modules/a.ko", "kdio/modules/b.ko", "init", "bin/busybox"} <= set(listing)
     extract = tmp_path / "x"
     extract.mkdir()
     subprocess.run(["cpio", "-id", "--quiet"], stdin=open(out, "rb"), cwd=extract, check=True)
-    assert (extract / "kdio/modules.order").read_text() == "a.ko\nb.ko x=1\n"
+    assert (extract / "kdio/modules.order").read_text() == "a.ko\nb.ko x=1\n?c.ko\n"
     assert (extract / "kdio/modules/a.ko").read_bytes() == b"module a"

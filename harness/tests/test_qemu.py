@@ -38,3 +38,9 @@ def test_shares_and_disks():
 def test_probe_config_has_no_shares():
     args = qemu.argv(cfg(share_host_root=False))
     assert "-fsdev" not in args and "-drive" not in args
+
+
+def test_crypto_device():
+    args = qemu.argv(cfg(extra_devices=qemu.CRYPTO_DEVICE))
+    assert opt(args, "-object") == ["cryptodev-backend-builtin,id=crypto0"]
+    assert "virtio-crypto-pci,cryptodev=crypto0" in opt(args, "-device")
