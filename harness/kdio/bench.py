@@ -132,6 +132,7 @@ class Progress:
         self.suite, self.doc, self.log = suite, doc, log
         self.records_path, self.run_dir, self.seen = share / "records.jsonl", run_dir, 0
         self.samples = 0
+        self.write_failed = False
         self.total = suite.repetitions * len(suite.cases)
         self.cases = {c.case_id: c for c in suite.cases}
 
@@ -148,7 +149,12 @@ class Progress:
             elif r.get("type") == "setup" and r.get("rc") != 0:
                 self.log(f"setup '{r['name']}' failed (exit {r.get('rc')}): {r.get('stderr', '').strip()[-200:]}")
         self.doc["results"] = results.build_results(self.suite, records)
-        results.write_atomic(self.run_dir / "result.json", results.dump(self.doc))
+        try:
+            results.write_atomic(self.run_dir / "result.json", results.dump(self.doc))
+        except results.ResultsWriteError as e:
+            if not self.write_failed:  # say it once; the run goes on
+                self.log(f"warning: {e}; {e.hint}")
+            self.write_failed = True
         return records
 
     def _print_sample(self, r):

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kdio import dmesg, paths, stats
-from kdio.errors import SchemaError
+from kdio.errors import KdioError, SchemaError
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "result-v1.schema.json"
@@ -147,15 +147,26 @@ def check_results(records):
     return [check_result(r) for r in records if r.get("type") == "check"]
 
 
+class ResultsWriteError(KdioError):
+    """A result file could not be written (e.g. the results folder is full)."""
+
+
 def write_atomic(path, text):
-    """Write text to path through a temporary file and rename: never half-written."""
+    """Write text to path through a temporary file and rename: never
+    half-written. On failure the previous file is left as it was."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ResultsWriteError(f"cannot write {path}: {e.strerror}",
+                                f"free space in {path.parent}; the raw records written so "
+                                "far are in guest/records.jsonl beside it") from None
 
 
 def dump(doc):

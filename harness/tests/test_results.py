@@ -160,3 +160,28 @@ def test_module_params_only_for_our_modules(tmp_path):
     for bad in ("ext4.foo=1", "kdio_dio.delay_us", "delay_us=1"):
         with pytest.raises(ConfigError):
             bench.our_module_params((bad,), kos)
+
+
+def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    target = tmp_path / "result.json"
+    results.write_atomic(target, "old\n")
+
+    def no_space(*a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(results.os, "fsync", no_space)
+    with pytest.raises(results.ResultsWriteError) as e:
+        results.write_atomic(target, "new\n")
+    assert "No space left" in str(e.value) and "records.jsonl" in e.value.hint
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_timeout_marks_the_run_failed_and_keeps_samples(tmp_path, fixtures, smoke):
+    records = results.read_records(fixtures / "records-panic.jsonl")
+    records = [r for r in records if r.get("type") != "end"]
+    doc = doc_for(records, smoke)
+    outcome = vm.VmOutcome(-9, True, 600.0, (fixtures / "console-truncated.log").read_text())
+    bench.finish(doc, outcome, records, tmp_path, smoke)
+    saved = results.load(tmp_path / "result.json")
+    assert saved["status"] == "failed" and "timeout" in saved["failure"]["reason"]
+    assert any(r["samples"] for r in saved["results"])
