@@ -37,9 +37,25 @@ def _check_xfer_badinput(suite, env):
     return [("xfer-badinput", [env.tool("kdio-xfer-badinput")])]
 
 
+def _check_crypto_badinput(suite, env):
+    """Every invalid request to the crypto module gives its errno."""
+    return [("crypto-badinput", [env.tool("kdio-crypto-badinput")])]
+
+
+FUZZ_CALLS, FUZZ_SEED = 5000, 1
+
+
+def _check_fuzz(suite, env):
+    """Seeded, bounded random input to every kdio ioctl interface: no hang,
+    no undocumented errno (and the kernel log is checked like any step)."""
+    return [("fuzz", [env.tool("kdio-fuzz"), "-n", str(FUZZ_CALLS), "-s", str(FUZZ_SEED),
+                      "-d", env.scratch])]
+
+
 # Correctness checks a suite may run after its cases: name -> steps maker.
 CHECKS = {"data": _check_data, "badinput": _check_badinput,
-          "xfer-badinput": _check_xfer_badinput}
+          "xfer-badinput": _check_xfer_badinput, "crypto-badinput": _check_crypto_badinput,
+          "fuzz": _check_fuzz}
 
 
 def _check_case(suite, case):

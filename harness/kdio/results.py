@@ -125,6 +125,11 @@ def check_result(raw):
               + "".join(f"; {b.get('check') or b.get('mode')}: {b.get('error') or b.get('got')}"
                         for b in bad[:5])
               + (f"; kernel report: {mine[0].first_line}" if mine else ""))
+    calls = [ln for ln in lines if "calls" in ln and "interface" not in ln]
+    if calls:  # the fuzzer's summary line
+        c = calls[-1]
+        detail += (f"; {c.get('calls')} calls, {c.get('distinct_errnos')} distinct errnos, "
+                   f"{c.get('hangs')} hangs")
     if not lines:
         detail = f"exit {raw.get('rc')}: {(raw.get('stderr') or '').strip()[-200:]}"
     return {"name": raw["name"], "ok": ok, "detail": detail}

@@ -13,3 +13,20 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def fixtures():
     return FIXTURES
+
+
+# Lines tests want printed at the end of the run (counts of the bad-input
+# matrices and the fuzzer), whatever pytest's verbosity.
+SUMMARY = []
+
+
+@pytest.fixture
+def summary():
+    return SUMMARY
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SUMMARY:
+        terminalreporter.section("kdio checks")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

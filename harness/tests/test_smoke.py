@@ -55,7 +55,7 @@ def test_fio_moved_the_same_bytes(smoke_run):
         assert r["metrics"]["io_bytes"] == [r["params"]["size"]] * 3
 
 
-def test_data_check_and_bad_input_matrix(smoke_run):
+def test_data_check_and_bad_input_matrix(smoke_run, summary):
     doc, run_dir = smoke_run
     checks = {c["name"]: c for c in doc["checks"]}
     assert checks["data-ext4"]["ok"], checks["data-ext4"]["detail"]
@@ -64,7 +64,22 @@ def test_data_check_and_bad_input_matrix(smoke_run):
     bad = next(r for r in records if r.get("type") == "check" and r["name"] == "badinput")
     lines = [json.loads(ln) for ln in bad["stdout"].splitlines()]
     assert len(lines) >= 25 and all(ln["ok"] for ln in lines)
-    assert EXPECTED_ERRNOS <= {ln["got"] for ln in lines}
+    seen = {ln["got"] for ln in lines if ln["got"]}
+    assert EXPECTED_ERRNOS <= seen
+    release = doc["context"]["kernel"]["release"]
+    summary.append(f"{release}: {checks['badinput']['detail']} ioctl bad-input checks "
+                   f"({len(seen)} distinct errnos: {' '.join(sorted(seen))}); "
+                   f"channels: {checks['xfer-badinput']['detail']}; "
+                   f"fuzz: {checks['fuzz']['detail']}; kernel reports from kdio modules: "
+                   f"{len(console.read((run_dir / 'console.log').read_text()).our_reports)}")
+
+
+def test_channel_bad_inputs_and_fuzz(smoke_run):
+    doc, _ = smoke_run
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert checks["xfer-badinput"]["ok"], checks["xfer-badinput"]["detail"]
+    assert checks["fuzz"]["ok"], checks["fuzz"]["detail"]
+    assert " 0 hangs" in checks["fuzz"]["detail"]
 
 
 def test_no_kernel_report_from_our_modules(smoke_run):
