@@ -18,9 +18,18 @@
  * it starts. Values above 100000 (0.1 s per call) are refused with -EINVAL,
  * at load time and at runtime alike, rather than clamped, so that a test
  * never measures another delay than the one it set.
+ *
+ * The panic_after_calls parameter exists so that the harness can prove
+ * that a guest kernel panic in the middle of a suite marks the run failed
+ * and keeps every record measured before it; it is 0 (off) in every real
+ * run. Set to N, the N-th I/O call made by any method since the module
+ * was loaded (counted with an atomic, whatever the parameter was then)
+ * ends in panic(). It is 0644; set at runtime below the count already
+ * reached, the next call panics.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/delay.h>
@@ -34,6 +43,7 @@
 #include <linux/moduleparam.h>
 #include <linux/namei.h>
 #include <linux/nospec.h>
+#include <linux/panic.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
@@ -73,6 +83,27 @@ static const struct kernel_param_ops kdio_dio_delay_ops = {
 module_param_cb(delay_us, &kdio_dio_delay_ops, &delay_us, 0644);
 MODULE_PARM_DESC(delay_us,
 		 "test only: busy-wait this many microseconds per I/O call, inside the timed window (0-100000, default 0)");
+
+static unsigned long panic_after_calls;
+module_param(panic_after_calls, ulong, 0644);
+MODULE_PARM_DESC(panic_after_calls,
+		 "test only: panic() at the N-th I/O call since load, so that the harness can prove a guest panic mid-suite fails the run and keeps the records before it (0 = off, default)");
+
+/* I/O calls made by every method since load, for panic_after_calls. */
+static atomic_long_t kdio_dio_calls_made = ATOMIC_LONG_INIT(0);
+
+/*
+ * Count one I/O call; the test-only panic_after_calls (see the head
+ * comment) panics here, in process context, once it is reached.
+ */
+static void kdio_dio_count_call(void)
+{
+	unsigned long made = atomic_long_inc_return(&kdio_dio_calls_made);
+	unsigned long limit = READ_ONCE(panic_after_calls);
+
+	if (limit && made >= limit)
+		panic("kdio_dio: panic_after_calls reached (test-only)");
+}
 
 /*
  * Called by the methods before each block: lets the scheduler in and stops
@@ -118,6 +149,7 @@ int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
 {
 	struct kdio_dio_req *req = ctx->req;
 
+	kdio_dio_count_call();
 	req->calls++;
 	req->elapsed_ns += elapsed_ns;
 	if (done < 0)

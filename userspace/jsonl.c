@@ -69,6 +69,7 @@ void jsonl_begin(struct jsonl *j, FILE *out)
 {
 	j->out = out;
 	j->fields = 0;
+	j->outer_fields = 0;
 }
 
 void jsonl_str(struct jsonl *j, const char *key, const char *val)
@@ -102,6 +103,19 @@ void jsonl_null(struct jsonl *j, const char *key)
 {
 	put_key(j, key);
 	fputs("null", j->out);
+}
+
+void jsonl_obj_begin(struct jsonl *j, const char *key)
+{
+	put_key(j, key);
+	j->outer_fields = j->fields;
+	j->fields = 0;	/* its first field opens it */
+}
+
+void jsonl_obj_end(struct jsonl *j)
+{
+	fputs(j->fields ? "}" : "{}", j->out);
+	j->fields = j->outer_fields;
 }
 
 int jsonl_end(struct jsonl *j)

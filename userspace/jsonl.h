@@ -14,6 +14,7 @@
 struct jsonl {
 	FILE *out;
 	unsigned int fields;
+	unsigned int outer_fields;	/* of the record, inside an object */
 };
 
 void jsonl_begin(struct jsonl *j, FILE *out);
@@ -22,6 +23,12 @@ void jsonl_u64(struct jsonl *j, const char *key, uint64_t val);
 void jsonl_i64(struct jsonl *j, const char *key, int64_t val);
 void jsonl_bool(struct jsonl *j, const char *key, bool val);
 void jsonl_null(struct jsonl *j, const char *key);
+/*
+ * An object as the value of key: the fields added until jsonl_obj_end()
+ * go into it. One level deep.
+ */
+void jsonl_obj_begin(struct jsonl *j, const char *key);
+void jsonl_obj_end(struct jsonl *j);
 /* Ends the line; returns 0, or -1 if stdout could not be written. */
 int jsonl_end(struct jsonl *j);
 

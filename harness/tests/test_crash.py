@@ -55,14 +55,14 @@ def test_qemu_killed_mid_suite(tmp_path):
 
 def test_guest_panic_mid_suite(tmp_path):
     doc, run_dir = bench.run(bench.Options(suite="smoke", results_dir=tmp_path, run_id="panic",
-                                           module_params=("kdio_dio.panic_after_calls=60",)),
+                                           module_params=("kdio_dio.panic_after_calls=600",)),
                              log=print)
     assert doc["status"] == "failed"
     assert doc["failure"]["reason"].startswith("guest kernel panic: kdio_dio: panic_after_calls")
     assert doc["failure"]["last_case"].startswith("dio.")
     saved = results.load(run_dir / "result.json")
     measured = [r for r in saved["results"] if r["samples"]]
-    assert measured and any(r["status"] == "skipped" for r in saved["results"])
+    assert measured and any(len(r["samples"]) < 3 for r in saved["results"])
     assert "Kernel panic" in (run_dir / "console.log").read_text()
 
 
