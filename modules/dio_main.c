@@ -22,10 +22,11 @@
  * The panic_after_calls parameter exists so that the harness can prove
  * that a guest kernel panic in the middle of a suite marks the run failed
  * and keeps every record measured before it; it is 0 (off) in every real
- * run. Set to N, the N-th I/O call made by any method since the module
- * was loaded (counted with an atomic, whatever the parameter was then)
- * ends in panic(). It is 0644; set at runtime below the count already
- * reached, the next call panics.
+ * run. Set to N, the N-th I/O call made by any method (null's stand-in
+ * calls included) since the module was loaded, counted with an atomic
+ * whatever the parameter was then, ends in panic() once it is accounted.
+ * It is 0644; set at runtime below the count already reached, the next
+ * call panics.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

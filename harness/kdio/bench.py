@@ -19,6 +19,9 @@ from kdio import (backends, build, config, console, disk, initramfs, kernel, pat
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
+# The guest cannot load modules on demand: crypto suites load these up front.
+CRYPTO_MODULES = ["virtio_crypto", "af_alg", "algif_skcipher", "algif_aead", "gcm", "ctr",
+                  "ghash_generic"]
 RUNNER = Path(__file__).resolve().parent / "guestrun.py"
 
 
@@ -85,8 +88,8 @@ def guest_modules(suite, tree, kspec, art, module_params=()):
         kib = backends.device_bytes(suite.file_size) >> 10
         brd = kernel.module_load_order(tree, ["brd"])
         mods += [(p, f"rd_nr=1 rd_size={kib}" if p.name == "brd.ko" else "") for p in brd]
-    if suite.vm.crypto:  # the DMA device's driver, and AES-NI if the CPU has it
-        mods += [(p, "") for p in kernel.module_load_order(tree, ["virtio_crypto"])]
+    if suite.vm.crypto:  # the DMA device's driver, AF_ALG, GCM; AES-NI if the CPU has it
+        mods += [(p, "") for p in kernel.module_load_order(tree, CRYPTO_MODULES)]
         mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
     ours = our_module_params(module_params, art.modules)
     return mods + [(p, ours.get(p.stem, "")) for p in art.modules]

@@ -29,7 +29,7 @@ def test_smoke_plan_commands():
     assert [opt(s["argv"], "-f") for s in doc["setup"]] == ["/run/kdio/scratch/kdio.dat",
                                                               "/run/kdio/scratch/fio.dat"]
     assert {opt(s["argv"], "-S") for s in doc["setup"]} == {opt(vm_read, "-S")}
-    assert [c["name"] for c in doc["checks"]] == ["data-ext4", "badinput", "xfer-badinput"]
+    assert [c["name"] for c in doc["checks"]] == ["data-ext4", "badinput", "xfer-badinput", "fuzz"]
 
 
 MATRIX_BLK = '''[[matrix]]

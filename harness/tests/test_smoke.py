@@ -69,14 +69,17 @@ def test_data_check_and_bad_input_matrix(smoke_run, summary):
     release = doc["context"]["kernel"]["release"]
     summary.append(f"{release}: {checks['badinput']['detail']} ioctl bad-input checks "
                    f"({len(seen)} distinct errnos: {' '.join(sorted(seen))}); "
-                   f"channels: {checks['xfer-badinput']['detail']}; kernel reports from kdio modules: "
+                   f"channels: {checks['xfer-badinput']['detail']}; "
+                   f"fuzz: {checks['fuzz']['detail']}; kernel reports from kdio modules: "
                    f"{len(console.read((run_dir / 'console.log').read_text()).our_reports)}")
 
 
-def test_channel_bad_inputs(smoke_run):
+def test_channel_bad_inputs_and_fuzz(smoke_run):
     doc, _ = smoke_run
     checks = {c["name"]: c for c in doc["checks"]}
     assert checks["xfer-badinput"]["ok"], checks["xfer-badinput"]["detail"]
+    assert checks["fuzz"]["ok"], checks["fuzz"]["detail"]
+    assert " 0 hangs" in checks["fuzz"]["detail"]
 
 
 def test_no_kernel_report_from_our_modules(smoke_run):
