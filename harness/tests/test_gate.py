@@ -8,7 +8,7 @@ from kdio import bench, compare, config
 
 pytestmark = pytest.mark.integration
 
-DELAY = "kdio_dio.delay_us=1000"
+DELAY = "kdio_dio.delay_us=3000"
 
 
 @pytest.fixture(scope="module")
@@ -43,5 +43,5 @@ def test_injected_delay_is_flagged(runs):
     flagged = set(result["regressions"])
     kdio_cases = {c["case"] for c in result["cases"]}
     assert flagged == kdio_cases, "every in-kernel case is slowed by the delay"
-    assert all(c["change"] <= -0.25 for c in result["cases"])
+    assert all(c["change"] <= -0.40 for c in result["cases"])
     assert result["geomean"] < 0.8
