@@ -63,24 +63,62 @@ def _run(argv, what, hint, cwd=None):
     return r.stdout
 
 
+def _upstream(version):
+    return version.rsplit("-", 1)[0]
+
+
+def pick_version(wanted, available):
+    """The version of a package to download: wanted if apt has it, else the
+    newest of the same upstream release, else the newest (None if apt has no
+    version at all). available is newest first, as apt-cache madison lists."""
+    if wanted in available or not available:
+        return wanted if wanted in available else None
+    same = [v for v in available if _upstream(v) == _upstream(wanted)]
+    return (same or available)[0]
+
+
+def _madison(package):
+    r = subprocess.run(["apt-cache", "madison", package], capture_output=True, text=True)
+    return [line.split("|")[1].strip() for line in r.stdout.splitlines()
+            if line.count("|") >= 2 and line.split("|")[0].strip() == package]
+
+
+def _resolve(spec, missing, log):
+    """package=version for each missing package. linux-kbuild-X.Y is one
+    package for every ABI of a series and Debian keeps only its newest
+    build, so for it a rebuild of the same upstream release stands in for
+    the pinned one; the ABI-named packages must match exactly."""
+    out = []
+    for p in missing:
+        version = spec.version
+        if p == spec.kbuild:
+            version = pick_version(spec.version, _madison(p)) or spec.version
+            if version != spec.version:
+                log(f"{p} {spec.version} is no longer on apt: using {version}")
+        out.append(f"{p}={version}")
+    return out
+
+
 def _download(spec, debs_dir, log):
     debs_dir.mkdir(parents=True, exist_ok=True)
-    wanted = [f"{p}={spec.version}" for p in spec.packages]
-    missing = [w for w, p in zip(wanted, spec.packages) if not list(debs_dir.glob(f"{p}_*.deb"))]
+    missing = [p for p in spec.packages if not list(debs_dir.glob(f"{p}_*.deb"))]
     if not missing:
         return
     log(f"downloading {len(missing)} kernel package(s) for {spec.release}")
     hint = (f"check that {spec.version} is still on apt (apt-cache policy {spec.image}); "
             f"if not, update the kernel file {spec.name}.toml to the current ABI")
-    r = subprocess.run(["apt-get", "download", *missing], cwd=debs_dir,
+    wanted = _resolve(spec, missing, log)
+    r = subprocess.run(["apt-get", "download", *wanted], cwd=debs_dir,
                        capture_output=True, text=True)
-    if r.returncode != 0 and "Unable to locate" in r.stderr + r.stdout:
+    if r.returncode != 0 and ("Unable to locate" in r.stderr + r.stdout or
+                              "was not found" in r.stderr + r.stdout):
         log("apt lists look stale: running apt-get update")
         _run(["apt-get", "update", "-q"], "apt-get update", "check the network and apt sources")
-        r = subprocess.run(["apt-get", "download", *missing], cwd=debs_dir,
+        wanted = _resolve(spec, missing, log)
+        r = subprocess.run(["apt-get", "download", *wanted], cwd=debs_dir,
                            capture_output=True, text=True)
     if r.returncode != 0:
-        raise FetchError(f"apt-get download {' '.join(missing)} failed: "
+        raise FetchError(f"apt-get download {' '.join(wanted)} failed: "
                          f"{r.stderr.strip().splitlines()[-1:]}", hint)
 
 

@@ -29,8 +29,8 @@ CONTEXT_ROWS = (("kernel", lambda c: f"{c['kernel']['release']} ({c['kernel']['v
 def _columns(doc):
     """(row keys, headings) of the results table, as the end table has them."""
     ratios, metrics = table.columns(doc)
-    keys = ("case", "status", "value", "n", "spread", "cv", *(m[0] for m in metrics), *ratios)
-    heads = ("case", "status", "median", "n", "spread", "cv", *(m[0] for m in metrics),
+    keys = ("case", "status", "value", "n", "spread", "cv", *(m.title for m in metrics), *ratios)
+    heads = ("case", "status", "median", "n", "spread", "cv", *(m.title for m in metrics),
              *(f"vs {p}" for p in ratios))
     return keys, heads
 

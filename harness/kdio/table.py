@@ -13,7 +13,6 @@ from kdio import stats
 
 MB = 1e6
 DEFAULTS = {"backend": "ext4", "qd": 1}
-METRIC_COLUMNS = (("msg/s", "msgs_per_s", "{:.0f}"), ("p99", "lat_p99_ns", "{:.0f} ns"))
 STORAGE_KEYS = ("op", "bs", "size", "backend")
 CRYPTO_KEYS = ("alg", "key", "msg", "qd")
 
@@ -47,6 +46,21 @@ RATIOS = (Ratio("fio.psync", "fio.psync", STORAGE_KEYS, _storage),
           Ratio("base.memcpy", "base.memcpy", ("msg",), _channel),
           Ratio("aesni", None, CRYPTO_KEYS, _crypto, (("driver", "aesni"),)),
           Ratio("base.afalg", "base.afalg", CRYPTO_KEYS + ("driver",), _crypto))
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric column: the median of a per-repetition metric, shown for the
+    cases it applies to."""
+    title: str
+    name: str
+    fmt: str
+    applies: object = lambda p: True   # params dict -> bool
+
+
+METRIC_COLUMNS = (Metric("ops/s", "ops_per_s", "{:.0f}", _crypto),
+                  Metric("msg/s", "msgs_per_s", "{:.0f}"),
+                  Metric("p99", "lat_p99_ns", "{:.0f} ns"))
 
 
 def reference(r):
@@ -102,9 +116,11 @@ def _ratio(results, r, ratio):
     return f"{s['median'] / ref['summary']['median']:.2f}x"
 
 
-def _metric_median(r, name):
-    values = [v for v in (r.get("metrics") or {}).get(name, []) if v is not None]
-    if not values or r["status"] != "ok":
+def _metric_median(r, metric):
+    if r["status"] != "ok" or not metric.applies(r["params"]):
+        return None
+    values = [v for v in (r.get("metrics") or {}).get(metric.name, []) if v is not None]
+    if not values:
         return None
     return stats.summary(values)["median"]
 
@@ -113,8 +129,8 @@ def columns(doc):
     """The ratio and metric columns this document has figures for."""
     ratios = [ratio.label for ratio in RATIOS
               if any(find_reference(doc["results"], r, ratio) for r in doc["results"])]
-    metrics = [c for c in METRIC_COLUMNS
-               if any(_metric_median(r, c[1]) is not None for r in doc["results"])]
+    metrics = [m for m in METRIC_COLUMNS
+               if any(_metric_median(r, m) is not None for r in doc["results"])]
     return ratios, metrics
 
 
@@ -130,20 +146,20 @@ def rows(doc):
                "note": r["message"] or ""}
         for ratio in RATIOS:
             row[ratio.label] = _ratio(doc["results"], r, ratio)
-        for title, name, fmt in METRIC_COLUMNS:
-            value = _metric_median(r, name)
-            row[title] = fmt.format(value) if value is not None else "-"
+        for m in METRIC_COLUMNS:
+            value = _metric_median(r, m)
+            row[m.title] = m.fmt.format(value) if value is not None else "-"
         out.append(row)
     return out
 
 
 def render(doc):
     ratios, metrics = columns(doc)
-    header = ("case", "status", "median", "n", "spread", "cv", *(m[0] for m in metrics),
+    header = ("case", "status", "median", "n", "spread", "cv", *(m.title for m in metrics),
               *(f"vs {path}" for path in ratios))
     table = rows(doc)
     body = [(r["case"], r["status"], r["value"], str(r["n"]), r["spread"], r["cv"],
-             *(r[m[0]] for m in metrics), *(r[path] for path in ratios)) for r in table]
+             *(r[m.title] for m in metrics), *(r[path] for path in ratios)) for r in table]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
              for line in [header, *body]]

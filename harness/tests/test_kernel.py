@@ -52,3 +52,12 @@ def test_initramfs_decompresses_xz_modules_and_keeps_order(tmp_path):
     subprocess.run(["cpio", "-id", "--quiet"], stdin=open(out, "rb"), cwd=extract, check=True)
     assert (extract / "kdio/modules.order").read_text() == "a.ko\nb.ko x=1\n?c.ko\n"
     assert (extract / "kdio/modules/a.ko").read_bytes() == b"module a"
+
+
+def test_pick_version_prefers_the_pin_then_the_same_upstream():
+    available = ["6.1.192-3", "6.1.176-1"]
+    assert kernel.pick_version("6.1.176-1", available) == "6.1.176-1"
+    # Debian rebuilt linux-kbuild-6.1: the pinned 6.1.192-2 is gone
+    assert kernel.pick_version("6.1.192-2", available) == "6.1.192-3"
+    assert kernel.pick_version("6.1.200-1", available) == "6.1.192-3"
+    assert kernel.pick_version("6.1.192-2", []) is None

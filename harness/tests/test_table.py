@@ -50,3 +50,30 @@ def test_expected_error_shows_its_errno():
     r.update(status="expected-error", errno="EFAULT", summary=None, message="Bad address")
     row = table.rows({"results": [r]})[0]
     assert row["value"] == "EFAULT (expected)" and row["fio.psync"] == "-"
+
+
+def crypto_result(path, driver, value, ops, **params):
+    p = {"alg": "cbc-aes", "key": 128, "msg": 1424, "qd": 1, "driver": driver, **params}
+    return {"case": f"{path}/{driver}/{sorted(p.items())}", "path": path, "params": p,
+            "unit": "bytes/s", "baseline": path.startswith("base."), "status": "ok",
+            "errno": None, "message": None, "metrics": {"ops_per_s": [ops, ops + 10, ops - 10]},
+            "summary": {"n": 3, "median": value, "min": value, "max": value, "cv": 0.0}}
+
+
+def test_crypto_rows_show_ops_and_ratios_to_aesni_and_afalg():
+    doc = {"results": [crypto_result("crypto.zerocopy", "aesni", 80e6, 56000),
+                       crypto_result("crypto.zerocopy", "virtio", 8e6, 5600),
+                       crypto_result("crypto.bounce", "virtio", 6e6, 4200),
+                       crypto_result("base.afalg", "virtio", 4e6, 2800),
+                       crypto_result("crypto.zerocopy", "virtio", 400e6, 6100, msg=65536, qd=8),
+                       crypto_result("crypto.bounce", "aesni", 40e6, 28000)]}
+    ratios, metrics = table.columns(doc)
+    assert ratios == ["aesni", "base.afalg"] and [m.title for m in metrics] == ["ops/s"]
+    rows = table.rows(doc)
+    assert [r["ops/s"] for r in rows] == ["56000", "5600", "4200", "2800", "6100", "28000"]
+    assert rows[1]["aesni"] == "0.10x" and rows[1]["base.afalg"] == "2.00x"
+    # each path against AES-NI on the same path
+    assert rows[2]["aesni"] == "0.15x" and rows[2]["base.afalg"] == "1.50x"
+    # no AES-NI or AF_ALG case at 64 KiB qd 8 in this document: no ratio
+    assert rows[4]["aesni"] == "-" and rows[4]["base.afalg"] == "-"
+    assert "ops/s" in table.render(doc).splitlines()[0]
