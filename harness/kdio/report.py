@@ -46,12 +46,6 @@ def _context(doc):
     return rows
 
 
-def _notes(doc):
-    notes = [f"{r['case']}: {r['status']}: {r['message']}" for r in doc["results"]
-             if r["message"]]
-    return notes
-
-
 def _status_line(doc):
     if doc["status"] == "ok":
         return "Run finished: every case ran."
@@ -68,7 +62,7 @@ def markdown(doc, plots, base_dir):
     keys, heads = _columns(doc)
     out += ["", "## Results", "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     out += ["| " + " | ".join(str(r[k]).strip() for k in keys) + " |" for r in table.rows(doc)]
-    notes = _notes(doc)
+    notes = table.notes(doc, with_status=True)
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     out += ["", "## Plots", ""]
@@ -92,7 +86,7 @@ def html_page(doc, plots, base_dir):
     keys, heads = _columns(doc)
     parts += ["</ul><h2>Results</h2>",
               _html_table(heads, [[r[k] for k in keys] for r in table.rows(doc)])]
-    notes = _notes(doc)
+    notes = table.notes(doc, with_status=True)
     if notes:
         parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
     parts += ["<h2>Plots</h2>"]

@@ -153,6 +153,35 @@ def rows(doc):
     return out
 
 
+GROUP_NOTES = 3
+
+
+def _common_params(group):
+    first = group[0]
+    same = [f"path={first['path']}"] if all(r["path"] == first["path"] for r in group) else []
+    return same + [f"{k}={v}" for k, v in first["params"].items()
+                   if all(r["params"].get(k) == v for r in group)]
+
+
+def notes(doc, with_status=False):
+    """One line per case with a message; a message shared by more than
+    GROUP_NOTES cases (the driver a crypto case used, say) is one line that
+    names how many cases and the parameters they have in common."""
+    groups = {}
+    for r in doc["results"]:
+        if r["message"]:
+            groups.setdefault((r["status"], r["message"]), []).append(r)
+    out = []
+    for (status, message), group in groups.items():
+        text = f"{status}: {message}" if with_status else message
+        if len(group) > GROUP_NOTES:
+            common = " ".join(_common_params(group)) or "no parameter in common"
+            out.append(f"{len(group)} cases ({common}): {text}")
+        else:
+            out += [f"{r['case']}: {text}" for r in group]
+    return out
+
+
 def render(doc):
     ratios, metrics = columns(doc)
     header = ("case", "status", "median", "n", "spread", "cv", *(m.title for m in metrics),
@@ -163,5 +192,5 @@ def render(doc):
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
              for line in [header, *body]]
-    notes = [f"  {r['case']}: {r['note']}" for r in table if r["note"]]
-    return "\n".join(lines + (["notes:"] + notes if notes else []))
+    lines_notes = [f"  {n}" for n in notes(doc)]
+    return "\n".join(lines + (["notes:"] + lines_notes if lines_notes else []))

@@ -77,3 +77,19 @@ def test_crypto_rows_show_ops_and_ratios_to_aesni_and_afalg():
     # no AES-NI or AF_ALG case at 64 KiB qd 8 in this document: no ratio
     assert rows[4]["aesni"] == "-" and rows[4]["base.afalg"] == "-"
     assert "ops/s" in table.render(doc).splitlines()[0]
+
+
+def test_a_message_shared_by_many_cases_is_one_note():
+    doc = {"results": [crypto_result("crypto.zerocopy", "virtio", 8e6, 5600, msg=m)
+                       for m in (64, 256, 1424, 4096)]}
+    for r in doc["results"]:
+        r["message"] = "driver virtio_crypto_aes_cbc"
+    odd = crypto_result("crypto.bounce", "aesni", 0, 0)
+    odd.update(status="error", message="EIO from the device")
+    doc["results"].append(odd)
+    assert table.notes(doc) == [
+        "4 cases (path=crypto.zerocopy alg=cbc-aes key=128 qd=1 driver=virtio): "
+        "driver virtio_crypto_aes_cbc",
+        f"{odd['case']}: EIO from the device"]
+    assert table.notes(doc, with_status=True)[1].endswith(": error: EIO from the device")
+    assert table.render(doc).splitlines()[-2].startswith("  4 cases (")
