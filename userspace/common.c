@@ -6,15 +6,22 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kdio_pattern.h"
+#include "kdio_uapi.h"
 
 /* Buffer alignment for O_DIRECT: a page satisfies every device. */
 #define IO_ALIGN	4096
+
+const char *const op_names[2] = {
+	[KDIO_OP_WRITE]	= "write",
+	[KDIO_OP_READ]	= "read",
+};
 
 static int parse_number(const char *s, int base, uint64_t *out, char **end)
 {
@@ -64,6 +71,48 @@ int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+void opt_size(const char **bad_arg, const char *arg, uint64_t *out)
+{
+	if (parse_size(arg, out) && !*bad_arg)
+		*bad_arg = arg;
+}
+
+void opt_u64(const char **bad_arg, const char *arg, uint64_t *out)
+{
+	if (parse_u64(arg, out) && !*bad_arg)
+		*bad_arg = arg;
+}
+
+int opt_lookup(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return i;
+	return -2;
+}
+
+int args_end(const struct tool *t, const char *bad_arg, char *const *rest)
+{
+	if (bad_arg)
+		fprintf(stderr, "%s: %s: not a number (e.g. %s; seeds also 0x...)\n",
+			t->name, bad_arg, t->numbers);
+	else if (rest[0])
+		fprintf(stderr, "%s: %s: unexpected argument\n", t->name, rest[0]);
+	else
+		return 0;
+	t->usage(stderr);
+	return EXIT_USAGE;
+}
+
+int usage_error(const struct tool *t, const char *why)
+{
+	fprintf(stderr, "%s: %s\n", t->name, why);
+	t->usage(stderr);
+	return EXIT_USAGE;
+}
+
 const char *errno_name(int err)
 {
 	const char *name;
@@ -79,6 +128,60 @@ void json_error_fields(struct jsonl *j, int err, const char *msg)
 	jsonl_i64(j, "errno", err);
 	jsonl_str(j, "errno_name", errno_name(err));
 	jsonl_str(j, "error", msg);
+}
+
+void json_record_begin(struct jsonl *j, const struct tool *t)
+{
+	jsonl_begin(j, stdout);
+	jsonl_str(j, "tool", t->name);
+	if (t->abi)
+		jsonl_i64(j, "abi", KDIO_ABI_VERSION);
+}
+
+int json_record_end(struct jsonl *j, int err, const char *msg)
+{
+	json_error_fields(j, err, msg && msg[0] ? msg : NULL);
+	return jsonl_end(j);
+}
+
+void json_u64_or_null(struct jsonl *j, const char *key, bool have, uint64_t val)
+{
+	if (have)
+		jsonl_u64(j, key, val);
+	else
+		jsonl_null(j, key);
+}
+
+void json_io_range(struct jsonl *j, int op, const char *path,
+		   uint64_t block_size, uint64_t total_bytes, uint64_t offset)
+{
+	jsonl_str(j, "op", op_names[op]);
+	jsonl_str(j, "path", path);
+	jsonl_u64(j, "block_size", block_size);
+	jsonl_u64(j, "total_bytes", total_bytes);
+	jsonl_u64(j, "offset", offset);
+}
+
+void json_io_counts(struct jsonl *j, const struct io_counts *c)
+{
+	static const struct io_counts none;
+	const struct io_counts *v = c ? c : &none;
+
+	json_u64_or_null(j, "bytes", c, v->bytes);
+	json_u64_or_null(j, "elapsed_ns", c, v->elapsed_ns);
+	json_u64_or_null(j, "calls", c, v->calls);
+	json_u64_or_null(j, "bad_blocks", c, v->bad_blocks);
+	json_u64_or_null(j, "first_bad_offset", v->bad_blocks, v->first_bad_offset);
+}
+
+int msg_fail(char *msg, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return -err;
 }
 
 int open_device(const char *device, char *msg, size_t len)
@@ -107,7 +210,37 @@ static void *alloc_block(uint64_t size)
 	return buf;
 }
 
-int pattern_file_write(const struct pattern_io *io, struct pattern_result *r)
+/*
+ * One block of n bytes at off: fill and write it, or read and check it
+ * (a short read checks what came); 0 or -errno (short: -ENOSPC, -ENODATA).
+ */
+static int pattern_block(const struct pattern_io *io, bool writing, void *buf,
+			 uint64_t n, off_t off, struct pattern_result *r)
+{
+	ssize_t done;
+
+	if (writing) {
+		kdio_pattern_fill(buf, n, (uint64_t)off, io->seed);
+		done = pwrite(io->fd, buf, n, off);
+	} else {
+		done = pread(io->fd, buf, n, off);
+	}
+	if (done < 0)
+		return -errno;
+	r->bytes += (uint64_t)done;
+	if (!writing && done && kdio_pattern_check(buf, (uint64_t)done, (uint64_t)off, io->seed)) {
+		if (!r->bad_blocks)
+			r->first_bad_offset = (uint64_t)off;
+		r->bad_blocks++;
+	}
+	if ((uint64_t)done < n)
+		return writing ? -ENOSPC : -ENODATA;
+	return 0;
+}
+
+/* The range block by block until the end or an error; writing, then fsync. */
+static int pattern_file_io(const struct pattern_io *io, bool writing,
+			   struct pattern_result *r)
 {
 	void *buf = alloc_block(io->block_size);
 	uint64_t pos;
@@ -119,52 +252,21 @@ int pattern_file_write(const struct pattern_io *io, struct pattern_result *r)
 	for (pos = 0; pos < io->size && !ret; pos += io->block_size) {
 		uint64_t n = io->size - pos < io->block_size ?
 			     io->size - pos : io->block_size;
-		off_t off = (off_t)(io->offset + pos);
-		ssize_t done;
 
-		kdio_pattern_fill(buf, n, (uint64_t)off, io->seed);
-		done = pwrite(io->fd, buf, n, off);
-		if (done < 0)
-			ret = -errno;
-		else if ((uint64_t)done < n)
-			ret = -ENOSPC;
-		if (done > 0)
-			r->bytes += (uint64_t)done;
+		ret = pattern_block(io, writing, buf, n, (off_t)(io->offset + pos), r);
 	}
-	if (!ret && fsync(io->fd))
+	if (writing && !ret && fsync(io->fd))
 		ret = -errno;
 	free(buf);
 	return ret;
 }
 
+int pattern_file_write(const struct pattern_io *io, struct pattern_result *r)
+{
+	return pattern_file_io(io, true, r);
+}
+
 int pattern_file_check(const struct pattern_io *io, struct pattern_result *r)
 {
-	void *buf = alloc_block(io->block_size);
-	uint64_t pos;
-	int ret = 0;
-
-	memset(r, 0, sizeof(*r));
-	if (!buf)
-		return -ENOMEM;
-	for (pos = 0; pos < io->size && !ret; pos += io->block_size) {
-		uint64_t n = io->size - pos < io->block_size ?
-			     io->size - pos : io->block_size;
-		off_t off = (off_t)(io->offset + pos);
-		ssize_t done = pread(io->fd, buf, n, off);
-
-		if (done < 0) {
-			ret = -errno;
-			break;
-		}
-		r->bytes += (uint64_t)done;
-		if ((uint64_t)done < n)
-			ret = -ENODATA;
-		if (done && kdio_pattern_check(buf, (uint64_t)done, (uint64_t)off, io->seed)) {
-			if (!r->bad_blocks)
-				r->first_bad_offset = (uint64_t)off;
-			r->bad_blocks++;
-		}
-	}
-	free(buf);
-	return ret;
+	return pattern_file_io(io, false, r);
 }

@@ -97,15 +97,12 @@ static void usage(FILE *out)
 		"  -D DEVICE  default " KDIO_DIO_DEVICE "\n");
 }
 
-static int lookup(const char *const *names, int n, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], name))
-			return i;
-	return -2;	/* not -1: that means "not given" */
-}
+static const struct tool tool = {
+	.name		= "kdio-dio",
+	.numbers	= "4096, 64k, 1m, 2g",
+	.usage		= usage,
+	.abi		= true,
+};
 
 /* 0, or EXIT_USAGE after saying what is wrong. */
 static int check_opts(const struct dio_opts *o)
@@ -130,48 +127,35 @@ static int check_opts(const struct dio_opts *o)
 		why = "-q QD above 1 needs -m bvec-async; the other methods are synchronous";
 	else if (o->method == KDIO_DIO_BVEC_ASYNC && o->size > KDIO_ASYNC_MAX_TOTAL)
 		why = "-s SIZE must be at most 256m with -m bvec-async, which holds the whole run in kernel pages; lower -s";
-	if (!why)
-		return 0;
-	fprintf(stderr, "kdio-dio: %s\n", why);
-	usage(stderr);
-	return EXIT_USAGE;
+	return why ? usage_error(&tool, why) : 0;
 }
 
 static int parse_args(int argc, char **argv, struct dio_opts *o)
 {
-	static const char *const ops[] = { [KDIO_OP_WRITE] = "write", [KDIO_OP_READ] = "read" };
-	const char *bad_arg = NULL;
-	int c, bad = 0;
+	const char *bad = NULL;
+	int c, ret;
 
 	*o = (struct dio_opts){ .method = -1, .op = -1, .count = 1,
 				.queue_depth = 1, .device = KDIO_DIO_DEVICE };
 	while ((c = getopt(argc, argv, "m:o:f:b:s:q:O:S:Vn:D:h")) != -1) {
 		switch (c) {
-		case 'm': o->method = lookup(method_names, KDIO_DIO_NR_METHODS, optarg); break;
-		case 'o': o->op = lookup(ops, 2, optarg); break;
+		case 'm': o->method = opt_lookup(method_names, KDIO_DIO_NR_METHODS, optarg); break;
+		case 'o': o->op = opt_lookup(op_names, 2, optarg); break;
 		case 'f': o->path = optarg; break;
-		case 'b': bad |= parse_size(optarg, &o->block_size); break;
-		case 's': bad |= parse_size(optarg, &o->size); break;
-		case 'q': bad |= parse_u64(optarg, &o->queue_depth); break;
-		case 'O': bad |= parse_size(optarg, &o->offset); break;
-		case 'S': bad |= parse_u64(optarg, &o->seed); break;
+		case 'b': opt_size(&bad, optarg, &o->block_size); break;
+		case 's': opt_size(&bad, optarg, &o->size); break;
+		case 'q': opt_u64(&bad, optarg, &o->queue_depth); break;
+		case 'O': opt_size(&bad, optarg, &o->offset); break;
+		case 'S': opt_u64(&bad, optarg, &o->seed); break;
 		case 'V': o->verify = true; break;
-		case 'n': bad |= parse_u64(optarg, &o->count); break;
+		case 'n': opt_u64(&bad, optarg, &o->count); break;
 		case 'D': o->device = optarg; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
 		}
-		if (bad && !bad_arg)
-			bad_arg = optarg;
 	}
-	if (bad || optind != argc) {
-		fprintf(stderr, "kdio-dio: %s: %s\n", bad ? bad_arg : argv[optind],
-			bad ? "not a number (e.g. 4096, 64k, 1m, 2g; seeds also 0x...)" :
-			      "unexpected argument");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return check_opts(o);
+	ret = args_end(&tool, bad, argv + optind);
+	return ret ? ret : check_opts(o);
 }
 
 static uint32_t stx_dio_offset_align(const struct statx *stx)
@@ -331,7 +315,7 @@ static bool describe_method(const struct dio_opts *o, int err, char *msg,
 
 	if (kvec && err == EFAULT)
 		snprintf(msg, len, "%s %s of %s failed with EFAULT: this kernel's direct-I/O path cannot take pages from an ITER_KVEC iterator (kernel memory given to kernel_write/kernel_read on an O_DIRECT file); that is the result, use -m bvec for I/O from kernel pages",
-			 method_names[o->method], o->op == KDIO_OP_READ ? "read" : "write", o->path);
+			 method_names[o->method], op_names[o->op], o->path);
 	else if (o->method == KDIO_DIO_KVEC_KMALLOC && err == EINVAL &&
 		 o->block_size > KMALLOC_MAX_X86_64)
 		snprintf(msg, len, "block size %" PRIu64 " is more than one kmalloc() gives (KMALLOC_MAX_SIZE, 4m on x86-64); use -b 4m or less, or -m kvec-vmalloc",
@@ -373,8 +357,8 @@ static void describe(const struct dio_opts *o, const struct kdio_dio_req *req,
 		break;
 	default:
 		snprintf(msg, len, "%s %s of %s failed after %" PRIu64 " bytes: %s",
-			 method_names[o->method], o->op == KDIO_OP_READ ? "read" : "write",
-			 o->path, (uint64_t)req->bytes_done, strerror(err));
+			 method_names[o->method], op_names[o->op], o->path,
+			 (uint64_t)req->bytes_done, strerror(err));
 	}
 }
 
@@ -406,45 +390,30 @@ static int emit(const struct dio_opts *o, uint64_t iteration,
 		const struct dio_align *a, const struct kdio_dio_req *req,
 		const uint64_t *delay_us, int err, const char *msg)
 {
+	struct io_counts c = { 0 };
 	struct jsonl j;
 
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-dio");
-	jsonl_i64(&j, "abi", KDIO_ABI_VERSION);
+	if (req)
+		c = (struct io_counts){
+			.bytes			= req->bytes_done,
+			.elapsed_ns		= req->elapsed_ns,
+			.calls			= req->calls,
+			.bad_blocks		= req->bad_blocks,
+			.first_bad_offset	= req->first_bad_offset,
+		};
+	json_record_begin(&j, &tool);
 	jsonl_str(&j, "method", method_names[o->method]);
-	jsonl_str(&j, "op", o->op == KDIO_OP_READ ? "read" : "write");
-	jsonl_str(&j, "path", o->path);
-	jsonl_u64(&j, "block_size", o->block_size);
-	jsonl_u64(&j, "total_bytes", o->size);
-	jsonl_u64(&j, "offset", o->offset);
+	json_io_range(&j, o->op, o->path, o->block_size, o->size, o->offset);
 	jsonl_u64(&j, "queue_depth", o->queue_depth);
 	jsonl_u64(&j, "seed", o->seed);
 	jsonl_bool(&j, "verify", o->verify);
 	jsonl_u64(&j, "iteration", iteration);
 	if (delay_us)
 		jsonl_u64(&j, "delay_us", *delay_us);
-	if (req) {
-		jsonl_u64(&j, "bytes", req->bytes_done);
-		jsonl_u64(&j, "elapsed_ns", req->elapsed_ns);
-		jsonl_u64(&j, "calls", req->calls);
-		jsonl_u64(&j, "bad_blocks", req->bad_blocks);
-	} else {
-		jsonl_null(&j, "bytes");
-		jsonl_null(&j, "elapsed_ns");
-		jsonl_null(&j, "calls");
-		jsonl_null(&j, "bad_blocks");
-	}
-	if (req && req->bad_blocks)
-		jsonl_u64(&j, "first_bad_offset", req->first_bad_offset);
-	else
-		jsonl_null(&j, "first_bad_offset");
-	if (a->align)
-		jsonl_u64(&j, "dio_align", a->align);
-	else
-		jsonl_null(&j, "dio_align");
+	json_io_counts(&j, req ? &c : NULL);
+	json_u64_or_null(&j, "dio_align", a->align, a->align);
 	jsonl_str(&j, "dio_align_source", a->align ? a->source : NULL);
-	json_error_fields(&j, err, msg && msg[0] ? msg : NULL);
-	return jsonl_end(&j);
+	return json_record_end(&j, err, msg);
 }
 
 /*

@@ -50,10 +50,6 @@ struct kmap_opts {
 	bool verify;
 };
 
-struct kmap_result {
-	uint64_t bytes, elapsed_ns, calls, bad_blocks, first_bad_offset;
-};
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -71,15 +67,12 @@ static void usage(FILE *out)
 		"  -D DEVICE  default " KDIO_KBUF_DEVICE "\n");
 }
 
-static int lookup(const char *const *names, int n, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return i;
-	return -2;
-}
+static const struct tool tool = {
+	.name		= "kdio-kmap",
+	.numbers	= "4096, 64k, 1m",
+	.usage		= usage,
+	.abi		= true,
+};
 
 /* 0, or EXIT_USAGE after saying what is wrong. */
 static int check_opts(const struct kmap_opts *o)
@@ -100,45 +93,32 @@ static int check_opts(const struct kmap_opts *o)
 		why = "-O OFFSET must be a multiple of 512";
 	else if (o->verify && o->op != KDIO_OP_READ)
 		why = "-V only applies to -o read";
-	if (!why)
-		return 0;
-	fprintf(stderr, "kdio-kmap: %s\n", why);
-	usage(stderr);
-	return EXIT_USAGE;
+	return why ? usage_error(&tool, why) : 0;
 }
 
 static int parse_args(int argc, char **argv, struct kmap_opts *o)
 {
-	static const char *const ops[] = { [KDIO_OP_WRITE] = "write", [KDIO_OP_READ] = "read" };
-	const char *bad_arg = NULL;
-	int c, bad = 0;
+	const char *bad = NULL;
+	int c, ret;
 
 	*o = (struct kmap_opts){ .mode = -1, .op = -1, .device = KDIO_KBUF_DEVICE };
 	while ((c = getopt(argc, argv, "M:o:f:b:s:O:S:VD:h")) != -1) {
 		switch (c) {
-		case 'M': o->mode = lookup(mode_names, 2, optarg); break;
-		case 'o': o->op = lookup(ops, 2, optarg); break;
+		case 'M': o->mode = opt_lookup(mode_names, 2, optarg); break;
+		case 'o': o->op = opt_lookup(op_names, 2, optarg); break;
 		case 'f': o->path = optarg; break;
-		case 'b': bad |= parse_size(optarg, &o->block_size); break;
-		case 's': bad |= parse_size(optarg, &o->size); break;
-		case 'O': bad |= parse_size(optarg, &o->offset); break;
-		case 'S': bad |= parse_u64(optarg, &o->seed); break;
+		case 'b': opt_size(&bad, optarg, &o->block_size); break;
+		case 's': opt_size(&bad, optarg, &o->size); break;
+		case 'O': opt_size(&bad, optarg, &o->offset); break;
+		case 'S': opt_u64(&bad, optarg, &o->seed); break;
 		case 'V': o->verify = true; break;
 		case 'D': o->device = optarg; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
 		}
-		if (bad && !bad_arg)
-			bad_arg = optarg;
 	}
-	if (bad || optind != argc) {
-		fprintf(stderr, "kdio-kmap: %s: %s\n", bad ? bad_arg : argv[optind],
-			bad ? "not a number (e.g. 4096, 64k, 1m; seeds also 0x...)" :
-			      "unexpected argument");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return check_opts(o);
+	ret = args_end(&tool, bad, argv + optind);
+	return ret ? ret : check_opts(o);
 }
 
 /*
@@ -187,7 +167,7 @@ static uint64_t now_ns(void)
 
 /* One timed pwrite()/pread() of the mapping at off; 0 or -errno. */
 static int kmap_io(const struct kmap_opts *o, int fd, void *map, uint64_t off,
-		   struct kmap_result *r)
+		   struct io_counts *r)
 {
 	ssize_t done;
 	uint64_t t0;
@@ -211,7 +191,7 @@ static int kmap_io(const struct kmap_opts *o, int fd, void *map, uint64_t off,
 
 /* Every block: fill the mapping, I/O, check; 0 or the -errno that ended it. */
 static int kmap_run(const struct kmap_opts *o, int fd, void *map,
-		    struct kmap_result *r)
+		    struct io_counts *r)
 {
 	uint64_t pos;
 
@@ -234,7 +214,7 @@ static int kmap_run(const struct kmap_opts *o, int fd, void *map,
 }
 
 /* The one-line message for err or for bad blocks; empty if neither. */
-static void describe(const struct kmap_opts *o, int err, const struct kmap_result *r,
+static void describe(const struct kmap_opts *o, int err, const struct io_counts *r,
 		     char *msg, size_t len)
 {
 	const char *op = o->op == KDIO_OP_READ ? "pread into" : "pwrite from";
@@ -256,39 +236,18 @@ static void describe(const struct kmap_opts *o, int err, const struct kmap_resul
 }
 
 /* One JSON line; r is NULL when no I/O was tried. */
-static int emit(const struct kmap_opts *o, const struct kmap_result *r, int err,
+static int emit(const struct kmap_opts *o, const struct io_counts *r, int err,
 		const char *msg)
 {
 	struct jsonl j;
 
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-kmap");
-	jsonl_i64(&j, "abi", KDIO_ABI_VERSION);
+	json_record_begin(&j, &tool);
 	jsonl_str(&j, "mode", mode_names[o->mode]);
-	jsonl_str(&j, "op", o->op == KDIO_OP_READ ? "read" : "write");
-	jsonl_str(&j, "path", o->path);
-	jsonl_u64(&j, "block_size", o->block_size);
-	jsonl_u64(&j, "total_bytes", o->size);
-	jsonl_u64(&j, "offset", o->offset);
+	json_io_range(&j, o->op, o->path, o->block_size, o->size, o->offset);
 	jsonl_u64(&j, "seed", o->seed);
 	jsonl_bool(&j, "verify", o->verify);
-	if (r) {
-		jsonl_u64(&j, "bytes", r->bytes);
-		jsonl_u64(&j, "elapsed_ns", r->elapsed_ns);
-		jsonl_u64(&j, "calls", r->calls);
-		jsonl_u64(&j, "bad_blocks", r->bad_blocks);
-	} else {
-		jsonl_null(&j, "bytes");
-		jsonl_null(&j, "elapsed_ns");
-		jsonl_null(&j, "calls");
-		jsonl_null(&j, "bad_blocks");
-	}
-	if (r && r->bad_blocks)
-		jsonl_u64(&j, "first_bad_offset", r->first_bad_offset);
-	else
-		jsonl_null(&j, "first_bad_offset");
-	json_error_fields(&j, err, msg && msg[0] ? msg : NULL);
-	return jsonl_end(&j);
+	json_io_counts(&j, r);
+	return json_record_end(&j, err, msg);
 }
 
 /* Open the target O_DIRECT, never creating it; fd or -errno with msg. */
@@ -310,7 +269,7 @@ static int open_target(const struct kmap_opts *o, char *msg, size_t len)
 
 int main(int argc, char **argv)
 {
-	struct kmap_result r = { 0 };
+	struct io_counts r = { 0 };
 	struct kmap_opts o;
 	char msg[MSG_MAX];
 	void *map = NULL;

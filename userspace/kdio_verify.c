@@ -49,6 +49,13 @@ static void usage(FILE *out)
 		"  -b BS      I/O size (multiple of 512, at most 64m; default 1m)\n");
 }
 
+static const struct tool tool = {
+	.name		= "kdio-verify",
+	.numbers	= "4096, 64k, 1m, 2g",
+	.usage		= usage,
+	.abi		= false,
+};
+
 /* 0, or EXIT_USAGE after saying what is wrong. */
 static int check_opts(const struct verify_opts *o, int modes)
 {
@@ -65,17 +72,13 @@ static int check_opts(const struct verify_opts *o, int modes)
 	else if (!o->io.block_size || o->io.block_size % KDIO_MIN_ALIGN ||
 		 o->io.block_size > KDIO_MAX_BLOCK)
 		why = "-b BS must be a non-zero multiple of 512, at most 64m";
-	if (!why)
-		return 0;
-	fprintf(stderr, "kdio-verify: %s\n", why);
-	usage(stderr);
-	return EXIT_USAGE;
+	return why ? usage_error(&tool, why) : 0;
 }
 
 static int parse_args(int argc, char **argv, struct verify_opts *o)
 {
-	const char *bad_arg = NULL;
-	int c, modes = 0, bad = 0;
+	const char *bad = NULL;
+	int c, ret, modes = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->io.block_size = 1 << 20;
@@ -84,24 +87,16 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		case 'w': o->write = true; modes++; break;
 		case 'c': o->write = false; modes++; break;
 		case 'f': o->path = optarg; break;
-		case 's': bad |= parse_size(optarg, &o->io.size); break;
-		case 'O': bad |= parse_size(optarg, &o->io.offset); break;
-		case 'S': bad |= parse_u64(optarg, &o->io.seed); break;
-		case 'b': bad |= parse_size(optarg, &o->io.block_size); break;
+		case 's': opt_size(&bad, optarg, &o->io.size); break;
+		case 'O': opt_size(&bad, optarg, &o->io.offset); break;
+		case 'S': opt_u64(&bad, optarg, &o->io.seed); break;
+		case 'b': opt_size(&bad, optarg, &o->io.block_size); break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
 		}
-		if (bad && !bad_arg)
-			bad_arg = optarg;
 	}
-	if (bad || optind != argc) {
-		fprintf(stderr, "kdio-verify: %s: %s\n", bad ? bad_arg : argv[optind],
-			bad ? "not a number (e.g. 4096, 64k, 1m, 2g; seeds also 0x...)" :
-			      "unexpected argument");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return check_opts(o, modes);
+	ret = args_end(&tool, bad, argv + optind);
+	return ret ? ret : check_opts(o, modes);
 }
 
 /* Device nodes live there; a regular file is never created there. */
@@ -148,8 +143,7 @@ static int emit(const struct verify_opts *o, int err,
 	struct jsonl j;
 
 	describe(o, err, r, msg, sizeof(msg));
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-verify");
+	json_record_begin(&j, &tool);
 	jsonl_str(&j, "mode", o->write ? "write" : "check");
 	jsonl_str(&j, "path", o->path);
 	jsonl_u64(&j, "size", o->io.size);
@@ -157,16 +151,9 @@ static int emit(const struct verify_opts *o, int err,
 	jsonl_u64(&j, "seed", o->io.seed);
 	jsonl_u64(&j, "block_size", o->io.block_size);
 	jsonl_u64(&j, "bytes", r->bytes);
-	if (o->write)
-		jsonl_null(&j, "bad_blocks");
-	else
-		jsonl_u64(&j, "bad_blocks", r->bad_blocks);
-	if (r->bad_blocks)
-		jsonl_u64(&j, "first_bad_offset", r->first_bad_offset);
-	else
-		jsonl_null(&j, "first_bad_offset");
-	json_error_fields(&j, err, msg[0] ? msg : NULL);
-	return jsonl_end(&j);
+	json_u64_or_null(&j, "bad_blocks", !o->write, r->bad_blocks);
+	json_u64_or_null(&j, "first_bad_offset", r->bad_blocks, r->first_bad_offset);
+	return json_record_end(&j, err, msg);
 }
 
 /*

@@ -27,7 +27,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,17 +98,15 @@ static void usage(FILE *out)
 		MAX_COUNT);
 }
 
-/* Set r->msg and return -err. */
-static int __attribute__((format(printf, 3, 4)))
-fail(struct xrun *r, int err, const char *fmt, ...)
-{
-	va_list ap;
+static const struct tool tool = {
+	.name		= "kdio-xfer",
+	.numbers	= "4096, 64k, 1m",
+	.usage		= usage,
+	.abi		= true,
+};
 
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	return -err;
-}
+/* Set r->msg and return -err. */
+#define fail(r, err, ...) msg_fail((r)->msg, sizeof((r)->msg), (err), __VA_ARGS__)
 
 /* One message seen at now: check it, count it, keep its latency. */
 static void take(struct xrun *r, const void *msg, uint64_t now)
@@ -136,13 +133,18 @@ static void take(struct xrun *r, const void *msg, uint64_t now)
 		r->last_ns = xfer_now_ns();	/* the last one is checked */
 }
 
-/* read() until len bytes or the end; bytes read or -errno. */
-static ssize_t read_whole(int fd, void *buf, size_t len)
+/*
+ * read(), or with from_start pread() from offset 0, until len bytes or the
+ * end; bytes read or -errno.
+ */
+static ssize_t read_whole(int fd, void *buf, size_t len, bool from_start)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
+		char *at = (char *)buf + done;
+		ssize_t n = from_start ? pread(fd, at, len - done, (off_t)done) :
+					 read(fd, at, len - done);
 
 		if (n < 0)
 			return -errno;
@@ -195,25 +197,13 @@ static ssize_t get_fetch(struct xrun *r, int fd)
 
 static ssize_t get_whole(struct xrun *r, int fd)
 {
-	return read_whole(fd, r->buf, r->o->msg_size);
+	return read_whole(fd, r->buf, r->o->msg_size, false);
 }
 
 /* A sysfs message: pread()s from offset 0 until it is whole. */
 static ssize_t get_sysfs(struct xrun *r, int fd)
 {
-	uint64_t off = 0;
-
-	while (off < r->o->msg_size) {
-		ssize_t n = pread(fd, (char *)r->buf + off, r->o->msg_size - off,
-				  (off_t)off);
-
-		if (n < 0)
-			return -errno;
-		if (!n)
-			break;
-		off += (uint64_t)n;
-	}
-	return (ssize_t)off;
+	return read_whole(fd, r->buf, r->o->msg_size, true);
 }
 
 static int run_read(struct xrun *r)
@@ -749,18 +739,14 @@ static int check_opts(const struct xfer_opts *o, bool ring_given)
 	else if (o->mode->channel == KDIO_XFER_NETLINK &&
 		 (!o->ring_bytes || o->ring_bytes > INT32_MAX / 2))
 		why = "-r for netlink must be 1 byte to 1g";
-	if (!why)
-		return 0;
-	fprintf(stderr, "kdio-xfer: %s\n", why);
-	usage(stderr);
-	return EXIT_USAGE;
+	return why ? usage_error(&tool, why) : 0;
 }
 
 static int parse_args(int argc, char **argv, struct xfer_opts *o)
 {
-	const char *bad_arg = NULL;
+	const char *bad = NULL;
 	bool ring_given = false;
-	int c, bad = 0;
+	int c, ret;
 
 	*o = (struct xfer_opts){ .device = KDIO_XFER_DEVICE };
 	while ((c = getopt(argc, argv, "c:s:n:S:r:D:h")) != -1) {
@@ -770,24 +756,18 @@ static int parse_args(int argc, char **argv, struct xfer_opts *o)
 			if (!o->mode)
 				return check_opts(o, false);
 			break;
-		case 's': bad |= parse_size(optarg, &o->msg_size); break;
-		case 'n': bad |= parse_size(optarg, &o->count); break;
-		case 'S': bad |= parse_u64(optarg, &o->seed); break;
-		case 'r': bad |= parse_size(optarg, &o->ring_bytes); ring_given = true; break;
+		case 's': opt_size(&bad, optarg, &o->msg_size); break;
+		case 'n': opt_size(&bad, optarg, &o->count); break;
+		case 'S': opt_u64(&bad, optarg, &o->seed); break;
+		case 'r': opt_size(&bad, optarg, &o->ring_bytes); ring_given = true; break;
 		case 'D': o->device = optarg; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
 		}
-		if (bad && !bad_arg)
-			bad_arg = optarg;
 	}
-	if (bad || optind != argc) {
-		fprintf(stderr, "kdio-xfer: %s: %s\n", bad ? bad_arg : argv[optind],
-			bad ? "not a number (e.g. 4096, 64k, 1m; seeds also 0x...)" :
-			      "unexpected argument");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	ret = args_end(&tool, bad, argv + optind);
+	if (ret)
+		return ret;
 	if (o->mode && o->mode->channel == KDIO_XFER_NETLINK && !ring_given)
 		o->ring_bytes = KDIO_XFER_RING_DEFAULT;
 	return check_opts(o, ring_given);
@@ -906,9 +886,7 @@ static int emit(struct xrun *r, int err)
 	const struct xfer_opts *o = r->o;
 	struct jsonl j;
 
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-xfer");
-	jsonl_i64(&j, "abi", KDIO_ABI_VERSION);
+	json_record_begin(&j, &tool);
 	jsonl_str(&j, "channel", o->mode->name);
 	jsonl_u64(&j, "msg_size", o->msg_size);
 	jsonl_u64(&j, "count", o->count);
@@ -922,8 +900,7 @@ static int emit(struct xrun *r, int err)
 	jsonl_u64(&j, "gaps", r->gaps);
 	jsonl_u64(&j, "bad", r->bad);
 	jsonl_u64(&j, "drops", r->drops);
-	json_error_fields(&j, err, r->msg[0] ? r->msg : NULL);
-	return jsonl_end(&j);
+	return json_record_end(&j, err, r->msg);
 }
 
 /* Whether what the run found is a failure. */
