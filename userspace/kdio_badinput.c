@@ -22,11 +22,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +34,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "badinput.h"
 #include "common.h"
 #include "jsonl.h"
 #include "kdio_pattern.h"
@@ -58,7 +55,6 @@
 #define FILL_BEYOND	(64ULL << 20)	/* how far it asks past free space */
 #define FILL_MAX_FREE	(2ULL << 30)	/* and most free space it will fill */
 #define FILL_SEED	3ULL
-#define CHILD_SETUP_FAILED	255
 
 struct scratch {
 	const char *dir;
@@ -75,21 +71,6 @@ struct env {
 	const char *kbuf_device;
 	const char *rofile;		/* -R, or NULL */
 	struct scratch s;
-};
-
-#define PRINTF(fmt, args)	__attribute__((format(printf, fmt, args)))
-
-/* What the detail of a check's line says. */
-enum detail_kind {
-	DETAIL_NOTE,	/* a remark: the errno alone decides */
-	DETAIL_FAIL,	/* why the check failed, whatever its errno */
-	DETAIL_SKIP,	/* why it was not run: it passes, marked skipped */
-};
-
-/* What a check found besides its errno. */
-struct outcome {
-	enum detail_kind kind;
-	char detail[MSG_MAX];	/* empty: nothing to say */
 };
 
 /* One ioctl to make: the request, and the cmd and argument to pass. */
@@ -115,19 +96,13 @@ struct kbuf_probe {
 };
 
 struct check {
-	const char *name;
+	struct badinput_check bi;
 	/* Break the valid base request (dio probe) ... */
 	void (*corrupt)(struct probe *p);
 	/* ... or the valid kbuf probe ... */
 	void (*kbuf)(struct kbuf_probe *p);
 	/* ... or run something else; returns the errno seen, 0 for none. */
-	int (*run)(struct env *e, const struct check *c, struct outcome *o);
-	int expect;			/* errno, 0 for success */
-	/*
-	 * Behaviour that changed between kernels: from kernel version
-	 * expect_from_kver (major * 1000 + minor) on, expect_new is expected.
-	 */
-	int expect_new, expect_from_kver;
+	int (*run)(struct env *e, const struct check *c, struct badinput_outcome *o);
 	/* For run: the method, queue depth and seed, or kbuf mode. */
 	__u32 method, qd, mode;
 	uint64_t seed;
@@ -145,18 +120,6 @@ static void usage(FILE *out)
 		"                 request on it must fail with EROFS (skipped without)\n"
 		"  -D DEVICE      default " KDIO_DIO_DEVICE "\n"
 		"  -K KBUF_DEVICE default " KDIO_KBUF_DEVICE "\n");
-}
-
-/* Set what o's detail says, and what kind of thing it is. */
-static PRINTF(3, 4) void say(struct outcome *o, enum detail_kind kind,
-			     const char *fmt, ...)
-{
-	va_list ap;
-
-	o->kind = kind;
-	va_start(ap, fmt);
-	vsnprintf(o->detail, sizeof(o->detail), fmt, ap);
-	va_end(ap);
 }
 
 /* A read of the first block of the small file: valid as it stands. */
@@ -285,70 +248,33 @@ static int run_probe(const struct check *c, struct env *e)
 	return timed_ioctl(e->fd, p.cmd, p.arg);
 }
 
-/*
- * Run fn in a child and return the errno it exits with. The child can
- * change its credentials without touching ours.
- */
-static int run_child(int (*fn)(struct env *e), struct env *e, struct outcome *o)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return errno;
-	if (!pid)
-		_exit(fn(e));
-	if (waitpid(pid, &status, 0) < 0)
-		return errno;
-	if (WIFSIGNALED(status))
-		say(o, DETAIL_FAIL, "child killed by signal %d", WTERMSIG(status));
-	else if (WEXITSTATUS(status) == CHILD_SETUP_FAILED)
-		say(o, DETAIL_FAIL, "child could not drop its privileges");
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
-}
-
-/* In a child: become nobody, then open the device. */
-static int child_unprivileged_open(struct env *e)
-{
-	int fd;
-
-	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-		return CHILD_SETUP_FAILED;
-	fd = open(e->device, O_RDWR);
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
-}
-
 /* In a child: keep the open device but drop CAP_SYS_ADMIN, then ioctl. */
-static int child_no_cap(struct env *e)
+static int child_no_cap(void *ctx)
 {
+	const struct env *e = ctx;
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 	struct probe p;
 
 	if (syscall(SYS_capget, &h, d))
-		return CHILD_SETUP_FAILED;
+		return BADINPUT_CHILD_SETUP_FAILED;
 	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
 	if (syscall(SYS_capset, &h, d))
-		return CHILD_SETUP_FAILED;
+		return BADINPUT_CHILD_SETUP_FAILED;
 	base_probe(&p, &e->s);
 	return timed_ioctl(e->fd, p.cmd, p.arg);
 }
 
-static int run_unprivileged(struct env *e, const struct check *c, struct outcome *o)
+static int run_unprivileged(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	(void)c;
-	return run_child(child_unprivileged_open, e, o);
+	return badinput_unprivileged_open(e->device, o);
 }
 
-static int run_no_cap(struct env *e, const struct check *c, struct outcome *o)
+static int run_no_cap(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	(void)c;
-	return run_child(child_no_cap, e, o);
+	return badinput_in_child(child_no_cap, e, o);
 }
 
 /* A run of the whole valid file: method, op, queue depth, seed, verify. */
@@ -389,7 +315,7 @@ static int check_from_userspace(struct env *e, uint64_t seed, struct pattern_res
  * earlier check's data cannot pass for it), reads it back verified, and
  * userspace finds the same data on its own.
  */
-static int run_round_trip(struct env *e, const struct check *c, struct outcome *o)
+static int run_round_trip(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	struct pattern_result r;
 	struct kdio_dio_req w, rd;
@@ -404,37 +330,37 @@ static int run_round_trip(struct env *e, const struct check *c, struct outcome *
 		return err;
 	if (w.bytes_done != VALID_SIZE || rd.bytes_done != VALID_SIZE ||
 	    rd.calls != VALID_SIZE / VALID_BS)
-		say(o, DETAIL_FAIL, "moved %llu written, %llu read in %llu calls; want %llu in %llu",
+		badinput_say(o, BADINPUT_FAIL, "moved %llu written, %llu read in %llu calls; want %llu in %llu",
 			 (unsigned long long)w.bytes_done, (unsigned long long)rd.bytes_done,
 			 (unsigned long long)rd.calls, VALID_SIZE, VALID_SIZE / VALID_BS);
 	else if (rd.bad_blocks || r.bad_blocks)
-		say(o, DETAIL_FAIL, "%llu bad block(s) seen by the module, %llu by userspace; want none",
+		badinput_say(o, BADINPUT_FAIL, "%llu bad block(s) seen by the module, %llu by userspace; want none",
 			 (unsigned long long)rd.bad_blocks, (unsigned long long)r.bad_blocks);
 	return 0;
 }
 
 /* Valid, data wrong: a verified read with the wrong seed finds every block bad. */
-static int run_wrong_seed(struct env *e, const struct check *c, struct outcome *o)
+static int run_wrong_seed(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_dio_req rd;
 	int err;
 
 	err = valid_ioctl(e, &rd, c, KDIO_OP_READ, WRONG_SEED, true);
 	if (!err && rd.bad_blocks != VALID_SIZE / VALID_BS)
-		say(o, DETAIL_FAIL, "%llu bad block(s) with the wrong seed; want %llu",
+		badinput_say(o, BADINPUT_FAIL, "%llu bad block(s) with the wrong seed; want %llu",
 			 (unsigned long long)rd.bad_blocks, VALID_SIZE / VALID_BS);
 	return err;
 }
 
 /* Valid: the null method walks every block and counts it. */
-static int run_null(struct env *e, const struct check *c, struct outcome *o)
+static int run_null(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_dio_req rd;
 	int err;
 
 	err = valid_ioctl(e, &rd, c, KDIO_OP_READ, VALID_SEED, false);
 	if (!err && (rd.calls != VALID_SIZE / VALID_BS || rd.bytes_done != VALID_SIZE))
-		say(o, DETAIL_FAIL, "null counted %llu bytes in %llu calls; want %llu in %llu",
+		badinput_say(o, BADINPUT_FAIL, "null counted %llu bytes in %llu calls; want %llu in %llu",
 			 (unsigned long long)rd.bytes_done, (unsigned long long)rd.calls,
 			 VALID_SIZE, VALID_SIZE / VALID_BS);
 	return err;
@@ -519,7 +445,7 @@ static int run_kbuf_probe(const struct check *c, struct env *e)
  * O_DIRECT pwrite() of the small file's own pattern from the mapping, then
  * pread() it back and check it; returns the errno of the first that fails.
  */
-static int kbuf_odirect(const struct env *e, void *map, struct outcome *o)
+static int kbuf_odirect(const struct env *e, void *map, struct badinput_outcome *o)
 {
 	int fd = open(e->s.small, O_RDWR | O_DIRECT | O_CLOEXEC);
 	ssize_t done;
@@ -536,9 +462,9 @@ static int kbuf_odirect(const struct env *e, void *map, struct outcome *o)
 	if (done < 0)
 		err = errno;
 	else if (done != (ssize_t)KBUF_SIZE)
-		say(o, DETAIL_FAIL, "moved %zd bytes; want %llu", done, KBUF_SIZE);
+		badinput_say(o, BADINPUT_FAIL, "moved %zd bytes; want %llu", done, KBUF_SIZE);
 	else if (kdio_pattern_check(map, KBUF_SIZE, 0, SMALL_SEED))
-		say(o, DETAIL_FAIL, "the data read back into the mapping differ from what was written");
+		badinput_say(o, BADINPUT_FAIL, "the data read back into the mapping differ from what was written");
 	close(fd);
 	return err;
 }
@@ -547,7 +473,7 @@ static int kbuf_odirect(const struct env *e, void *map, struct outcome *o)
  * O_DIRECT from a mapped kernel buffer: works from a page-mode mapping,
  * EFAULT from a pfn-mode one (VM_PFNMAP, the /dev/mem case).
  */
-static int run_kbuf_odirect(struct env *e, const struct check *c, struct outcome *o)
+static int run_kbuf_odirect(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	struct kbuf_probe p;
 	void *map;
@@ -561,7 +487,7 @@ static int run_kbuf_odirect(struct env *e, const struct check *c, struct outcome
 	map = mmap(NULL, KBUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		err = errno;
-		say(o, DETAIL_FAIL, "mmap failed: %s", strerror(err));
+		badinput_say(o, BADINPUT_FAIL, "mmap failed: %s", strerror(err));
 	} else {
 		err = kbuf_odirect(e, map, o);
 		munmap(map, KBUF_SIZE);
@@ -575,25 +501,25 @@ static int run_kbuf_odirect(struct env *e, const struct check *c, struct outcome
  * it looks at O_DIRECT, which a read-only tmpfs may not have. Never run
  * on a file whose filesystem is writable: the request would overwrite it.
  */
-static int run_read_only(struct env *e, const struct check *c, struct outcome *o)
+static int run_read_only(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	struct statvfs sv;
 	struct probe p;
 
 	(void)c;
 	if (!e->rofile) {
-		say(o, DETAIL_SKIP, "no -R ROFILE given");
+		badinput_say(o, BADINPUT_SKIP, "no -R ROFILE given");
 		return 0;
 	}
 	if (statvfs(e->rofile, &sv)) {
 		int err = errno;
 
-		say(o, DETAIL_FAIL, "-R %s: %s; give an existing file on a read-only filesystem",
+		badinput_say(o, BADINPUT_FAIL, "-R %s: %s; give an existing file on a read-only filesystem",
 		    e->rofile, strerror(err));
 		return err;
 	}
 	if (!(sv.f_flag & ST_RDONLY)) {
-		say(o, DETAIL_FAIL, "-R %s: its filesystem is not read-only, so nothing was written; give a file on a read-only filesystem",
+		badinput_say(o, BADINPUT_FAIL, "-R %s: its filesystem is not read-only, so nothing was written; give a file on a read-only filesystem",
 		    e->rofile);
 		return 0;
 	}
@@ -608,14 +534,14 @@ static int run_read_only(struct env *e, const struct check *c, struct outcome *o
  * reserved ones included, since the module writes as its (root) caller.
  * 0, or the errno of statvfs() with o saying so.
  */
-static int scratch_free(const struct env *e, uint64_t *avail, struct outcome *o)
+static int scratch_free(const struct env *e, uint64_t *avail, struct badinput_outcome *o)
 {
 	struct statvfs sv;
 
 	if (statvfs(e->s.dir, &sv)) {
 		int err = errno;
 
-		say(o, DETAIL_FAIL, "statvfs %s: %s", e->s.dir, strerror(err));
+		badinput_say(o, BADINPUT_FAIL, "statvfs %s: %s", e->s.dir, strerror(err));
 		return err;
 	}
 	*avail = (uint64_t)sv.f_bfree * sv.f_frsize;
@@ -649,7 +575,7 @@ static int fill_ioctl(struct env *e, uint64_t total, struct kdio_dio_req *req)
  * ENOSPC, not hang. The file is removed at once. Skipped where more than
  * FILL_MAX_FREE is free: this is not for filling a real disk.
  */
-static int run_enospc(struct env *e, const struct check *c, struct outcome *o)
+static int run_enospc(struct env *e, const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_dio_req req = { 0 };
 	uint64_t avail = 0, total;
@@ -660,7 +586,7 @@ static int run_enospc(struct env *e, const struct check *c, struct outcome *o)
 	if (err)
 		return err;
 	if (avail > FILL_MAX_FREE) {
-		say(o, DETAIL_SKIP, "%" PRIu64 " bytes free in %s, above the %llu this check may fill",
+		badinput_say(o, BADINPUT_SKIP, "%" PRIu64 " bytes free in %s, above the %llu this check may fill",
 		    avail, e->s.dir, FILL_MAX_FREE);
 		return 0;
 	}
@@ -668,125 +594,84 @@ static int run_enospc(struct env *e, const struct check *c, struct outcome *o)
 	err = fill_ioctl(e, total, &req);
 	unlink(e->s.fill);
 	if (err == ENOSPC && !req.bytes_done)
-		say(o, DETAIL_FAIL, "ENOSPC before any byte was written, %" PRIu64 " bytes free", avail);
+		badinput_say(o, BADINPUT_FAIL, "ENOSPC before any byte was written, %" PRIu64 " bytes free", avail);
 	else
-		say(o, DETAIL_NOTE, "wrote %llu of %" PRIu64 " bytes asked, %" PRIu64 " free",
+		badinput_say(o, BADINPUT_NOTE, "wrote %llu of %" PRIu64 " bytes asked, %" PRIu64 " free",
 		    (unsigned long long)req.bytes_done, total, avail);
 	return err;
 }
 
+/* A valid run of the valid file: method m at queue depth q, seed sd. */
+#define VALID(n, fn, m, q, sd) { .bi = { n, 0 }, .run = fn, .method = m, .qd = q, .seed = sd }
+#define KBUF_ODIRECT(n, md, e) { .bi = { n, e }, .run = run_kbuf_odirect, .mode = md }
+
 static const struct check checks[] = {
-	{ .name = "bogus-pointer",	.corrupt = c_bogus_ptr,		.expect = EFAULT },
-	{ .name = "null-pointer",	.corrupt = c_null_ptr,		.expect = EFAULT },
-	{ .name = "wrong-abi",		.corrupt = c_abi,		.expect = EPROTO },
-	{ .name = "wrong-struct-size",	.corrupt = c_struct_size,	.expect = EPROTO },
-	{ .name = "method-range",	.corrupt = c_method,		.expect = EINVAL },
-	{ .name = "op-range",		.corrupt = c_op,		.expect = EINVAL },
-	{ .name = "bs-zero",		.corrupt = c_bs_zero,		.expect = EINVAL },
-	{ .name = "bs-unaligned",	.corrupt = c_bs_unaligned,	.expect = EINVAL },
-	{ .name = "bs-too-big",		.corrupt = c_bs_too_big,	.expect = EINVAL },
-	{ .name = "total-zero",		.corrupt = c_total_zero,	.expect = EINVAL },
-	{ .name = "total-partial-block", .corrupt = c_total_partial,	.expect = EINVAL },
-	{ .name = "offset-unaligned",	.corrupt = c_offset_unaligned,	.expect = EINVAL },
-	{ .name = "offset-overflow",	.corrupt = c_offset_overflow,	.expect = EINVAL },
-	{ .name = "unknown-flag",	.corrupt = c_unknown_flag,	.expect = EINVAL },
-	{ .name = "verify-with-write",	.corrupt = c_verify_write,	.expect = EINVAL },
-	{ .name = "qd-above-max",	.corrupt = c_qd_too_big,	.expect = EINVAL },
-	{ .name = "qd-on-sync-method",	.corrupt = c_qd_sync_method,	.expect = EINVAL },
-	{ .name = "bvec-async-total-above-max", .corrupt = c_async_total_too_big,
-	  .expect = EINVAL },
-	{ .name = "kvec-kmalloc-bs-above-kmalloc-max", .corrupt = c_kmalloc_too_big,
-	  .expect = EINVAL },
-	{ .name = "path-without-nul",	.corrupt = c_path_no_nul,	.expect = ENAMETOOLONG },
-	{ .name = "path-empty",		.corrupt = c_path_empty,	.expect = ENOENT },
-	{ .name = "missing-file",	.corrupt = c_missing,		.expect = ENOENT },
-	{ .name = "directory-read",	.corrupt = c_dir_read,		.expect = EISDIR },
-	{ .name = "directory-write",	.corrupt = c_dir_write,		.expect = EISDIR },
-	{ .name = "fifo-read",		.corrupt = c_fifo_read,		.expect = EINVAL },
-	{ .name = "fifo-write",		.corrupt = c_fifo_write,	.expect = EINVAL },
-	{ .name = "dev-null",		.corrupt = c_dev_null,		.expect = EINVAL },
-	{ .name = "write-on-read-only-fs", .run = run_read_only,	.expect = EROFS },
-	{ .name = "read-beyond-eof",	.corrupt = c_beyond_eof,	.expect = ENODATA },
-	{ .name = "unknown-cmd",	.corrupt = c_unknown_cmd,	.expect = ENOTTY },
-	{ .name = "wrong-size-cmd",	.corrupt = c_wrong_size_cmd,	.expect = ENOTTY },
+	{ .bi = { "bogus-pointer", EFAULT }, .corrupt = c_bogus_ptr },
+	{ .bi = { "null-pointer", EFAULT }, .corrupt = c_null_ptr },
+	{ .bi = { "wrong-abi", EPROTO }, .corrupt = c_abi },
+	{ .bi = { "wrong-struct-size", EPROTO }, .corrupt = c_struct_size },
+	{ .bi = { "method-range", EINVAL }, .corrupt = c_method },
+	{ .bi = { "op-range", EINVAL }, .corrupt = c_op },
+	{ .bi = { "bs-zero", EINVAL }, .corrupt = c_bs_zero },
+	{ .bi = { "bs-unaligned", EINVAL }, .corrupt = c_bs_unaligned },
+	{ .bi = { "bs-too-big", EINVAL }, .corrupt = c_bs_too_big },
+	{ .bi = { "total-zero", EINVAL }, .corrupt = c_total_zero },
+	{ .bi = { "total-partial-block", EINVAL }, .corrupt = c_total_partial },
+	{ .bi = { "offset-unaligned", EINVAL }, .corrupt = c_offset_unaligned },
+	{ .bi = { "offset-overflow", EINVAL }, .corrupt = c_offset_overflow },
+	{ .bi = { "unknown-flag", EINVAL }, .corrupt = c_unknown_flag },
+	{ .bi = { "verify-with-write", EINVAL }, .corrupt = c_verify_write },
+	{ .bi = { "qd-above-max", EINVAL }, .corrupt = c_qd_too_big },
+	{ .bi = { "qd-on-sync-method", EINVAL }, .corrupt = c_qd_sync_method },
+	{ .bi = { "bvec-async-total-above-max", EINVAL }, .corrupt = c_async_total_too_big },
+	{ .bi = { "kvec-kmalloc-bs-above-kmalloc-max", EINVAL }, .corrupt = c_kmalloc_too_big },
+	{ .bi = { "path-without-nul", ENAMETOOLONG }, .corrupt = c_path_no_nul },
+	{ .bi = { "path-empty", ENOENT }, .corrupt = c_path_empty },
+	{ .bi = { "missing-file", ENOENT }, .corrupt = c_missing },
+	{ .bi = { "directory-read", EISDIR }, .corrupt = c_dir_read },
+	{ .bi = { "directory-write", EISDIR }, .corrupt = c_dir_write },
+	{ .bi = { "fifo-read", EINVAL }, .corrupt = c_fifo_read },
+	{ .bi = { "fifo-write", EINVAL }, .corrupt = c_fifo_write },
+	{ .bi = { "dev-null", EINVAL }, .corrupt = c_dev_null },
+	{ .bi = { "write-on-read-only-fs", EROFS }, .run = run_read_only },
+	{ .bi = { "read-beyond-eof", ENODATA }, .corrupt = c_beyond_eof },
+	{ .bi = { "unknown-cmd", ENOTTY }, .corrupt = c_unknown_cmd },
+	{ .bi = { "wrong-size-cmd", ENOTTY }, .corrupt = c_wrong_size_cmd },
 	/*
 	 * O_DIRECT read into kmalloc/vmalloc memory through an ITER_KVEC:
 	 * EFAULT on 6.1; 6.12 extracts kvec pages and the read succeeds.
 	 */
-	{ .name = "kvec-kmalloc-odirect-read", .corrupt = c_kvec_kmalloc_read,
-	  .expect = EFAULT, .expect_new = 0, .expect_from_kver = 6012 },
-	{ .name = "kvec-vmalloc-odirect-read", .corrupt = c_kvec_vmalloc_read,
-	  .expect = EFAULT, .expect_new = 0, .expect_from_kver = 6012 },
-	{ .name = "unprivileged-open",	.run = run_unprivileged,	.expect = EACCES },
-	{ .name = "no-cap-sys-admin",	.run = run_no_cap,		.expect = EPERM },
-	{ .name = "valid-round-trip",	.run = run_round_trip,		.expect = 0,
-	  .method = KDIO_DIO_VMMAP, .seed = VALID_SEED },
-	{ .name = "valid-bvec-round-trip", .run = run_round_trip,	.expect = 0,
-	  .method = KDIO_DIO_BVEC, .seed = VALID_SEED + 1 },
-	{ .name = "valid-bvec-async-qd4-round-trip", .run = run_round_trip, .expect = 0,
-	  .method = KDIO_DIO_BVEC_ASYNC, .qd = 4, .seed = VALID_SEED + 2 },
-	{ .name = "valid-buffered-round-trip", .run = run_round_trip,	.expect = 0,
-	  .method = KDIO_DIO_BUFFERED, .seed = VALID_SEED + 3 },
-	{ .name = "valid-wrong-seed",	.run = run_wrong_seed,		.expect = 0,
-	  .method = KDIO_DIO_VMMAP },
-	{ .name = "valid-null",		.run = run_null,		.expect = 0,
-	  .method = KDIO_DIO_NULL },
-	{ .name = "kbuf-mmap-before-setup", .kbuf = k_map_before_setup, .expect = EINVAL },
-	{ .name = "kbuf-setup-twice",	.kbuf = k_setup_twice,		.expect = EBUSY },
-	{ .name = "kbuf-size-zero",	.kbuf = k_size_zero,		.expect = EINVAL },
-	{ .name = "kbuf-size-unaligned", .kbuf = k_size_unaligned,	.expect = EINVAL },
-	{ .name = "kbuf-size-too-big",	.kbuf = k_size_too_big,		.expect = EINVAL },
-	{ .name = "kbuf-mode-range",	.kbuf = k_mode,			.expect = EINVAL },
-	{ .name = "kbuf-reserved-set",	.kbuf = k_reserved,		.expect = EINVAL },
-	{ .name = "kbuf-wrong-abi",	.kbuf = k_abi,			.expect = EPROTO },
-	{ .name = "kbuf-wrong-struct-size", .kbuf = k_struct_size,	.expect = EPROTO },
-	{ .name = "kbuf-bogus-pointer",	.kbuf = k_bogus_ptr,		.expect = EFAULT },
-	{ .name = "kbuf-unknown-cmd",	.kbuf = k_unknown_cmd,		.expect = ENOTTY },
-	{ .name = "kbuf-map-private",	.kbuf = k_map_private,		.expect = EINVAL },
-	{ .name = "kbuf-map-short",	.kbuf = k_map_short,		.expect = EINVAL },
-	{ .name = "kbuf-map-long",	.kbuf = k_map_long,		.expect = EINVAL },
-	{ .name = "kbuf-map-offset",	.kbuf = k_map_offset,		.expect = EINVAL },
-	{ .name = "kbuf-valid-map",	.kbuf = k_valid,		.expect = 0 },
-	{ .name = "kbuf-page-odirect",	.run = run_kbuf_odirect,	.expect = 0,
-	  .mode = KDIO_KBUF_PAGES },
-	{ .name = "kbuf-pfn-odirect-efault", .run = run_kbuf_odirect,	.expect = EFAULT,
-	  .mode = KDIO_KBUF_PFN },
-	{ .name = "bvec-write-past-free-space", .run = run_enospc,	.expect = ENOSPC },
+	{ .bi = { "kvec-kmalloc-odirect-read", EFAULT, 0, 6012 }, .corrupt = c_kvec_kmalloc_read },
+	{ .bi = { "kvec-vmalloc-odirect-read", EFAULT, 0, 6012 }, .corrupt = c_kvec_vmalloc_read },
+	{ .bi = { "unprivileged-open", EACCES }, .run = run_unprivileged },
+	{ .bi = { "no-cap-sys-admin", EPERM }, .run = run_no_cap },
+	VALID("valid-round-trip", run_round_trip, KDIO_DIO_VMMAP, 0, VALID_SEED),
+	VALID("valid-bvec-round-trip", run_round_trip, KDIO_DIO_BVEC, 0, VALID_SEED + 1),
+	VALID("valid-bvec-async-qd4-round-trip", run_round_trip, KDIO_DIO_BVEC_ASYNC, 4,
+	      VALID_SEED + 2),
+	VALID("valid-buffered-round-trip", run_round_trip, KDIO_DIO_BUFFERED, 0, VALID_SEED + 3),
+	VALID("valid-wrong-seed", run_wrong_seed, KDIO_DIO_VMMAP, 0, 0),
+	VALID("valid-null", run_null, KDIO_DIO_NULL, 0, 0),
+	{ .bi = { "kbuf-mmap-before-setup", EINVAL }, .kbuf = k_map_before_setup },
+	{ .bi = { "kbuf-setup-twice", EBUSY }, .kbuf = k_setup_twice },
+	{ .bi = { "kbuf-size-zero", EINVAL }, .kbuf = k_size_zero },
+	{ .bi = { "kbuf-size-unaligned", EINVAL }, .kbuf = k_size_unaligned },
+	{ .bi = { "kbuf-size-too-big", EINVAL }, .kbuf = k_size_too_big },
+	{ .bi = { "kbuf-mode-range", EINVAL }, .kbuf = k_mode },
+	{ .bi = { "kbuf-reserved-set", EINVAL }, .kbuf = k_reserved },
+	{ .bi = { "kbuf-wrong-abi", EPROTO }, .kbuf = k_abi },
+	{ .bi = { "kbuf-wrong-struct-size", EPROTO }, .kbuf = k_struct_size },
+	{ .bi = { "kbuf-bogus-pointer", EFAULT }, .kbuf = k_bogus_ptr },
+	{ .bi = { "kbuf-unknown-cmd", ENOTTY }, .kbuf = k_unknown_cmd },
+	{ .bi = { "kbuf-map-private", EINVAL }, .kbuf = k_map_private },
+	{ .bi = { "kbuf-map-short", EINVAL }, .kbuf = k_map_short },
+	{ .bi = { "kbuf-map-long", EINVAL }, .kbuf = k_map_long },
+	{ .bi = { "kbuf-map-offset", EINVAL }, .kbuf = k_map_offset },
+	{ .bi = { "kbuf-valid-map", 0 }, .kbuf = k_valid },
+	KBUF_ODIRECT("kbuf-page-odirect", KDIO_KBUF_PAGES, 0),
+	KBUF_ODIRECT("kbuf-pfn-odirect-efault", KDIO_KBUF_PFN, EFAULT),
+	{ .bi = { "bvec-write-past-free-space", ENOSPC }, .run = run_enospc },
 };
-
-/*
- * One line per check; returns whether it was ok. A skipped check is ok,
- * with "got" null; every line has "skipped".
- */
-static bool emit(const char *name, int expect, int got, const struct outcome *o)
-{
-	bool skipped = o->detail[0] && o->kind == DETAIL_SKIP;
-	bool failed = o->detail[0] && o->kind == DETAIL_FAIL;
-	bool ok = skipped || (got == expect && !failed);
-	struct jsonl j;
-
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-badinput");
-	jsonl_str(&j, "check", name);
-	jsonl_str(&j, "expected", errno_name(expect));
-	if (skipped)
-		jsonl_null(&j, "got");
-	else
-		jsonl_str(&j, "got", errno_name(got));
-	jsonl_bool(&j, "ok", ok);
-	jsonl_bool(&j, "skipped", skipped);
-	jsonl_str(&j, "detail", o->detail[0] ? o->detail : NULL);
-	return jsonl_end(&j) == 0 && ok;
-}
-
-/* emit() for a step outside the table that failed with err, saying msg. */
-static void emit_failure(const char *name, int err, const char *msg)
-{
-	struct outcome o = { .kind = DETAIL_FAIL };
-
-	snprintf(o.detail, sizeof(o.detail), "%s", msg);
-	emit(name, 0, err, &o);
-}
 
 /* Make a file of size bytes of the pattern for seed, replacing any. */
 static int make_pattern_file(const char *path, uint64_t size, uint64_t seed)
@@ -851,45 +736,20 @@ static void scratch_remove(const struct scratch *s)
 	unlink(s->fill);
 }
 
-/* The running kernel as major * 1000 + minor, 0 if unknown. */
-static int running_kver(void)
+static int run_check(const struct badinput_check *b, void *ctx, struct badinput_outcome *o)
 {
-	struct utsname u;
-	int major, minor;
+	const struct check *c = BADINPUT_ENTRY(b, struct check);
+	struct env *e = ctx;
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return major * 1000 + minor;
+	if (c->run)
+		return c->run(e, c, o);
+	return c->kbuf ? run_kbuf_probe(c, e) : run_probe(c, e);
 }
 
-static int expected_errno(const struct check *c, int kver)
-{
-	if (c->expect_from_kver && kver >= c->expect_from_kver)
-		return c->expect_new;
-	return c->expect;
-}
-
-static int run_checks(struct env *e)
-{
-	int kver = running_kver();
-	bool all_ok = true;
-	size_t i;
-
-	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		const struct check *c = &checks[i];
-		struct outcome o = { .kind = DETAIL_NOTE };
-		int got;
-
-		if (c->run)
-			got = c->run(e, c, &o);
-		else if (c->kbuf)
-			got = run_kbuf_probe(c, e);
-		else
-			got = run_probe(c, e);
-		all_ok &= emit(c->name, expected_errno(c, kver), got, &o);
-	}
-	return all_ok ? EXIT_OK : EXIT_ERROR;
-}
+static const struct badinput_tool tool = {
+	.name = "kdio-badinput", .says_skipped = true, .detail_kind = BADINPUT_NOTE,
+	.run = run_check,
+};
 
 int main(int argc, char **argv)
 {
@@ -916,16 +776,16 @@ int main(int argc, char **argv)
 
 	e.fd = open_device(e.device, msg, sizeof(msg));
 	if (e.fd < 0) {
-		emit_failure("open-device", -e.fd, msg);
+		badinput_emit_failure(&tool, "open-device", -e.fd, msg);
 		return EXIT_ERROR;
 	}
 	ret = scratch_setup(&e.s, msg, sizeof(msg));
 	if (ret) {
-		emit_failure("setup", -ret, msg);
+		badinput_emit_failure(&tool, "setup", -ret, msg);
 		close(e.fd);
 		return EXIT_ERROR;
 	}
-	ret = run_checks(&e);
+	ret = BADINPUT_RUN(&tool, checks, &e);
 	scratch_remove(&e.s);
 	close(e.fd);
 	return ret;

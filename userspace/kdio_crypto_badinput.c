@@ -21,8 +21,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <signal.h>
@@ -32,11 +30,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "badinput.h"
 #include "common.h"
 #include "crypto_common.h"
 #include "jsonl.h"
@@ -44,7 +42,6 @@
 
 #define PAGE		4096ULL
 #define BUF_LEN		(2ULL << 20)
-#define CHILD_SETUP_FAILED	255
 #define KILL_AFTER_MS	300
 #define DIE_WITHIN_MS	10000
 
@@ -52,19 +49,12 @@ static const char *device = KDIO_CRYPTO_DEVICE;
 static uint8_t *buf;			/* BUF_LEN, the usual data */
 static bool gcm_missing;		/* the generic GCM driver is not there */
 
-/* One check's outcome beyond the errno. */
-struct outcome {
-	char detail[MSG_MAX];
-	const char *skipped;		/* why, if it did not run */
-};
-
 struct check {
-	const char *name;
+	struct badinput_check bi;
 	/* Break the valid base request (CBC, generic, 64 bytes) ... */
 	void (*corrupt)(struct kdio_crypto_req *req, void **arg);
 	/* ... or run something else; returns the errno seen, 0 for none. */
-	int (*run)(const struct check *c, struct outcome *out);
-	int expect;			/* errno, 0 for success */
+	int (*run)(const struct check *c, struct badinput_outcome *out);
 	bool early;			/* refused before any driver runs */
 	bool gcm;			/* needs the generic GCM driver */
 	int variant;
@@ -133,23 +123,23 @@ static void *read_only(void)
 	return p == MAP_FAILED ? (void *)8 : p;
 }
 
-/* errno of a failed call, 0 if it succeeded. */
-static int err_of(long ret)
-{
-	return ret < 0 ? errno : 0;
-}
-
-/* KDIO_IOC_CRYPTO_RUN with arg (a request, or not) on a fresh file; the errno. */
-static int do_run(void *arg)
+/* ioctl cmd with arg on a fresh file; the errno. */
+static int do_ioctl(unsigned long cmd, void *arg)
 {
 	int fd = open(device, O_RDWR | O_CLOEXEC);
 	int err;
 
 	if (fd < 0)
 		return errno;
-	err = err_of(ioctl(fd, KDIO_IOC_CRYPTO_RUN, arg));
+	err = badinput_errno(ioctl(fd, cmd, arg));
 	close(fd);
 	return err;
+}
+
+/* KDIO_IOC_CRYPTO_RUN with arg (a request, or not) on a fresh file; the errno. */
+static int do_run(void *arg)
+{
+	return do_ioctl(KDIO_IOC_CRYPTO_RUN, arg);
 }
 
 /* The base-request corruptions, in table order. */
@@ -246,29 +236,29 @@ static void mark_out(struct kdio_crypto_req *req)
  * sent: the request as it was sent, whose in fields must come back as they were.
  */
 static void check_after(const struct check *c, const struct kdio_crypto_req *req,
-			const struct kdio_crypto_req *sent, int got, struct outcome *out)
+			const struct kdio_crypto_req *sent, int got, struct badinput_outcome *out)
 {
 	if (memcmp(req, sent, offsetof(struct kdio_crypto_req, driver_used))) {
-		snprintf(out->detail, sizeof(out->detail), "the ioctl changed in fields");
+		badinput_say(out, BADINPUT_FAIL, "the ioctl changed in fields");
 	} else if (got && c->early) {
 		if (strcmp(req->driver_used, "untouched") || req->requests != ~0ULL ||
 		    req->error != 1)
-			snprintf(out->detail, sizeof(out->detail), "a refused request had its out fields written");
+			badinput_say(out, BADINPUT_FAIL, "a refused request had its out fields written");
 		else if (!crypto_test_data_intact(buf, BUF_LEN))
-			snprintf(out->detail, sizeof(out->detail), "a refused request changed the data");
-	} else if (got && got == c->expect && req->error != -got) {
-		snprintf(out->detail, sizeof(out->detail), "error field %d, not -%s", req->error,
-			 errno_name(got));
+			badinput_say(out, BADINPUT_FAIL, "a refused request changed the data");
+	} else if (got && got == c->bi.expect && req->error != -got) {
+		badinput_say(out, BADINPUT_FAIL, "error field %d, not -%s", req->error,
+			     errno_name(got));
 	} else if (!got && (req->requests != req->count || req->bytes != req->count * req->len ||
 			    !req->driver_used[0] || req->error)) {
-		snprintf(out->detail, sizeof(out->detail), "%llu requests, %llu bytes, driver \"%s\", error %d after a valid run of %llu",
-			 (unsigned long long)req->requests, (unsigned long long)req->bytes,
-			 req->driver_used, req->error, (unsigned long long)req->count);
+		badinput_say(out, BADINPUT_FAIL, "%llu requests, %llu bytes, driver \"%s\", error %d after a valid run of %llu",
+			     (unsigned long long)req->requests, (unsigned long long)req->bytes,
+			     req->driver_used, req->error, (unsigned long long)req->count);
 	}
 }
 
 /* Run base check c: the base request, corrupted. */
-static int run_base(const struct check *c, struct outcome *out)
+static int run_base(const struct check *c, struct badinput_outcome *out)
 {
 	struct kdio_crypto_req req, sent;
 	void *arg = &req;
@@ -286,25 +276,19 @@ static int run_base(const struct check *c, struct outcome *out)
 	return got;
 }
 
-static int r_unknown_ioctl(const struct check *c, struct outcome *out)
+static int r_unknown_ioctl(const struct check *c, struct badinput_outcome *out)
 {
 	struct kdio_crypto_req req;
-	int fd = open(device, O_RDWR | O_CLOEXEC);
-	int err;
 
 	(void)c; (void)out;
-	if (fd < 0)
-		return errno;
-	err = err_of(ioctl(fd, _IOWR(KDIO_IOC_MAGIC, 0x3f, struct kdio_crypto_req), &req));
-	close(fd);
-	return err;
+	return do_ioctl(_IOWR(KDIO_IOC_MAGIC, 0x3f, struct kdio_crypto_req), &req);
 }
 
 /*
  * GCM decryption that must fail its ICV check: a flipped ICV bit
  * (variant 0), or a region decrypted twice (variant 1).
  */
-static int r_gcm_bad_icv(const struct check *c, struct outcome *out)
+static int r_gcm_bad_icv(const struct check *c, struct badinput_outcome *out)
 {
 	struct kdio_crypto_req req;
 	int got;
@@ -314,7 +298,7 @@ static int r_gcm_bad_icv(const struct check *c, struct outcome *out)
 		 KDIO_CRYPTO_ZERO_COPY, 1, 64, 1, buf);
 	got = do_run(&req);
 	if (got) {
-		snprintf(out->detail, sizeof(out->detail), "the encryption failed: %s", strerror(got));
+		badinput_say(out, BADINPUT_FAIL, "the encryption failed: %s", strerror(got));
 		return got;
 	}
 	if (c->variant == 0)
@@ -323,14 +307,14 @@ static int r_gcm_bad_icv(const struct check *c, struct outcome *out)
 	req.count = c->variant == 0 ? 1 : 2;
 	got = do_run(&req);
 	if (got == EBADMSG && req.requests != (c->variant == 0 ? 0 : 1))
-		snprintf(out->detail, sizeof(out->detail), "%llu requests before the bad ICV",
-			 (unsigned long long)req.requests);
+		badinput_say(out, BADINPUT_FAIL, "%llu requests before the bad ICV",
+			     (unsigned long long)req.requests);
 	return got;
 }
 
 /* One run of a round trip; the errno, with out->detail if it failed. */
 static int trip_run(const struct check *c, __u32 op, const char *driver, __u32 path,
-		    uint8_t *data, uint64_t count, uint64_t len, struct outcome *out)
+		    uint8_t *data, uint64_t count, uint64_t len, struct badinput_outcome *out)
 {
 	struct kdio_crypto_req req;
 	int got;
@@ -340,24 +324,24 @@ static int trip_run(const struct check *c, __u32 op, const char *driver, __u32 p
 	req.key_len = 32;
 	got = do_run(&req);
 	if (got == ENOENT && !strcmp(driver, c->driver))
-		out->skipped = crypto_driver_hint(driver);
+		badinput_say(out, BADINPUT_SKIP, "%s", crypto_driver_hint(driver));
 	else if (got)
-		snprintf(out->detail, sizeof(out->detail), "%s with %s: %s",
-			 op ? "decryption" : "encryption", driver, strerror(got));
+		badinput_say(out, BADINPUT_FAIL, "%s with %s: %s",
+			     op ? "decryption" : "encryption", driver, strerror(got));
 	else if (req.requests != count)
-		snprintf(out->detail, sizeof(out->detail), "%s with %s: %llu requests of %llu",
-			 op ? "decryption" : "encryption", driver,
-			 (unsigned long long)req.requests, (unsigned long long)count);
+		badinput_say(out, BADINPUT_FAIL, "%s with %s: %llu requests of %llu",
+			     op ? "decryption" : "encryption", driver,
+			     (unsigned long long)req.requests, (unsigned long long)count);
 	return got;
 }
 
 /* The first byte where got and want differ, as detail; whether none. */
 static bool same(const uint8_t *got, const uint8_t *want, uint64_t len, const char *what,
-		 struct outcome *out)
+		 struct badinput_outcome *out)
 {
 	for (uint64_t i = 0; i < len; i++)
 		if (got[i] != want[i]) {
-			snprintf(out->detail, sizeof(out->detail), "%s differs at byte %" PRIu64, what, i);
+			badinput_say(out, BADINPUT_FAIL, "%s differs at byte %" PRIu64, what, i);
 			return false;
 		}
 	return true;
@@ -370,7 +354,7 @@ static bool same(const uint8_t *got, const uint8_t *want, uint64_t len, const ch
  * decrypting must give the pattern back. CBC takes 1424 bytes (the
  * 1420-byte payload padded), GCM 1420: regions straddle pages.
  */
-static int r_round_trip(const struct check *c, struct outcome *out)
+static int r_round_trip(const struct check *c, struct badinput_outcome *out)
 {
 	bool gcm = c->alg == KDIO_CRYPTO_GCM_AES;
 	uint64_t len = gcm ? 1420 : 1424, count = gcm ? c->qd : 2 * c->qd;
@@ -394,8 +378,8 @@ static int r_round_trip(const struct check *c, struct outcome *out)
 		uint64_t at = i * (bytes / c->qd);	/* GCM: the ICV stays */
 
 		if (memcmp(buf + at, want + at, len))
-			snprintf(out->detail, sizeof(out->detail),
-				 "decryption did not give region %" PRIu64 "'s plaintext back", i);
+			badinput_say(out, BADINPUT_FAIL,
+				     "decryption did not give region %" PRIu64 "'s plaintext back", i);
 	}
 	free(want);
 	return got;
@@ -433,7 +417,7 @@ static bool reaped_within(pid_t pid, int ms, int *status)
  * waits for what is in flight, then returns), and the device must work
  * afterwards.
  */
-static int r_fatal_signal(const struct check *c, struct outcome *out)
+static int r_fatal_signal(const struct check *c, struct badinput_outcome *out)
 {
 	static const char *const drivers[] = {
 		"virtio_crypto_aes_cbc", "cbc-aes-aesni", "cbc(aes-generic)", NULL
@@ -458,46 +442,29 @@ static int r_fatal_signal(const struct check *c, struct outcome *out)
 	usleep(KILL_AFTER_MS * 1000);
 	kill(pid, SIGKILL);
 	if (!reaped_within(pid, DIE_WITHIN_MS, &status)) {
-		snprintf(out->detail, sizeof(out->detail), "the child running %s was not gone %d ms after SIGKILL",
-			 drv, DIE_WITHIN_MS);
+		badinput_say(out, BADINPUT_FAIL, "the child running %s was not gone %d ms after SIGKILL",
+			     drv, DIE_WITHIN_MS);
 		return 0;
 	}
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		snprintf(out->detail, sizeof(out->detail), "the child running %s ended with status %#x before SIGKILL",
-			 drv, status);
+		badinput_say(out, BADINPUT_FAIL, "the child running %s ended with status %#x before SIGKILL",
+			     drv, status);
 	base_req(&req, KDIO_CRYPTO_CBC_AES, drv, KDIO_CRYPTO_ZERO_COPY, 8, 4096, 64, buf);
 	got = do_run(&req);
 	if (got && !out->detail[0])
-		snprintf(out->detail, sizeof(out->detail), "a run on %s after the kill failed: %s",
-			 drv, strerror(got));
+		badinput_say(out, BADINPUT_FAIL, "a run on %s after the kill failed: %s",
+			     drv, strerror(got));
 	return 0;
 }
 
-/* In a child: become nobody, then open the device. */
-static int r_unprivileged(const struct check *c, struct outcome *out)
+static int r_unprivileged(const struct check *c, struct badinput_outcome *out)
 {
-	int status;
-	pid_t pid;
-
 	(void)c;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return errno;
-	if (!pid) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(CHILD_SETUP_FAILED);
-		_exit(open(device, O_RDWR) < 0 ? errno : 0);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return errno;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == CHILD_SETUP_FAILED)
-		snprintf(out->detail, sizeof(out->detail), "the child could not drop its privileges");
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	return badinput_unprivileged_open(device, out);
 }
 
 /* delete_module() while the device is open: refused, the module stays. */
-static int r_unload_in_use(const struct check *c, struct outcome *out)
+static int r_unload_in_use(const struct check *c, struct badinput_outcome *out)
 {
 	int fd = open(device, O_RDWR | O_CLOEXEC);
 	int err;
@@ -505,30 +472,24 @@ static int r_unload_in_use(const struct check *c, struct outcome *out)
 	(void)c;
 	if (fd < 0)
 		return errno;
-	err = err_of(syscall(SYS_delete_module, "kdio_crypto", O_NONBLOCK));
-	if (!err)
-		snprintf(out->detail, sizeof(out->detail), "the module was unloaded under an open file");
+	err = badinput_unload_in_use("kdio_crypto", out);
 	close(fd);
 	return err;
 }
 
-#define EARLY(n, fn, e)	{ .name = n, .corrupt = fn, .expect = e, .early = true }
-#define LATE(n, fn, e)	{ .name = n, .corrupt = fn, .expect = e }
-#define GCM(n, fn, e)	{ .name = n, .corrupt = fn, .expect = e, .gcm = true }
-#define RUN(n, fn, e, v) { .name = n, .run = fn, .expect = e, .variant = v }
-#define TRIP(n, a, d, p, q) { .name = "round-trip-" n, .run = r_round_trip, .alg = a, \
+#define EARLY(n, fn, e)	{ .bi = { n, e }, .corrupt = fn, .early = true }
+#define LATE(n, fn, e)	{ .bi = { n, e }, .corrupt = fn }
+#define GCM(n, fn, e)	{ .bi = { n, e }, .corrupt = fn, .gcm = true }
+#define RUN(n, fn, e, v) { .bi = { n, e }, .run = fn, .variant = v }
+#define TRIP(n, a, d, p, q) { .bi = { "round-trip-" n, 0 }, .run = r_round_trip, .alg = a, \
 			      .driver = d, .path = p, .qd = q, \
 			      .gcm = (a) == KDIO_CRYPTO_GCM_AES }
-#define CBC_TRIPS(n, d) \
-	TRIP(n "-zerocopy-qd1", KDIO_CRYPTO_CBC_AES, d, KDIO_CRYPTO_ZERO_COPY, 1), \
-	TRIP(n "-zerocopy-qd8", KDIO_CRYPTO_CBC_AES, d, KDIO_CRYPTO_ZERO_COPY, 8), \
-	TRIP(n "-bounce-qd1", KDIO_CRYPTO_CBC_AES, d, KDIO_CRYPTO_BOUNCE, 1), \
-	TRIP(n "-bounce-qd8", KDIO_CRYPTO_CBC_AES, d, KDIO_CRYPTO_BOUNCE, 8)
-#define GCM_TRIPS(n, d) \
-	TRIP(n "-zerocopy-qd1", KDIO_CRYPTO_GCM_AES, d, KDIO_CRYPTO_ZERO_COPY, 1), \
-	TRIP(n "-zerocopy-qd8", KDIO_CRYPTO_GCM_AES, d, KDIO_CRYPTO_ZERO_COPY, 8), \
-	TRIP(n "-bounce-qd1", KDIO_CRYPTO_GCM_AES, d, KDIO_CRYPTO_BOUNCE, 1), \
-	TRIP(n "-bounce-qd8", KDIO_CRYPTO_GCM_AES, d, KDIO_CRYPTO_BOUNCE, 8)
+/* The four round trips of driver d for alg a: each path at depth 1 and 8. */
+#define TRIPS(n, a, d) \
+	TRIP(n "-zerocopy-qd1", a, d, KDIO_CRYPTO_ZERO_COPY, 1), \
+	TRIP(n "-zerocopy-qd8", a, d, KDIO_CRYPTO_ZERO_COPY, 8), \
+	TRIP(n "-bounce-qd1", a, d, KDIO_CRYPTO_BOUNCE, 1), \
+	TRIP(n "-bounce-qd8", a, d, KDIO_CRYPTO_BOUNCE, 8)
 
 static const struct check checks[] = {
 	EARLY("arg-bogus-pointer", c_bogus_arg, EFAULT),
@@ -576,36 +537,19 @@ static const struct check checks[] = {
 	EARLY("count-0", c_count_0, EINVAL),
 	LATE("decrypt-valid", c_decrypt, 0),
 	RUN("unknown-ioctl", r_unknown_ioctl, ENOTTY, 0),
-	{ .name = "gcm-decrypt-bad-icv", .run = r_gcm_bad_icv, .expect = EBADMSG, .gcm = true },
-	{ .name = "gcm-decrypt-twice", .run = r_gcm_bad_icv, .expect = EBADMSG, .gcm = true,
+	{ .bi = { "gcm-decrypt-bad-icv", EBADMSG }, .run = r_gcm_bad_icv, .gcm = true },
+	{ .bi = { "gcm-decrypt-twice", EBADMSG }, .run = r_gcm_bad_icv, .gcm = true,
 	  .variant = 1 },
-	CBC_TRIPS("cbc-virtio", "virtio_crypto_aes_cbc"),
-	CBC_TRIPS("cbc-aesni", "cbc-aes-aesni"),
-	CBC_TRIPS("cbc-generic", "cbc(aes-generic)"),
-	GCM_TRIPS("gcm-aesni", "rfc4106-gcm-aesni"),
-	GCM_TRIPS("gcm-generic", "rfc4106(gcm_base(ctr(aes-generic),ghash-generic))"),
+	TRIPS("cbc-virtio", KDIO_CRYPTO_CBC_AES, "virtio_crypto_aes_cbc"),
+	TRIPS("cbc-aesni", KDIO_CRYPTO_CBC_AES, "cbc-aes-aesni"),
+	TRIPS("cbc-generic", KDIO_CRYPTO_CBC_AES, "cbc(aes-generic)"),
+	TRIPS("gcm-aesni", KDIO_CRYPTO_GCM_AES, "rfc4106-gcm-aesni"),
+	TRIPS("gcm-generic", KDIO_CRYPTO_GCM_AES,
+	      "rfc4106(gcm_base(ctr(aes-generic),ghash-generic))"),
 	RUN("fatal-signal-during-qd8-run", r_fatal_signal, 0, 0),
 	RUN("unprivileged-open", r_unprivileged, EACCES, 0),
 	RUN("unload-while-open", r_unload_in_use, EAGAIN, 0),
 };
-
-/* One line per check; returns whether it was ok. */
-static bool emit(const char *name, int expect, int got, const struct outcome *out)
-{
-	bool ok = out->skipped || (got == expect && !out->detail[0]);
-	struct jsonl j;
-
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-crypto-badinput");
-	jsonl_str(&j, "check", name);
-	jsonl_str(&j, "expected", errno_name(expect));
-	jsonl_str(&j, "got", out->skipped ? NULL : errno_name(got));
-	jsonl_bool(&j, "ok", ok);
-	jsonl_bool(&j, "skipped", out->skipped != NULL);
-	jsonl_str(&j, "detail", out->skipped ? out->skipped :
-		  out->detail[0] ? out->detail : NULL);
-	return jsonl_end(&j) == 0 && ok;
-}
 
 /* Whether the generic GCM driver is there (its modules loaded). */
 static bool have_generic_gcm(void)
@@ -617,44 +561,43 @@ static bool have_generic_gcm(void)
 	return do_run(&req) != ENOENT;
 }
 
+/* Run check b, or skip it for want of the generic GCM driver. */
+static int run_check(const struct badinput_check *b, void *ctx, struct badinput_outcome *o)
+{
+	const struct check *c = BADINPUT_ENTRY(b, struct check);
+
+	(void)ctx;
+	if (c->gcm && gcm_missing) {
+		badinput_say(o, BADINPUT_SKIP, "%s", crypto_driver_hint("gcm"));
+		return 0;
+	}
+	return c->run ? c->run(c, o) : run_base(c, o);
+}
+
+static const struct badinput_tool tool = {
+	.name = "kdio-crypto-badinput", .says_skipped = true, .detail_kind = BADINPUT_FAIL,
+	.run = run_check,
+};
+
 int main(int argc, char **argv)
 {
-	bool all_ok = true;
-	size_t i;
-	int c;
+	int ret;
 
-	while ((c = getopt(argc, argv, "D:h")) != -1) {
-		switch (c) {
-		case 'D': device = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	ret = badinput_device_opts(argc, argv, &device, usage);
+	if (ret >= 0)
+		return ret;
 	buf = crypto_alloc_buf(BUF_LEN);
 	if (!buf || access(device, F_OK)) {
-		struct outcome out = { .detail = "" };
+		int err = buf ? errno : ENOMEM;
+		char msg[MSG_MAX];
 
-		snprintf(out.detail, sizeof(out.detail), "%s: %s; load kdio_crypto.ko and run as root",
-			 device, buf ? strerror(errno) : "no memory");
-		emit("open-device", 0, buf ? errno : ENOMEM, &out);
+		snprintf(msg, sizeof(msg), "%s: %s; load kdio_crypto.ko and run as root",
+			 device, buf ? strerror(err) : "no memory");
+		badinput_emit_failure(&tool, "open-device", err, msg);
 		return EXIT_ERROR;
 	}
 	gcm_missing = !have_generic_gcm();
-	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		const struct check *k = &checks[i];
-		struct outcome out = { .detail = "" };
-		int got = 0;
-
-		if (k->gcm && gcm_missing)
-			out.skipped = crypto_driver_hint("gcm");
-		else
-			got = k->run ? k->run(k, &out) : run_base(k, &out);
-		all_ok &= emit(k->name, k->expect, got, &out);
-	}
+	ret = BADINPUT_RUN(&tool, checks, NULL);
 	free(buf);
-	return all_ok ? EXIT_OK : EXIT_ERROR;
+	return ret;
 }

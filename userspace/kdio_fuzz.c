@@ -137,6 +137,8 @@ struct iface {
 	const char *device;
 	const struct op *ops;
 	size_t nr_ops;
+	const unsigned long *cmds;	/* its real ioctl commands */
+	size_t nr_cmds;
 	int fd;				/* opened at start: present */
 	char absent[MSG_MAX];		/* why not, if not */
 	struct counts *c;		/* in struct shared */
@@ -548,12 +550,11 @@ static unsigned long near_once(struct fuzz *f, unsigned long cmd)
 }
 
 /*
- * cmd, or now and then a number next to it that is none of the device's
- * real commands: the module must turn it away without reading the
- * argument (-ENOTTY), whatever the argument is.
+ * cmd, or now and then a number next to it that is none of the current
+ * device's real commands: the module must turn it away without reading
+ * the argument (-ENOTTY), whatever the argument is.
  */
-static unsigned long maybe_near(struct fuzz *f, unsigned long cmd,
-				const unsigned long *real, size_t n)
+static unsigned long maybe_near(struct fuzz *f, unsigned long cmd)
 {
 	unsigned long near;
 
@@ -561,8 +562,24 @@ static unsigned long maybe_near(struct fuzz *f, unsigned long cmd,
 		return cmd;
 	do
 		near = near_once(f, cmd);
-	while (is_real(near, real, n));
+	while (is_real(near, f->iface->cmds, f->iface->nr_cmds));
 	return near;
+}
+
+/*
+ * ioctl cmd (maybe_near() it) on fd, obj passed as place() puts it; the
+ * errno. *sent, if not NULL, is the command sent.
+ */
+static int send_ioctl(struct fuzz *f, int fd, unsigned long cmd, const void *obj, size_t len,
+		      const int *errs, unsigned long *sent)
+{
+	void *arg;
+
+	cmd = maybe_near(f, cmd);
+	arg = place(f, obj, len);
+	if (sent)
+		*sent = cmd;
+	return call_ioctl(f, fd, cmd, arg, errs);
 }
 
 /* A slot of the current device, its file opened if it is not; or NULL. */
@@ -856,8 +873,6 @@ static void dio_build(struct fuzz *f, struct kdio_dio_req *r)
 static void op_dio_run(struct fuzz *f)
 {
 	struct kdio_dio_req req;
-	unsigned long cmd;
-	void *arg;
 
 	dio_build(f, &req);
 	if (!path_ok(&f->s, req.path)) {
@@ -865,9 +880,7 @@ static void op_dio_run(struct fuzz *f)
 			KDIO_PATH_MAX, req.path);
 		abort();
 	}
-	cmd = maybe_near(f, KDIO_IOC_DIO_RUN, dio_cmds, ARRAY_LEN(dio_cmds));
-	arg = place(f, &req, sizeof(req));
-	call_ioctl(f, f->iface->fd, cmd, arg, dio_run_errs);
+	send_ioctl(f, f->iface->fd, KDIO_IOC_DIO_RUN, &req, sizeof(req), dio_run_errs, NULL);
 	if (ftruncate(f->s.file_fd, FILE_SIZE))
 		fprintf(stderr, "kdio-fuzz: %s: ftruncate: %s\n", f->s.file, strerror(errno));
 }
@@ -917,7 +930,6 @@ static void op_kbuf_setup(struct fuzz *f)
 	struct slot *sl = slot_open(f);
 	struct kdio_kbuf_req req;
 	unsigned long cmd;
-	void *arg;
 
 	if (!sl)
 		return;
@@ -929,9 +941,8 @@ static void op_kbuf_setup(struct fuzz *f)
 	req.reserved = usually(f, 0);
 	if (kbuf_valid(&req, f->page) && req.size > FUZZ_MAX_ALLOC)
 		req.size++;
-	cmd = maybe_near(f, KDIO_IOC_KBUF_SETUP, kbuf_cmds, ARRAY_LEN(kbuf_cmds));
-	arg = place(f, &req, sizeof(req));
-	if (!call_ioctl(f, sl->fd, cmd, arg, kbuf_ioctl_errs) && cmd == KDIO_IOC_KBUF_SETUP) {
+	if (!send_ioctl(f, sl->fd, KDIO_IOC_KBUF_SETUP, &req, sizeof(req), kbuf_ioctl_errs, &cmd) &&
+	    cmd == KDIO_IOC_KBUF_SETUP) {
 		sl->set_up = true;
 		sl->size = req.size;
 	}
@@ -1020,15 +1031,11 @@ static void op_xfer_setup(struct fuzz *f)
 {
 	struct slot *sl = slot_open(f);
 	struct kdio_xfer_req req;
-	unsigned long cmd;
-	void *arg;
 
 	if (!sl)
 		return;
 	xfer_build(f, &req);
-	cmd = maybe_near(f, KDIO_IOC_XFER_SETUP, xfer_cmds, ARRAY_LEN(xfer_cmds));
-	arg = place(f, &req, sizeof(req));
-	call_ioctl(f, sl->fd, cmd, arg, xfer_ioctl_errs);
+	send_ioctl(f, sl->fd, KDIO_IOC_XFER_SETUP, &req, sizeof(req), xfer_ioctl_errs, NULL);
 	xfer_learn(f, sl);
 }
 
@@ -1054,7 +1061,7 @@ static void op_xfer_stats(struct fuzz *f)
 
 	if (!sl)
 		return;
-	cmd = maybe_near(f, KDIO_IOC_XFER_STATS, xfer_cmds, ARRAY_LEN(xfer_cmds));
+	cmd = maybe_near(f, KDIO_IOC_XFER_STATS);
 	call_ioctl(f, sl->fd, cmd, buffer(f), xfer_ioctl_errs);
 }
 
@@ -1063,16 +1070,12 @@ static void op_xfer_fetch(struct fuzz *f)
 {
 	struct slot *sl = slot_open(f);
 	struct kdio_xfer_fetch fe;
-	unsigned long cmd;
-	void *arg;
 
 	if (!sl)
 		return;
 	fe.buf = (uintptr_t)buffer(f);
 	fe.len = xfer_len(f, sl);
-	cmd = maybe_near(f, KDIO_IOC_XFER_FETCH, xfer_cmds, ARRAY_LEN(xfer_cmds));
-	arg = place(f, &fe, sizeof(fe));
-	call_ioctl(f, sl->fd, cmd, arg, xfer_ioctl_errs);
+	send_ioctl(f, sl->fd, KDIO_IOC_XFER_FETCH, &fe, sizeof(fe), xfer_ioctl_errs, NULL);
 }
 
 /*
@@ -1106,8 +1109,6 @@ static void op_xfer_ring_fill(struct fuzz *f)
 	struct slot *sl = slot_open(f);
 	uint64_t consumed[] = { 0, 0, 1 };
 	struct kdio_xfer_fill fill;
-	unsigned long cmd;
-	void *arg;
 
 	if (!sl)
 		return;
@@ -1115,9 +1116,7 @@ static void op_xfer_ring_fill(struct fuzz *f)
 		xfer_consume(f, sl);
 	rng_fill(f, &fill, sizeof(fill));
 	fill.consumed = FUZZ(f, consumed);
-	cmd = maybe_near(f, KDIO_IOC_XFER_RING_FILL, xfer_cmds, ARRAY_LEN(xfer_cmds));
-	arg = place(f, &fill, sizeof(fill));
-	call_ioctl(f, sl->fd, cmd, arg, xfer_ioctl_errs);
+	send_ioctl(f, sl->fd, KDIO_IOC_XFER_RING_FILL, &fill, sizeof(fill), xfer_ioctl_errs, NULL);
 }
 
 /* Run on the i-th CPU the tool may use (0: where it stays otherwise). */
@@ -1147,7 +1146,7 @@ static void op_xfer_relay_fill(struct fuzz *f)
 	consumed[4] = consumed[3] + 1;
 	rng_fill(f, &fill, sizeof(fill));
 	fill.consumed = FUZZ(f, consumed);
-	cmd = maybe_near(f, KDIO_IOC_XFER_RELAY_FILL, xfer_cmds, ARRAY_LEN(xfer_cmds));
+	cmd = maybe_near(f, KDIO_IOC_XFER_RELAY_FILL);
 	arg = place(f, &fill, sizeof(fill));
 	if (chance(f, f->wild))
 		pin(f, (int)rng_below(&f->rng, (uint64_t)f->ncpus));
@@ -1155,17 +1154,27 @@ static void op_xfer_relay_fill(struct fuzz *f)
 	pin(f, 0);
 }
 
+/* A slot for a read or write, a length for its session and a buffer; or NULL. */
+static struct slot *xfer_rw_slot(struct fuzz *f, size_t *len, void **buf)
+{
+	struct slot *sl = slot_open(f);
+
+	if (sl) {
+		*len = xfer_len(f, sl);
+		*buf = buffer(f);
+	}
+	return sl;
+}
+
 /* read(), or pread() at an offset (a stream: ESPIPE). */
 static void op_xfer_read(struct fuzz *f)
 {
-	struct slot *sl = slot_open(f);
 	size_t len;
 	void *buf;
+	struct slot *sl = xfer_rw_slot(f, &len, &buf);
 
 	if (!sl)
 		return;
-	len = xfer_len(f, sl);
-	buf = buffer(f);
 	if (chance(f, f->wild / 2))
 		call_read(f, sl->fd, buf, len, true, (off_t)boundary(f), xfer_rw_errs);
 	else
@@ -1175,14 +1184,12 @@ static void op_xfer_read(struct fuzz *f)
 /* write() of random bytes: the WRITE channel counts them bad. */
 static void op_xfer_write(struct fuzz *f)
 {
-	struct slot *sl = slot_open(f);
 	size_t len;
 	void *buf;
+	struct slot *sl = xfer_rw_slot(f, &len, &buf);
 
 	if (!sl)
 		return;
-	len = xfer_len(f, sl);
-	buf = buffer(f);
 	if (buf == f->arena)
 		rng_fill(f, buf, len < f->page ? len : f->page);
 	call_write(f, sl->fd, buf, len, xfer_rw_errs);
@@ -1302,13 +1309,9 @@ static void crypto_build(struct fuzz *f, struct kdio_crypto_req *r)
 static void op_crypto_run(struct fuzz *f)
 {
 	struct kdio_crypto_req req;
-	unsigned long cmd;
-	void *arg;
 
 	crypto_build(f, &req);
-	cmd = maybe_near(f, KDIO_IOC_CRYPTO_RUN, crypto_cmds, ARRAY_LEN(crypto_cmds));
-	arg = place(f, &req, sizeof(req));
-	call_ioctl(f, f->iface->fd, cmd, arg, crypto_run_errs);
+	send_ioctl(f, f->iface->fd, KDIO_IOC_CRYPTO_RUN, &req, sizeof(req), crypto_run_errs, NULL);
 }
 
 static const struct op dio_fuzz_ops[] = {
@@ -1339,14 +1342,15 @@ static const struct op crypto_fuzz_ops[] = {
 	{ "file-ops", op_no_fops, 1 },
 };
 
-#define IFACE(n, dev, table) \
-	{ .name = n, .device = dev, .ops = table, .nr_ops = ARRAY_LEN(table), .fd = -1 }
+#define IFACE(n, dev, table, real) \
+	{ .name = n, .device = dev, .ops = table, .nr_ops = ARRAY_LEN(table), \
+	  .cmds = real, .nr_cmds = ARRAY_LEN(real), .fd = -1 }
 
 static struct iface ifaces[] = {
-	IFACE("kdio_dio", KDIO_DIO_DEVICE, dio_fuzz_ops),
-	IFACE("kdio_kbuf", KDIO_KBUF_DEVICE, kbuf_fuzz_ops),
-	IFACE("kdio_xfer", KDIO_XFER_DEVICE, xfer_fuzz_ops),
-	IFACE("kdio_crypto", KDIO_CRYPTO_DEVICE, crypto_fuzz_ops),
+	IFACE("kdio_dio", KDIO_DIO_DEVICE, dio_fuzz_ops, dio_cmds),
+	IFACE("kdio_kbuf", KDIO_KBUF_DEVICE, kbuf_fuzz_ops, kbuf_cmds),
+	IFACE("kdio_xfer", KDIO_XFER_DEVICE, xfer_fuzz_ops, xfer_cmds),
+	IFACE("kdio_crypto", KDIO_CRYPTO_DEVICE, crypto_fuzz_ops, crypto_cmds),
 };
 _Static_assert(ARRAY_LEN(ifaces) == NR_IFACES, "one struct counts per interface");
 

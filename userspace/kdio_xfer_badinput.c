@@ -14,8 +14,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
@@ -26,10 +24,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "badinput.h"
 #include "common.h"
 #include "jsonl.h"
 #include "kdio_uapi.h"
@@ -39,18 +36,22 @@
 #define SMALL		64ULL		/* the usual message */
 #define FEW		4ULL		/* the usual count */
 #define PAGE		4096ULL
-#define CHILD_SETUP_FAILED	255
 
 static const char *device = KDIO_XFER_DEVICE;
 
 struct check {
-	const char *name;
-	/* Break the valid base setup (read, SMALL, FEW) ... */
+	struct badinput_check bi;
+	/*
+	 * Ask for a session of channel, msg_size, count and ring, the
+	 * request broken by corrupt if it is set ...
+	 */
 	void (*corrupt)(struct kdio_xfer_req *req, void **arg);
+	uint64_t msg_size, count, ring;
+	/* ... or make one call on a fresh session of channel ... */
+	int (*call)(int fd);
 	/* ... or run something else; returns the errno seen, 0 for none. */
-	int (*run)(const struct check *c, char *detail, size_t len);
-	int expect;			/* errno, 0 for success */
-	__u32 channel;			/* for run: the channel it uses */
+	int (*run)(const struct check *c, struct badinput_outcome *o);
+	__u32 channel;			/* the channel it uses */
 	int variant;			/* for run: which of its cases */
 };
 
@@ -82,12 +83,6 @@ static void *bogus_ptr(void)
 	return (void *)addr;
 }
 
-/* errno of a failed call, 0 if it succeeded. */
-static int err_of(long ret)
-{
-	return ret < 0 ? errno : 0;
-}
-
 /* The device with a session as asked; fd, or -errno. */
 static int session(__u32 channel, uint64_t msg_size, uint64_t count, uint64_t ring,
 		   struct kdio_xfer_req *out)
@@ -109,93 +104,37 @@ static int session(__u32 channel, uint64_t msg_size, uint64_t count, uint64_t ri
 	return -err;
 }
 
-/* A message must be whole and number seq; else say so in detail. */
-static void expect_msg(const void *msg, uint64_t size, uint64_t seq, char *detail,
-		       size_t len)
+/* A message must be whole and number seq; else o says so. */
+static void expect_msg(const void *msg, uint64_t size, uint64_t seq, struct badinput_outcome *o)
 {
 	const struct kdio_xfer_msg *hdr = msg;
 
-	if (detail[0])
+	if (o->detail[0])
 		return;
 	if (!xfer_msg_ok(msg, size))
-		snprintf(detail, len, "message %" PRIu64 " fails its check", seq);
+		badinput_say(o, BADINPUT_FAIL, "message %" PRIu64 " fails its check", seq);
 	else if (hdr->seq != seq)
-		snprintf(detail, len, "message seq %" PRIu64 " where %" PRIu64 " was due",
-			 (uint64_t)hdr->seq, seq);
+		badinput_say(o, BADINPUT_FAIL, "message seq %" PRIu64 " where %" PRIu64 " was due",
+			     (uint64_t)hdr->seq, seq);
 }
 
-/* The setup corruptions, in table order. */
+/* The errno of an mmap() of fd, unmapped at once if it works. */
+static int map_errno(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *map = mmap(NULL, len, prot, flags, fd, off);
+
+	if (map == MAP_FAILED)
+		return errno;
+	munmap(map, len);
+	return 0;
+}
+
+/* The corruptions of a setup request, in table order. */
 static void c_bogus_ptr(struct kdio_xfer_req *r, void **a) { (void)r; *a = bogus_ptr(); }
 static void c_null_ptr(struct kdio_xfer_req *r, void **a) { (void)r; *a = NULL; }
 static void c_abi(struct kdio_xfer_req *r, void **a) { (void)a; r->abi_version++; }
 static void c_struct_size(struct kdio_xfer_req *r, void **a) { (void)a; r->struct_size -= 8; }
 static void c_reserved(struct kdio_xfer_req *r, void **a) { (void)a; r->reserved = 1; }
-static void c_channel(struct kdio_xfer_req *r, void **a) { (void)a; r->channel = KDIO_XFER_NR_CHANNELS; }
-static void c_channel_huge(struct kdio_xfer_req *r, void **a) { (void)a; r->channel = ~0U; }
-static void c_size_zero(struct kdio_xfer_req *r, void **a) { (void)a; r->msg_size = 0; }
-static void c_size_below_hdr(struct kdio_xfer_req *r, void **a) { (void)a; r->msg_size = 24; }
-static void c_size_hdr_only(struct kdio_xfer_req *r, void **a) { (void)a; r->msg_size = 32; }
-static void c_size_unaligned(struct kdio_xfer_req *r, void **a) { (void)a; r->msg_size = 100; }
-static void c_size_above(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->msg_size = KDIO_XFER_MSG_MAX + 8;
-}
-static void c_size_huge(struct kdio_xfer_req *r, void **a) { (void)a; r->msg_size = 1ULL << 62; }
-static void c_size_max(struct kdio_xfer_req *r, void **a) { (void)a; r->msg_size = KDIO_XFER_MSG_MAX; }
-static void c_size_min(struct kdio_xfer_req *r, void **a) { (void)a; r->msg_size = KDIO_XFER_MSG_MIN; }
-static void c_sysfs_above(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_SYSFS;
-	r->msg_size = KDIO_XFER_SYSFS_MSG_MAX + 8;
-}
-static void c_sysfs_max(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_SYSFS;
-	r->msg_size = KDIO_XFER_SYSFS_MSG_MAX;
-}
-static void c_netlink_above(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_NETLINK;
-	r->msg_size = 65536;
-}
-static void c_netlink_max(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_NETLINK;
-	r->msg_size = KDIO_XFER_NETLINK_MSG_MAX;
-}
-static void c_count_zero(struct kdio_xfer_req *r, void **a) { (void)a; r->count = 0; }
-static void c_ring_on_read(struct kdio_xfer_req *r, void **a) { (void)a; r->ring_bytes = PAGE; }
-static void c_ring_unaligned(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_MMAP;
-	r->ring_bytes = PAGE + 512;
-}
-static void c_ring_above(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_MMAP;
-	r->ring_bytes = KDIO_XFER_RING_MAX + PAGE;
-}
-static void c_ring_below_msg(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_MMAP;
-	r->msg_size = 2 * PAGE;
-	r->ring_bytes = PAGE;
-}
-static void c_relay_one_subbuf(struct kdio_xfer_req *r, void **a)
-{
-	(void)a;
-	r->channel = KDIO_XFER_RELAY;
-	r->msg_size = KDIO_XFER_MSG_MAX;
-	r->ring_bytes = 2 * KDIO_XFER_MSG_MAX;
-}
 
 /* Run setup check c on a fresh file; returns the errno seen. */
 static int run_setup(const struct check *c)
@@ -207,47 +146,72 @@ static int run_setup(const struct check *c)
 	fd = open(device, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	base_req(&req, KDIO_XFER_READ, SMALL, FEW, 0);
-	c->corrupt(&req, &arg);
-	err = err_of(ioctl(fd, KDIO_IOC_XFER_SETUP, arg));
+	base_req(&req, c->channel, c->msg_size, c->count, c->ring);
+	if (c->corrupt)
+		c->corrupt(&req, &arg);
+	err = badinput_errno(ioctl(fd, KDIO_IOC_XFER_SETUP, arg));
 	close(fd);
 	return err;
 }
 
-static int r_unknown_ioctl(const struct check *c, char *detail, size_t len)
+/* Run call check c on a fresh session of its channel; the errno seen. */
+static int run_call(const struct check *c)
 {
-	int fd = session(KDIO_XFER_READ, SMALL, FEW, 0, NULL);
-	int err;
-
-	(void)c; (void)detail; (void)len;
-	if (fd < 0)
-		return -fd;
-	err = err_of(ioctl(fd, _IOW(KDIO_IOC_MAGIC, 0x2f, struct kdio_xfer_req), NULL));
-	close(fd);
-	return err;
-}
-
-static int r_setup_twice(const struct check *c, char *detail, size_t len)
-{
-	struct kdio_xfer_req req;
 	int fd = session(c->channel, SMALL, FEW, 0, NULL);
 	int err;
 
-	(void)detail; (void)len;
 	if (fd < 0)
 		return -fd;
-	base_req(&req, KDIO_XFER_WRITE, SMALL, FEW, 0);	/* even another channel */
-	err = err_of(ioctl(fd, KDIO_IOC_XFER_SETUP, &req));
+	err = c->call(fd);
 	close(fd);
 	return err;
 }
 
-static int r_two_consumers(const struct check *c, char *detail, size_t len)
+/* The calls on a session, in table order. */
+static int s_unknown_ioctl(int fd)
+{
+	return badinput_errno(ioctl(fd, _IOW(KDIO_IOC_MAGIC, 0x2f, struct kdio_xfer_req), NULL));
+}
+
+static int s_setup_again(int fd)
+{
+	struct kdio_xfer_req req;
+
+	base_req(&req, KDIO_XFER_WRITE, SMALL, FEW, 0);	/* even another channel */
+	return badinput_errno(ioctl(fd, KDIO_IOC_XFER_SETUP, &req));
+}
+
+static int s_read_short(int fd)
+{
+	char buf[SMALL];
+
+	return badinput_errno(read(fd, buf, SMALL - 8));
+}
+
+static int s_read_bogus(int fd) { return badinput_errno(read(fd, bogus_ptr(), SMALL)); }
+
+static int s_read_offset(int fd)
+{
+	char buf[SMALL];
+
+	return badinput_errno(pread(fd, buf, SMALL, SMALL));
+}
+
+static int s_write_length(int fd)
+{
+	char buf[SMALL * 2] = { 0 };
+
+	return badinput_errno(write(fd, buf, sizeof(buf)));
+}
+
+static int s_write_bogus(int fd) { return badinput_errno(write(fd, bogus_ptr(), SMALL)); }
+
+static int r_two_consumers(const struct check *c, struct badinput_outcome *o)
 {
 	int fd = session(c->channel, SMALL, FEW, 0, NULL);
 	int fd2;
 
-	(void)detail; (void)len;
+	(void)o;
 	if (fd < 0)
 		return -fd;
 	fd2 = session(c->channel, SMALL, FEW, 0, NULL);
@@ -258,11 +222,11 @@ static int r_two_consumers(const struct check *c, char *detail, size_t len)
 }
 
 /* Free again once the first consumer's file is closed. */
-static int r_free_after_close(const struct check *c, char *detail, size_t len)
+static int r_free_after_close(const struct check *c, struct badinput_outcome *o)
 {
 	int fd = session(c->channel, SMALL, FEW, 0, NULL);
 
-	(void)detail; (void)len;
+	(void)o;
 	if (fd < 0)
 		return -fd;
 	close(fd);
@@ -273,12 +237,12 @@ static int r_free_after_close(const struct check *c, char *detail, size_t len)
 	return 0;
 }
 
-static int r_two_channels(const struct check *c, char *detail, size_t len)
+static int r_two_channels(const struct check *c, struct badinput_outcome *o)
 {
 	int fd = session(KDIO_XFER_READ, SMALL, FEW, 0, NULL);
 	int fd2;
 
-	(void)c; (void)detail; (void)len;
+	(void)c; (void)o;
 	if (fd < 0)
 		return -fd;
 	fd2 = session(KDIO_XFER_WRITE, SMALL, FEW, 0, NULL);
@@ -290,28 +254,24 @@ static int r_two_channels(const struct check *c, char *detail, size_t len)
 }
 
 /* Each use of a file without a session: read, write, fetch, stats, mmap. */
-static int r_before_setup(const struct check *c, char *detail, size_t len)
+static int r_before_setup(const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_xfer_fetch f = { 0 };
 	struct kdio_xfer_req st;
 	char buf[SMALL];
 	int fd = open(device, O_RDWR | O_CLOEXEC);
 	int err = 0;
-	void *map;
 
-	(void)detail; (void)len;
+	(void)o;
 	if (fd < 0)
 		return errno;
 	switch (c->variant) {
-	case 0: err = err_of(read(fd, buf, sizeof(buf))); break;
-	case 1: err = err_of(write(fd, buf, sizeof(buf))); break;
-	case 2: err = err_of(ioctl(fd, KDIO_IOC_XFER_FETCH, &f)); break;
-	case 3: err = err_of(ioctl(fd, KDIO_IOC_XFER_STATS, &st)); break;
+	case 0: err = badinput_errno(read(fd, buf, sizeof(buf))); break;
+	case 1: err = badinput_errno(write(fd, buf, sizeof(buf))); break;
+	case 2: err = badinput_errno(ioctl(fd, KDIO_IOC_XFER_FETCH, &f)); break;
+	case 3: err = badinput_errno(ioctl(fd, KDIO_IOC_XFER_STATS, &st)); break;
 	case 4:
-		map = mmap(NULL, PAGE * 2, PROT_READ, MAP_SHARED, fd, 0);
-		err = map == MAP_FAILED ? errno : 0;
-		if (map != MAP_FAILED)
-			munmap(map, PAGE * 2);
+		err = map_errno(fd, PAGE * 2, PROT_READ, MAP_SHARED, 0);
 		break;
 	}
 	close(fd);
@@ -319,83 +279,38 @@ static int r_before_setup(const struct check *c, char *detail, size_t len)
 }
 
 /* Another channel's call on a session of c->channel. */
-static int r_wrong_channel(const struct check *c, char *detail, size_t len)
+static int r_wrong_channel(const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_xfer_fetch f = { 0 };
 	struct kdio_xfer_fill fill = { 0 };
 	char buf[SMALL] = { 0 };
 	int fd = session(c->channel, SMALL, FEW, 0, NULL);
 	int err = 0;
-	void *map;
 
-	(void)detail; (void)len;
+	(void)o;
 	if (fd < 0)
 		return -fd;
 	if (c->channel == KDIO_XFER_WRITE) {
-		err = err_of(read(fd, buf, sizeof(buf)));
+		err = badinput_errno(read(fd, buf, sizeof(buf)));
 	} else {
 		int errs[4];
 
-		errs[0] = err_of(write(fd, buf, sizeof(buf)));
-		errs[1] = err_of(ioctl(fd, KDIO_IOC_XFER_FETCH, &f));
-		errs[2] = err_of(ioctl(fd, KDIO_IOC_XFER_RING_FILL, &fill));
-		errs[3] = err_of(ioctl(fd, KDIO_IOC_XFER_RELAY_FILL, &fill));
-		map = mmap(NULL, PAGE * 2, PROT_READ, MAP_SHARED, fd, 0);
-		err = map == MAP_FAILED ? errno : 0;
-		if (map != MAP_FAILED)
-			munmap(map, PAGE * 2);
+		errs[0] = badinput_errno(write(fd, buf, sizeof(buf)));
+		errs[1] = badinput_errno(ioctl(fd, KDIO_IOC_XFER_FETCH, &f));
+		errs[2] = badinput_errno(ioctl(fd, KDIO_IOC_XFER_RING_FILL, &fill));
+		errs[3] = badinput_errno(ioctl(fd, KDIO_IOC_XFER_RELAY_FILL, &fill));
+		err = map_errno(fd, PAGE * 2, PROT_READ, MAP_SHARED, 0);
 		for (int i = 0; i < 4; i++)
 			if (errs[i] != err)
-				snprintf(detail, len, "call %d of write, fetch, ring fill, relay fill gave %s, mmap %s",
-					 i, errno_name(errs[i]), errno_name(err));
+				badinput_say(o, BADINPUT_FAIL, "call %d of write, fetch, ring fill, relay fill gave %s, mmap %s",
+					     i, errno_name(errs[i]), errno_name(err));
 	}
 	close(fd);
 	return err;
 }
 
-static int r_read_short(const struct check *c, char *detail, size_t len)
-{
-	char buf[SMALL];
-	int fd = session(KDIO_XFER_READ, SMALL, FEW, 0, NULL);
-	int err;
-
-	(void)c; (void)detail; (void)len;
-	if (fd < 0)
-		return -fd;
-	err = err_of(read(fd, buf, SMALL - 8));
-	close(fd);
-	return err;
-}
-
-static int r_read_bogus(const struct check *c, char *detail, size_t len)
-{
-	int fd = session(KDIO_XFER_READ, SMALL, FEW, 0, NULL);
-	int err;
-
-	(void)c; (void)detail; (void)len;
-	if (fd < 0)
-		return -fd;
-	err = err_of(read(fd, bogus_ptr(), SMALL));
-	close(fd);
-	return err;
-}
-
-static int r_read_offset(const struct check *c, char *detail, size_t len)
-{
-	char buf[SMALL];
-	int fd = session(KDIO_XFER_READ, SMALL, FEW, 0, NULL);
-	int err;
-
-	(void)c; (void)detail; (void)len;
-	if (fd < 0)
-		return -fd;
-	err = err_of(pread(fd, buf, SMALL, SMALL));
-	close(fd);
-	return err;
-}
-
 /* FEW whole messages in order, then the end: read() 0 or FETCH 0. */
-static int r_count_then_end(const struct check *c, char *detail, size_t len)
+static int r_count_then_end(const struct check *c, struct badinput_outcome *o)
 {
 	char buf[SMALL] __attribute__((aligned(8)));
 	struct kdio_xfer_fetch f = { .buf = (uintptr_t)buf, .len = SMALL };
@@ -411,49 +326,22 @@ static int r_count_then_end(const struct check *c, char *detail, size_t len)
 		if (n < 0 || (i < FEW && n != (long)SMALL))
 			break;
 		if (i < FEW)
-			expect_msg(buf, SMALL, i, detail, len);
+			expect_msg(buf, SMALL, i, o);
 	}
 	close(fd);
 	if (n < 0)
 		return errno;
-	if (!detail[0] && (i <= FEW || n))
-		snprintf(detail, len, "call %" PRIu64 " returned %ld; want %llu messages, then 0",
-			 i, n, FEW);
+	if (!o->detail[0] && (i <= FEW || n))
+		badinput_say(o, BADINPUT_FAIL, "call %" PRIu64 " returned %ld; want %llu messages, then 0",
+			     i, n, FEW);
 	return 0;
-}
-
-static int r_write_length(const struct check *c, char *detail, size_t len)
-{
-	char buf[SMALL * 2] = { 0 };
-	int fd = session(KDIO_XFER_WRITE, SMALL, FEW, 0, NULL);
-	int err;
-
-	(void)c; (void)detail; (void)len;
-	if (fd < 0)
-		return -fd;
-	err = err_of(write(fd, buf, sizeof(buf)));
-	close(fd);
-	return err;
-}
-
-static int r_write_bogus(const struct check *c, char *detail, size_t len)
-{
-	int fd = session(KDIO_XFER_WRITE, SMALL, FEW, 0, NULL);
-	int err;
-
-	(void)c; (void)detail; (void)len;
-	if (fd < 0)
-		return -fd;
-	err = err_of(write(fd, bogus_ptr(), SMALL));
-	close(fd);
-	return err;
 }
 
 /*
  * Messages 0..3 with 1 corrupted and 2 numbered wrong; then one too
  * many (ENOSPC). The module must count 2 bad, the first number 1.
  */
-static int r_write_checks(const struct check *c, char *detail, size_t len)
+static int r_write_checks(const struct check *c, struct badinput_outcome *o)
 {
 	uint64_t buf[SMALL / 8], sum = xfer_msg_template(buf, SMALL, 3);
 	struct kdio_xfer_req st;
@@ -468,23 +356,23 @@ static int r_write_checks(const struct check *c, char *detail, size_t len)
 		xfer_msg_stamp(buf, i == 2 ? 7 : i, xfer_now_ns(), sum);
 		if (i == 1)
 			buf[SMALL / 8 - 1] ^= 1;
-		err = err_of(write(fd, buf, SMALL));
+		err = badinput_errno(write(fd, buf, SMALL));
 		if (i == 1)
 			buf[SMALL / 8 - 1] ^= 1;
 		if (i < FEW && err)
-			snprintf(detail, len, "write %" PRIu64 " failed: %s", i, strerror(err));
+			badinput_say(o, BADINPUT_FAIL, "write %" PRIu64 " failed: %s", i, strerror(err));
 	}
-	if (!ioctl(fd, KDIO_IOC_XFER_STATS, &st) && !detail[0] &&
+	if (!ioctl(fd, KDIO_IOC_XFER_STATS, &st) && !o->detail[0] &&
 	    (st.bad != 2 || st.first_bad != 1 || st.produced != FEW))
-		snprintf(detail, len, "the module took %llu, counted %llu bad, first %llu; want %llu, 2, 1",
-			 (unsigned long long)st.produced, (unsigned long long)st.bad,
-			 (unsigned long long)st.first_bad, FEW);
+		badinput_say(o, BADINPUT_FAIL, "the module took %llu, counted %llu bad, first %llu; want %llu, 2, 1",
+			     (unsigned long long)st.produced, (unsigned long long)st.bad,
+			     (unsigned long long)st.first_bad, FEW);
 	close(fd);
 	return err;
 }
 
 /* FETCH with a short buffer, a bogus buffer, a bogus argument. */
-static int r_fetch(const struct check *c, char *detail, size_t len)
+static int r_fetch(const struct check *c, struct badinput_outcome *o)
 {
 	char buf[SMALL];
 	struct kdio_xfer_fetch f = { .buf = (uintptr_t)buf, .len = SMALL };
@@ -492,7 +380,7 @@ static int r_fetch(const struct check *c, char *detail, size_t len)
 	void *arg = &f;
 	int err;
 
-	(void)detail; (void)len;
+	(void)o;
 	if (fd < 0)
 		return -fd;
 	if (c->variant == 0)
@@ -501,7 +389,7 @@ static int r_fetch(const struct check *c, char *detail, size_t len)
 		f.buf = (uintptr_t)bogus_ptr();	/* bogus buffer */
 	else
 		arg = bogus_ptr();	/* bogus argument */
-	err = err_of(ioctl(fd, KDIO_IOC_XFER_FETCH, arg));
+	err = badinput_errno(ioctl(fd, KDIO_IOC_XFER_FETCH, arg));
 	close(fd);
 	return err;
 }
@@ -510,16 +398,15 @@ static int r_fetch(const struct check *c, char *detail, size_t len)
  * A mapping of a one-page ring of SMALL messages: whole, short, long, at
  * an offset, private.
  */
-static int r_mmap(const struct check *c, char *detail, size_t len)
+static int r_mmap(const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_xfer_req req;
 	int fd = session(KDIO_XFER_MMAP, SMALL, FEW, PAGE, &req);
 	size_t map_len = req.map_size;
 	int flags = MAP_SHARED, err;
 	off_t off = 0;
-	void *map;
 
-	(void)detail; (void)len;
+	(void)o;
 	if (fd < 0)
 		return -fd;
 	switch (c->variant) {
@@ -528,10 +415,7 @@ static int r_mmap(const struct check *c, char *detail, size_t len)
 	case 3: off = PAGE; break;
 	case 4: flags = MAP_PRIVATE; break;
 	}
-	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, flags, fd, off);
-	err = map == MAP_FAILED ? errno : 0;
-	if (map != MAP_FAILED)
-		munmap(map, map_len);
+	err = map_errno(fd, map_len, PROT_READ | PROT_WRITE, flags, off);
 	close(fd);
 	return err;
 }
@@ -540,7 +424,7 @@ static int r_mmap(const struct check *c, char *detail, size_t len)
  * Fill and find FEW whole messages; then a consumer index past producer;
  * or consumed, the relay-only in field, set.
  */
-static int r_ring(const struct check *c, char *detail, size_t len)
+static int r_ring(const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_xfer_fill f = { 0 };
 	struct kdio_xfer_req req;
@@ -558,15 +442,15 @@ static int r_ring(const struct check *c, char *detail, size_t len)
 		return err;
 	}
 	f.consumed = c->variant == 2;
-	err = err_of(ioctl(fd, KDIO_IOC_XFER_RING_FILL, &f));
+	err = badinput_errno(ioctl(fd, KDIO_IOC_XFER_RING_FILL, &f));
 	if (!err && c->variant == 0) {
 		for (i = 0; i < FEW; i++)
-			expect_msg((char *)ctrl + ctrl->data_offset + i * SMALL, SMALL, i, detail, len);
+			expect_msg((char *)ctrl + ctrl->data_offset + i * SMALL, SMALL, i, o);
 		if (f.produced != FEW || ctrl->producer != FEW)
-			snprintf(detail, len, "fill made %llu; want %llu", (unsigned long long)f.produced, FEW);
+			badinput_say(o, BADINPUT_FAIL, "fill made %llu; want %llu", (unsigned long long)f.produced, FEW);
 	} else if (!err) {
 		ctrl->consumer = ctrl->producer + 1;
-		err = err_of(ioctl(fd, KDIO_IOC_XFER_RING_FILL, &f));
+		err = badinput_errno(ioctl(fd, KDIO_IOC_XFER_RING_FILL, &f));
 	}
 	munmap(ctrl, req.map_size);
 	close(fd);
@@ -581,7 +465,7 @@ static int open_ro(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-static int r_no_session(const struct check *c, char *detail, size_t len)
+static int r_no_session(const struct check *c, struct badinput_outcome *o)
 {
 	const char *path = c->channel == KDIO_XFER_PROC_SEQ ? KDIO_XFER_PROC_SEQ_FILE :
 			   c->channel == KDIO_XFER_PROC_READ ? KDIO_XFER_PROC_READ_FILE :
@@ -590,16 +474,16 @@ static int r_no_session(const struct check *c, char *detail, size_t len)
 	int fd = open_ro(path);
 	int err;
 
-	(void)detail; (void)len;
+	(void)o;
 	if (fd < 0)
 		return -fd;
-	err = err_of(pread(fd, buf, SMALL, 0));	/* sysfs: no open hook */
+	err = badinput_errno(pread(fd, buf, SMALL, 0));	/* sysfs: no open hook */
 	close(fd);
 	return err;
 }
 
 /* proc-read: message 2 whole, a short buffer, an offset inside a message. */
-static int r_proc_read(const struct check *c, char *detail, size_t len)
+static int r_proc_read(const struct check *c, struct badinput_outcome *o)
 {
 	char buf[SMALL] __attribute__((aligned(8)));
 	int sfd = session(KDIO_XFER_PROC_READ, SMALL, FEW, 0, NULL);
@@ -613,20 +497,20 @@ static int r_proc_read(const struct check *c, char *detail, size_t len)
 		return -fd;
 	}
 	if (c->variant == 1)
-		err = err_of(read(fd, buf, SMALL - 8));
+		err = badinput_errno(read(fd, buf, SMALL - 8));
 	else if (c->variant == 2)
-		err = err_of(pread(fd, buf, SMALL, 100));
+		err = badinput_errno(pread(fd, buf, SMALL, 100));
 	else
-		err = err_of(pread(fd, buf, SMALL, 2 * SMALL));
+		err = badinput_errno(pread(fd, buf, SMALL, 2 * SMALL));
 	if (!err && c->variant == 0)
-		expect_msg(buf, SMALL, 2, detail, len);
+		expect_msg(buf, SMALL, 2, o);
 	close(fd);
 	close(sfd);
 	return err;
 }
 
 /* proc-seq read in 24-byte pieces: the stream is still whole messages. */
-static int r_proc_seq_pieces(const struct check *c, char *detail, size_t len)
+static int r_proc_seq_pieces(const struct check *c, struct badinput_outcome *o)
 {
 	uint64_t buf[FEW * SMALL / 8];
 	int sfd = session(KDIO_XFER_PROC_SEQ, SMALL, FEW, 0, NULL);
@@ -645,9 +529,9 @@ static int r_proc_seq_pieces(const struct check *c, char *detail, size_t len)
 	}
 	err = fd < 0 ? -fd : n < 0 ? errno : 0;
 	for (i = 0; !err && i < FEW; i++)
-		expect_msg((char *)buf + i * SMALL, SMALL, i, detail, len);
-	if (!err && !detail[0] && (done != sizeof(buf) || read(fd, buf, 8) != 0))
-		snprintf(detail, len, "read %zu bytes, then not the end; want %zu", done, sizeof(buf));
+		expect_msg((char *)buf + i * SMALL, SMALL, i, o);
+	if (!err && !o->detail[0] && (done != sizeof(buf) || read(fd, buf, 8) != 0))
+		badinput_say(o, BADINPUT_FAIL, "read %zu bytes, then not the end; want %zu", done, sizeof(buf));
 	if (fd >= 0)
 		close(fd);
 	close(sfd);
@@ -655,7 +539,7 @@ static int r_proc_seq_pieces(const struct check *c, char *detail, size_t len)
 }
 
 /* sysfs: a 64 KiB message in pieces, or an offset before any message. */
-static int r_sysfs(const struct check *c, char *detail, size_t len)
+static int r_sysfs(const struct check *c, struct badinput_outcome *o)
 {
 	uint64_t size = c->variant ? SMALL : KDIO_XFER_SYSFS_MSG_MAX, off = 0;
 	int sfd = session(KDIO_XFER_SYSFS, size, FEW, 0, NULL);
@@ -667,7 +551,7 @@ static int r_sysfs(const struct check *c, char *detail, size_t len)
 	if (fd < 0 || !buf) {
 		err = fd < 0 ? -fd : ENOMEM;
 	} else if (c->variant) {
-		err = err_of(pread(fd, buf, 8, 8));
+		err = badinput_errno(pread(fd, buf, 8, 8));
 	} else {
 		while (n > 0 && off < size) {
 			n = pread(fd, buf + off, size - off, (off_t)off);
@@ -675,7 +559,7 @@ static int r_sysfs(const struct check *c, char *detail, size_t len)
 		}
 		err = n < 0 ? errno : 0;
 		if (!err)
-			expect_msg(buf, size, 0, detail, len);
+			expect_msg(buf, size, 0, o);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -716,7 +600,7 @@ static int nl_answer(int sock, uint64_t *msgs)
  * SEND: without a session, with the wrong size, a count above what is
  * left, no count; valid.
  */
-static int r_netlink(const struct check *c, char *detail, size_t len)
+static int r_netlink(const struct check *c, struct badinput_outcome *o)
 {
 	uint64_t count = FEW, size = SMALL, msgs = 0;
 	int sfd = c->variant ? session(KDIO_XFER_NETLINK, SMALL, FEW, 0, NULL) : 0;
@@ -733,8 +617,8 @@ static int r_netlink(const struct check *c, char *detail, size_t len)
 	if (!err)
 		err = nl_answer(sock, &msgs);
 	if (!err && msgs != FEW)
-		snprintf(detail, len, "%llu messages before DONE; want %llu",
-			 (unsigned long long)msgs, FEW);
+		badinput_say(o, BADINPUT_FAIL, "%llu messages before DONE; want %llu",
+			     (unsigned long long)msgs, FEW);
 	if (sock >= 0)
 		close(sock);
 	if (sfd > 0)
@@ -747,7 +631,7 @@ static int r_netlink(const struct check *c, char *detail, size_t len)
  * drop what does not fit and count every drop. Messages delivered plus
  * drops must be all of them.
  */
-static int r_netlink_drops(const struct check *c, char *detail, size_t len)
+static int r_netlink_drops(const struct check *c, struct badinput_outcome *o)
 {
 	const uint64_t count = 64, size = PAGE;
 	int sfd = session(KDIO_XFER_NETLINK, size, count, 0, NULL);
@@ -761,18 +645,18 @@ static int r_netlink_drops(const struct check *c, char *detail, size_t len)
 		return -sfd;
 	err = -xfer_genl_open(&sock, &family);
 	if (!err)
-		err = err_of(setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+		err = badinput_errno(setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
 	if (!err)
 		err = -xfer_genl_send(sock, family, count, size);
 	if (!err)
 		nl_answer(sock, &msgs);	/* DONE itself may have been dropped */
 	if (!err)
-		err = err_of(ioctl(sfd, KDIO_IOC_XFER_STATS, &st));
+		err = badinput_errno(ioctl(sfd, KDIO_IOC_XFER_STATS, &st));
 	if (!err && (!st.drops || st.produced != count || msgs + st.drops != count))
-		snprintf(detail, len, "made %llu, %llu received, %llu dropped; want %llu made, some dropped, the sum %llu",
-			 (unsigned long long)st.produced, (unsigned long long)msgs,
-			 (unsigned long long)st.drops, (unsigned long long)count,
-			 (unsigned long long)count);
+		badinput_say(o, BADINPUT_FAIL, "made %llu, %llu received, %llu dropped; want %llu made, some dropped, the sum %llu",
+			     (unsigned long long)st.produced, (unsigned long long)msgs,
+			     (unsigned long long)st.drops, (unsigned long long)count,
+			     (unsigned long long)count);
 	if (sock >= 0)
 		close(sock);
 	close(sfd);
@@ -792,13 +676,12 @@ static int pin(int cpu)
  * relay misuse: a fill from another CPU, consumed above the sub-buffers,
  * an mmap of the wrong size, the file opened after the session.
  */
-static int r_relay(const struct check *c, char *detail, size_t len)
+static int r_relay(const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_xfer_fill f = { 0 };
 	struct kdio_xfer_req req;
 	char path[128];
 	int sfd, fd = -1, err = pin(0);
-	void *map;
 
 	if (err)
 		return err;
@@ -809,18 +692,15 @@ static int r_relay(const struct check *c, char *detail, size_t len)
 	if (c->variant == 0) {
 		err = sysconf(_SC_NPROCESSORS_ONLN) < 2 ? ENODEV : pin(1);
 		if (err)
-			snprintf(detail, len, "needs two CPUs");
+			badinput_say(o, BADINPUT_FAIL, "needs two CPUs");
 		else
-			err = err_of(ioctl(sfd, KDIO_IOC_XFER_RELAY_FILL, &f));
+			err = badinput_errno(ioctl(sfd, KDIO_IOC_XFER_RELAY_FILL, &f));
 	} else if (c->variant == 1) {
 		f.consumed = req.slots + 1;
-		err = err_of(ioctl(sfd, KDIO_IOC_XFER_RELAY_FILL, &f));
+		err = badinput_errno(ioctl(sfd, KDIO_IOC_XFER_RELAY_FILL, &f));
 	} else if (c->variant == 2) {
 		fd = open_ro(path);
-		map = fd < 0 ? MAP_FAILED : mmap(NULL, req.map_size / 2, PROT_READ, MAP_SHARED, fd, 0);
-		err = fd < 0 ? -fd : map == MAP_FAILED ? errno : 0;
-		if (map != MAP_FAILED)
-			munmap(map, req.map_size / 2);
+		err = fd < 0 ? -fd : map_errno(fd, req.map_size / 2, PROT_READ, MAP_SHARED, 0);
 	} else {
 		close(sfd);
 		sfd = -1;
@@ -836,7 +716,7 @@ static int r_relay(const struct check *c, char *detail, size_t len)
 }
 
 /* A reader keeps its relay file after the session ends: read() ends. */
-static int r_relay_outlives(const struct check *c, char *detail, size_t len)
+static int r_relay_outlives(const struct check *c, struct badinput_outcome *o)
 {
 	struct kdio_xfer_fill f = { 0 };
 	struct kdio_xfer_req req;
@@ -852,7 +732,7 @@ static int r_relay_outlives(const struct check *c, char *detail, size_t len)
 		return -sfd;
 	snprintf(path, sizeof(path), "%s/cpu%u", KDIO_XFER_RELAY_DIR, req.cpu);
 	fd = open_ro(path);
-	err = fd < 0 ? -fd : err_of(ioctl(sfd, KDIO_IOC_XFER_RELAY_FILL, &f));
+	err = fd < 0 ? -fd : badinput_errno(ioctl(sfd, KDIO_IOC_XFER_RELAY_FILL, &f));
 	close(sfd);
 	if (fd < 0)
 		return err;
@@ -861,53 +741,37 @@ static int r_relay_outlives(const struct check *c, char *detail, size_t len)
 	if (!err && n < 0)
 		err = errno;
 	if (!err && f.produced != FEW)
-		snprintf(detail, len, "fill made %llu; want %llu", (unsigned long long)f.produced, FEW);
+		badinput_say(o, BADINPUT_FAIL, "fill made %llu; want %llu", (unsigned long long)f.produced, FEW);
 	close(fd);
 	return err;
 }
 
-/* In a child: become nobody, then open the device. */
-static int r_unprivileged(const struct check *c, char *detail, size_t len)
+static int r_unprivileged(const struct check *c, struct badinput_outcome *o)
 {
-	int status;
-	pid_t pid;
-
 	(void)c;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return errno;
-	if (!pid) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(CHILD_SETUP_FAILED);
-		_exit(open(device, O_RDWR) < 0 ? errno : 0);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return errno;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == CHILD_SETUP_FAILED)
-		snprintf(detail, len, "the child could not drop its privileges");
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	return badinput_unprivileged_open(device, o);
 }
 
 /* delete_module() while this file is open: refused, the module stays. */
-static int r_unload_in_use(const struct check *c, char *detail, size_t len)
+static int r_unload_in_use(const struct check *c, struct badinput_outcome *o)
 {
-	int fd = session(KDIO_XFER_READ, SMALL, FEW, 0, NULL);
-	int err;
+	int fd = session(c->channel, SMALL, FEW, 0, NULL);
+	int err = fd < 0 ? -fd : badinput_unload_in_use("kdio_xfer", o);
 
-	(void)c;
-	if (fd < 0)
-		return -fd;
-	err = err_of(syscall(SYS_delete_module, "kdio_xfer", O_NONBLOCK));
-	if (!err)
-		snprintf(detail, len, "the module was unloaded under an open file");
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
-#define SETUP(n, fn, e)	{ .name = n, .corrupt = fn, .expect = e }
-#define RUN(n, fn, e, ch) { .name = n, .run = fn, .expect = e, .channel = ch }
-#define CASE(n, fn, e, v) { .name = n, .run = fn, .expect = e, .variant = v }
+/* A setup request as base_req() makes it: channel, message size, count, ring. */
+#define REQ(n, ch, size, cnt, r, e) \
+	{ .bi = { n, e }, .channel = ch, .msg_size = size, .count = cnt, .ring = r }
+/* The usual request (read, SMALL, FEW), broken by fn. */
+#define SETUP(n, fn, e) \
+	{ .bi = { n, e }, .corrupt = fn, .channel = KDIO_XFER_READ, .msg_size = SMALL, .count = FEW }
+#define CALL(n, fn, e, ch) { .bi = { n, e }, .call = fn, .channel = ch }
+#define RUN(n, fn, e, ch) { .bi = { n, e }, .run = fn, .channel = ch }
+#define CASE(n, fn, e, v) { .bi = { n, e }, .run = fn, .variant = v }
 
 static const struct check checks[] = {
 	SETUP("setup-bogus-pointer", c_bogus_ptr, EFAULT),
@@ -915,28 +779,29 @@ static const struct check checks[] = {
 	SETUP("setup-wrong-abi", c_abi, EPROTO),
 	SETUP("setup-wrong-struct-size", c_struct_size, EPROTO),
 	SETUP("setup-reserved-set", c_reserved, EINVAL),
-	SETUP("setup-unknown-channel", c_channel, EINVAL),
-	SETUP("setup-channel-huge", c_channel_huge, EINVAL),
-	SETUP("setup-msg-size-zero", c_size_zero, EINVAL),
-	SETUP("setup-msg-size-below-header", c_size_below_hdr, EINVAL),
-	SETUP("setup-msg-size-header-only", c_size_hdr_only, EINVAL),
-	SETUP("setup-msg-size-unaligned", c_size_unaligned, EINVAL),
-	SETUP("setup-msg-size-above-max", c_size_above, EINVAL),
-	SETUP("setup-msg-size-huge", c_size_huge, EINVAL),
-	SETUP("setup-msg-size-max-valid", c_size_max, 0),
-	SETUP("setup-msg-size-min-valid", c_size_min, 0),
-	SETUP("setup-sysfs-above-cap", c_sysfs_above, EINVAL),
-	SETUP("setup-sysfs-cap-valid", c_sysfs_max, 0),
-	SETUP("setup-netlink-above-cap", c_netlink_above, EINVAL),
-	SETUP("setup-netlink-cap-valid", c_netlink_max, 0),
-	SETUP("setup-count-zero", c_count_zero, EINVAL),
-	SETUP("setup-ring-bytes-on-read", c_ring_on_read, EINVAL),
-	SETUP("setup-ring-unaligned", c_ring_unaligned, EINVAL),
-	SETUP("setup-ring-above-max", c_ring_above, EINVAL),
-	SETUP("setup-ring-below-msg", c_ring_below_msg, EINVAL),
-	SETUP("setup-relay-one-subbuf", c_relay_one_subbuf, EINVAL),
-	CASE("unknown-ioctl", r_unknown_ioctl, ENOTTY, 0),
-	RUN("setup-twice-same-fd", r_setup_twice, EBUSY, KDIO_XFER_READ),
+	REQ("setup-unknown-channel", KDIO_XFER_NR_CHANNELS, SMALL, FEW, 0, EINVAL),
+	REQ("setup-channel-huge", ~0U, SMALL, FEW, 0, EINVAL),
+	REQ("setup-msg-size-zero", KDIO_XFER_READ, 0, FEW, 0, EINVAL),
+	REQ("setup-msg-size-below-header", KDIO_XFER_READ, 24, FEW, 0, EINVAL),
+	REQ("setup-msg-size-header-only", KDIO_XFER_READ, 32, FEW, 0, EINVAL),
+	REQ("setup-msg-size-unaligned", KDIO_XFER_READ, 100, FEW, 0, EINVAL),
+	REQ("setup-msg-size-above-max", KDIO_XFER_READ, KDIO_XFER_MSG_MAX + 8, FEW, 0, EINVAL),
+	REQ("setup-msg-size-huge", KDIO_XFER_READ, 1ULL << 62, FEW, 0, EINVAL),
+	REQ("setup-msg-size-max-valid", KDIO_XFER_READ, KDIO_XFER_MSG_MAX, FEW, 0, 0),
+	REQ("setup-msg-size-min-valid", KDIO_XFER_READ, KDIO_XFER_MSG_MIN, FEW, 0, 0),
+	REQ("setup-sysfs-above-cap", KDIO_XFER_SYSFS, KDIO_XFER_SYSFS_MSG_MAX + 8, FEW, 0, EINVAL),
+	REQ("setup-sysfs-cap-valid", KDIO_XFER_SYSFS, KDIO_XFER_SYSFS_MSG_MAX, FEW, 0, 0),
+	REQ("setup-netlink-above-cap", KDIO_XFER_NETLINK, 65536, FEW, 0, EINVAL),
+	REQ("setup-netlink-cap-valid", KDIO_XFER_NETLINK, KDIO_XFER_NETLINK_MSG_MAX, FEW, 0, 0),
+	REQ("setup-count-zero", KDIO_XFER_READ, SMALL, 0, 0, EINVAL),
+	REQ("setup-ring-bytes-on-read", KDIO_XFER_READ, SMALL, FEW, PAGE, EINVAL),
+	REQ("setup-ring-unaligned", KDIO_XFER_MMAP, SMALL, FEW, PAGE + 512, EINVAL),
+	REQ("setup-ring-above-max", KDIO_XFER_MMAP, SMALL, FEW, KDIO_XFER_RING_MAX + PAGE, EINVAL),
+	REQ("setup-ring-below-msg", KDIO_XFER_MMAP, 2 * PAGE, FEW, PAGE, EINVAL),
+	REQ("setup-relay-one-subbuf", KDIO_XFER_RELAY, KDIO_XFER_MSG_MAX, FEW,
+	    2 * KDIO_XFER_MSG_MAX, EINVAL),
+	CALL("unknown-ioctl", s_unknown_ioctl, ENOTTY, KDIO_XFER_READ),
+	CALL("setup-twice-same-fd", s_setup_again, EBUSY, KDIO_XFER_READ),
 	RUN("two-consumers-at-once-read", r_two_consumers, EBUSY, KDIO_XFER_READ),
 	RUN("two-consumers-at-once-proc-seq", r_two_consumers, EBUSY, KDIO_XFER_PROC_SEQ),
 	RUN("two-consumers-at-once-netlink", r_two_consumers, EBUSY, KDIO_XFER_NETLINK),
@@ -949,12 +814,12 @@ static const struct check checks[] = {
 	CASE("mmap-before-setup", r_before_setup, EINVAL, 4),
 	RUN("read-session-other-calls", r_wrong_channel, EINVAL, KDIO_XFER_READ),
 	RUN("write-session-read", r_wrong_channel, EINVAL, KDIO_XFER_WRITE),
-	CASE("read-short-buffer", r_read_short, EINVAL, 0),
-	CASE("read-bogus-buffer", r_read_bogus, EFAULT, 0),
-	CASE("read-at-offset", r_read_offset, ESPIPE, 0),
+	CALL("read-short-buffer", s_read_short, EINVAL, KDIO_XFER_READ),
+	CALL("read-bogus-buffer", s_read_bogus, EFAULT, KDIO_XFER_READ),
+	CALL("read-at-offset", s_read_offset, ESPIPE, KDIO_XFER_READ),
 	RUN("read-count-then-eof-valid", r_count_then_end, 0, KDIO_XFER_READ),
-	CASE("write-wrong-length", r_write_length, EINVAL, 0),
-	CASE("write-bogus-buffer", r_write_bogus, EFAULT, 0),
+	CALL("write-wrong-length", s_write_length, EINVAL, KDIO_XFER_WRITE),
+	CALL("write-bogus-buffer", s_write_bogus, EFAULT, KDIO_XFER_WRITE),
 	CASE("write-bad-messages-counted-then-full", r_write_checks, ENOSPC, 0),
 	CASE("fetch-short-buffer", r_fetch, EINVAL, 0),
 	CASE("fetch-bogus-buffer", r_fetch, EFAULT, 1),
@@ -989,56 +854,38 @@ static const struct check checks[] = {
 	CASE("relay-file-gone-after-session", r_relay, ENOENT, 3),
 	CASE("relay-reader-outlives-session-valid", r_relay_outlives, 0, 0),
 	CASE("unprivileged-open", r_unprivileged, EACCES, 0),
-	CASE("unload-while-open", r_unload_in_use, EAGAIN, 0),
+	RUN("unload-while-open", r_unload_in_use, EAGAIN, KDIO_XFER_READ),
 };
 
-/* One line per check; returns whether it was ok. */
-static bool emit(const char *name, int expect, int got, const char *detail)
+static int run_check(const struct badinput_check *b, void *ctx, struct badinput_outcome *o)
 {
-	bool ok = got == expect && !detail[0];
-	struct jsonl j;
+	const struct check *c = BADINPUT_ENTRY(b, struct check);
 
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-xfer-badinput");
-	jsonl_str(&j, "check", name);
-	jsonl_str(&j, "expected", errno_name(expect));
-	jsonl_str(&j, "got", errno_name(got));
-	jsonl_bool(&j, "ok", ok);
-	jsonl_str(&j, "detail", detail[0] ? detail : NULL);
-	return jsonl_end(&j) == 0 && ok;
+	(void)ctx;
+	if (c->run)
+		return c->run(c, o);
+	return c->call ? run_call(c) : run_setup(c);
 }
+
+static const struct badinput_tool tool = {
+	.name = "kdio-xfer-badinput", .detail_kind = BADINPUT_FAIL, .run = run_check,
+};
 
 int main(int argc, char **argv)
 {
-	bool all_ok = true;
-	size_t i;
-	int c;
+	int ret;
 
-	while ((c = getopt(argc, argv, "D:h")) != -1) {
-		switch (c) {
-		case 'D': device = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	ret = badinput_device_opts(argc, argv, &device, usage);
+	if (ret >= 0)
+		return ret;
 	if (access(device, F_OK)) {
+		int err = errno;
 		char msg[MSG_MAX];
 
 		snprintf(msg, sizeof(msg), "%s: %s; load kdio_xfer.ko and run as root",
-			 device, strerror(errno));
-		emit("open-device", 0, errno, msg);
+			 device, strerror(err));
+		badinput_emit_failure(&tool, "open-device", err, msg);
 		return EXIT_ERROR;
 	}
-	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		const struct check *k = &checks[i];
-		char detail[MSG_MAX] = "";
-		int got = k->run ? k->run(k, detail, sizeof(detail)) : run_setup(k);
-
-		all_ok &= emit(k->name, k->expect, got, detail);
-	}
-	return all_ok ? EXIT_OK : EXIT_ERROR;
+	return BADINPUT_RUN(&tool, checks, NULL);
 }

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The runner of the bad-input tools: each keeps a table of checks whose
+ * entries start with a struct badinput_check, runs them in order through
+ * its own run function and reports each as one JSON line (the errno it
+ * expected and the one it got, whether that is ok, and a detail).
+ */
+#ifndef KDIO_BADINPUT_H
+#define KDIO_BADINPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common.h"
+
+/* What the detail of a check's line says. */
+enum badinput_kind {
+	BADINPUT_FAIL,		/* why the check failed, whatever its errno */
+	BADINPUT_NOTE,		/* a remark: the errno alone decides */
+	BADINPUT_SKIP,		/* why it was not run: it passes, marked skipped */
+};
+
+/* What a check found besides its errno. */
+struct badinput_outcome {
+	enum badinput_kind kind;
+	char detail[MSG_MAX];	/* empty: nothing to say */
+};
+
+/* The head of an entry of a tool's check table: what its line reports. */
+struct badinput_check {
+	const char *name;
+	int expect;		/* errno, 0 for success */
+	/*
+	 * Behaviour that changed between kernels: from kernel version
+	 * expect_from_kver (major * 1000 + minor) on, expect_new is expected.
+	 */
+	int expect_new, expect_from_kver;
+};
+
+/* The entry of type whose head (member bi) is b. */
+#define BADINPUT_ENTRY(b, type) \
+	((const type *)((const char *)(b) - offsetof(type, bi)))
+
+struct badinput_tool {
+	const char *name;		/* "tool" in every line */
+	bool says_skipped;		/* every line has "skipped" */
+	enum badinput_kind detail_kind;	/* of a detail nobody says otherwise */
+	/* Run check c with ctx; the errno seen, 0 for none. */
+	int (*run)(const struct badinput_check *c, void *ctx, struct badinput_outcome *o);
+};
+
+/* Set what o's detail says, and what kind of thing it is. */
+void badinput_say(struct badinput_outcome *o, enum badinput_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * One line for check name; returns whether it was ok. A skipped check
+ * is ok, with "got" null.
+ */
+bool badinput_emit(const struct badinput_tool *t, const char *name, int expect, int got,
+		   const struct badinput_outcome *o);
+/* The line of a step outside the table that failed with err, saying msg. */
+void badinput_emit_failure(const struct badinput_tool *t, const char *name, int err,
+			   const char *msg);
+
+/*
+ * Run the n checks of a table whose entries are size bytes apart, first
+ * the head of its first entry, and emit a line for each; EXIT_OK if all
+ * were ok, else EXIT_ERROR.
+ */
+int badinput_run(const struct badinput_tool *t, const struct badinput_check *first, size_t n,
+		 size_t size, void *ctx);
+#define BADINPUT_RUN(t, table, ctx) \
+	badinput_run(t, &(table)[0].bi, sizeof(table) / sizeof((table)[0]), sizeof((table)[0]), ctx)
+
+/*
+ * The options of a tool that takes only -D DEVICE: sets *device; -1 to
+ * go on, else the exit code (-h, or a usage error).
+ */
+int badinput_device_opts(int argc, char **argv, const char **device, void (*usage)(FILE *out));
+
+/* errno of a failed call, 0 if it succeeded. */
+int badinput_errno(long ret);
+
+/* What a child run by badinput_in_child() exits with if it cannot set itself up. */
+#define BADINPUT_CHILD_SETUP_FAILED	255
+
+/*
+ * Run fn(ctx) in a child, which can change its credentials without
+ * touching ours; the errno it exits with. o says so if it was killed or
+ * could not set itself up.
+ */
+int badinput_in_child(int (*fn)(void *ctx), void *ctx, struct badinput_outcome *o);
+
+/* In a child that has become nobody, open device: the errno it gets. */
+int badinput_unprivileged_open(const char *device, struct badinput_outcome *o);
+
+/*
+ * delete_module() of module, which the caller holds open: the errno of
+ * the refusal; o says so if the module was unloaded.
+ */
+int badinput_unload_in_use(const char *module, struct badinput_outcome *o);
+
+#endif /* KDIO_BADINPUT_H */
