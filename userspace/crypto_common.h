@@ -77,7 +77,7 @@ struct crypto_cli {
 	const char *tool;		/* "kdio-crypto": starts each message */
 	const char *optstring;		/* "a:d:k:s:n:q:o:Vh" and its own */
 	void (*usage)(FILE *out);
-	/* Its own option c: 0, or 1 if arg is not a valid value. */
+	/* Its own option c: 0, 1 if arg is not valid, -1 if c is not one. */
 	int (*own_opt)(void *own, int c, const char *arg);
 	/* Its own checks, made right after -a's: what is wrong, or NULL. */
 	const char *(*own_check)(const void *own);
