@@ -3,8 +3,7 @@
  * Method "buffered": the file opened without O_DIRECT, through the page
  * cache, with the two workarounds that usually stand in for direct I/O.
  *
- * Writes: kernel_write() of each block from a kvmalloc()ed buffer
- * (kdio_dio_kernel_blocks in dio_main.c, as for the kvec methods; the
+ * Writes: kernel_write() of each block from a kvmalloc()ed buffer (the
  * copy into the page cache is what is timed), then one vfs_fsync() at the
  * end, whose time is added to elapsed_ns: the data are only as durable as
  * O_DIRECT's once written back, and that is the cost to compare. It is not
@@ -17,7 +16,9 @@
  * calls go to the device, readahead and all. Pages someone has mapped or
  * locked are left, as drop_caches leaves them.
  *
- * kernel_write() takes freeze protection itself, as write(2) does.
+ * kernel_write() takes freeze protection itself, as write(2) does. The
+ * blocks go through kdio_dio_kernel_blocks (dio_main.c), as the kvec
+ * methods' do.
  */
 #include <linux/fs.h>
 #include <linux/ktime.h>

@@ -7,15 +7,15 @@
  *
  * The blocks go through kdio_dio_kernel_blocks (dio_main.c), as the
  * "buffered" method's do. kernel_write()/kernel_read() describe the
- * buffer with an ITER_KVEC
- * iov_iter. Direct I/O must hand the block layer pages, and on 6.1 the
- * helper that gets them (iov_iter_get_pages*(), via
- * bio_iov_iter_get_pages()) handles user, bvec, pipe and xarray iterators
- * but not kvec ones: it returns -EFAULT, and the call fails with -EFAULT
- * before any I/O. Kernels whose direct-I/O path extracts pages from any
- * iterator (iov_iter_extract_pages()) accept it, so the outcome is the
- * kernel's, and the run reports whichever it is: -EFAULT ends the run as
- * any failed call does, with the counters copied back.
+ * buffer with an ITER_KVEC iov_iter. Direct I/O must hand the block
+ * layer pages, and on 6.1 the helper that gets them
+ * (iov_iter_get_pages*(), via bio_iov_iter_get_pages()) handles user,
+ * bvec, pipe and xarray iterators but not kvec ones: it returns -EFAULT,
+ * and the call fails with -EFAULT before any I/O. Kernels whose
+ * direct-I/O path extracts pages from any iterator
+ * (iov_iter_extract_pages()) accept it, so the outcome is the kernel's,
+ * and the run reports whichever it is: -EFAULT ends the run as any failed
+ * call does, with the counters copied back.
  *
  * kmalloc() cannot give more than KMALLOC_MAX_SIZE in one piece (4 MiB on
  * x86-64): larger blocks are refused with -EINVAL before the file is
