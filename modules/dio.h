@@ -42,6 +42,18 @@ struct kdio_dio_ops {
 	int (*run)(struct kdio_dio_ctx *ctx);
 };
 
+/*
+ * One block of a synchronous method's buffer buf at file offset off:
+ * filled with the pattern before a write, moved with one timed call (0 or
+ * the -errno of kdio_dio_account()), checked after a KDIO_F_VERIFY read.
+ * kdio_dio_blocks() runs them over the whole request.
+ */
+struct kdio_dio_block_ops {
+	void (*fill)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
+	int (*io)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
+	void (*verify)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
+};
+
 extern const struct kdio_dio_ops kdio_dio_null;
 extern const struct kdio_dio_ops kdio_dio_vmmap;
 extern const struct kdio_dio_ops kdio_dio_bvec;
@@ -62,5 +74,12 @@ void kdio_dio_add_elapsed(struct kdio_dio_ctx *ctx, u64 elapsed_ns);
 void kdio_dio_bad_block(struct kdio_dio_ctx *ctx, u64 file_offset);
 void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
 		     u64 file_offset);
+int kdio_dio_blocks(struct kdio_dio_ctx *ctx,
+		    const struct kdio_dio_block_ops *ops, void *buf);
+/*
+ * Blocks in one kernel buffer of block_size bytes, moved with
+ * kernel_write()/kernel_read().
+ */
+extern const struct kdio_dio_block_ops kdio_dio_kernel_blocks;
 
 #endif /* _KDIO_DIO_H */

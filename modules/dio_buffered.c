@@ -16,7 +16,9 @@
  * calls go to the device, readahead and all. Pages someone has mapped or
  * locked are left, as drop_caches leaves them.
  *
- * kernel_write() takes freeze protection itself, as write(2) does.
+ * kernel_write() takes freeze protection itself, as write(2) does. The
+ * blocks go through kdio_dio_kernel_blocks (dio_main.c), as the kvec
+ * methods' do.
  */
 #include <linux/fs.h>
 #include <linux/ktime.h>
@@ -25,27 +27,6 @@
 #include <linux/slab.h>
 
 #include "dio.h"
-#include "kdio_pattern.h"
-
-/*
- * One timed kernel_write()/kernel_read() of the buffer at file offset off;
- * the test-only delay (dio_main.c) is inside the window.
- */
-static int dio_buffered_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
-{
-	size_t len = ctx->req->block_size;
-	loff_t pos = off;
-	ssize_t done;
-	u64 t0;
-
-	t0 = ktime_get_ns();
-	kdio_dio_inject_delay(ctx);
-	if (ctx->req->op == KDIO_OP_WRITE)
-		done = kernel_write(ctx->file, buf, len, &pos);
-	else
-		done = kernel_read(ctx->file, buf, len, &pos);
-	return kdio_dio_account(ctx, done, len, ktime_get_ns() - t0);
-}
 
 /* Write back, then drop, the cached pages of the range a read will cover. */
 static int dio_buffered_drop_cache(struct kdio_dio_ctx *ctx)
@@ -74,29 +55,6 @@ static int dio_buffered_sync(struct kdio_dio_ctx *ctx)
 	return ret;
 }
 
-/* Every block: fill (write) or check (read) around the timed call. */
-static int dio_buffered_blocks(struct kdio_dio_ctx *ctx, void *buf)
-{
-	const struct kdio_dio_req *req = ctx->req;
-	u64 pos, off;
-	int ret = 0;
-
-	for (pos = 0; pos < req->total_bytes; pos += req->block_size) {
-		off = req->offset + pos;
-		ret = kdio_dio_checkpoint();
-		if (ret)
-			break;
-		if (req->op == KDIO_OP_WRITE)
-			kdio_pattern_fill(buf, req->block_size, off, req->seed);
-		ret = dio_buffered_io(ctx, buf, off);
-		if (ret)
-			break;
-		if (req->flags & KDIO_F_VERIFY)
-			kdio_dio_verify(ctx, buf, req->block_size, off);
-	}
-	return ret;
-}
-
 static int dio_buffered_run(struct kdio_dio_ctx *ctx)
 {
 	bool write = ctx->req->op == KDIO_OP_WRITE;
@@ -108,7 +66,7 @@ static int dio_buffered_run(struct kdio_dio_ctx *ctx)
 		return -ENOMEM;
 	ret = write ? 0 : dio_buffered_drop_cache(ctx);
 	if (!ret)
-		ret = dio_buffered_blocks(ctx, buf);
+		ret = kdio_dio_blocks(ctx, &kdio_dio_kernel_blocks, buf);
 	if (!ret && write)
 		ret = dio_buffered_sync(ctx);
 	kvfree(buf);

@@ -30,13 +30,13 @@
 #include "kdio_compat.h"
 
 /*
- * One timed call over the whole block at file offset off; the test-only
- * delay (dio_main.c) is inside the window.
+ * One timed call over the whole block, buf the struct kdio_bvec_buf, at
+ * file offset off; the test-only delay (dio_main.c) is inside the window.
  */
-static int dio_bvec_io(struct kdio_dio_ctx *ctx, struct kdio_bvec_buf *b,
-		       u64 off)
+static int dio_bvec_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
 	bool write = ctx->req->op == KDIO_OP_WRITE;
+	struct kdio_bvec_buf *b = buf;
 	struct file *file = ctx->file;
 	struct iov_iter iter;
 	struct kiocb kiocb;
@@ -62,29 +62,31 @@ static int dio_bvec_io(struct kdio_dio_ctx *ctx, struct kdio_bvec_buf *b,
 	return kdio_dio_account(ctx, done, b->len, t1 - t0);
 }
 
+static void dio_bvec_fill(struct kdio_dio_ctx *ctx, void *buf, u64 off)
+{
+	kdio_bvec_buf_fill(buf, off, ctx->req->seed);
+}
+
+static void dio_bvec_verify(struct kdio_dio_ctx *ctx, void *buf, u64 off)
+{
+	kdio_bvec_buf_verify(ctx, buf, off);
+}
+
+static const struct kdio_dio_block_ops dio_bvec_blocks = {
+	.fill	= dio_bvec_fill,
+	.io	= dio_bvec_io,
+	.verify	= dio_bvec_verify,
+};
+
 static int dio_bvec_run(struct kdio_dio_ctx *ctx)
 {
-	const struct kdio_dio_req *req = ctx->req;
 	struct kdio_bvec_buf b;
-	u64 pos, off;
 	int ret;
 
-	ret = kdio_bvec_buf_alloc(&b, req->block_size);
+	ret = kdio_bvec_buf_alloc(&b, ctx->req->block_size);
 	if (ret)
 		return ret;
-	for (pos = 0; pos < req->total_bytes; pos += req->block_size) {
-		off = req->offset + pos;
-		ret = kdio_dio_checkpoint();
-		if (ret)
-			break;
-		if (req->op == KDIO_OP_WRITE)
-			kdio_bvec_buf_fill(&b, off, req->seed);
-		ret = dio_bvec_io(ctx, &b, off);
-		if (ret)
-			break;
-		if (req->flags & KDIO_F_VERIFY)
-			kdio_bvec_buf_verify(ctx, &b, off);
-	}
+	ret = kdio_dio_blocks(ctx, &dio_bvec_blocks, &b);
 	kdio_bvec_buf_free(&b);
 	return ret;
 }

@@ -89,6 +89,16 @@ void kdio_xfer_stamp(const struct kdio_xfer_session *s, void *msg, u64 seq);
  * is delivered.
  */
 bool kdio_xfer_next(struct kdio_xfer_session *s);
+/*
+ * The next message into a user buffer of len bytes, or a ring channel's
+ * fill ioctl around its produce(); both take s->lock themselves.
+ */
+ssize_t kdio_xfer_copy_next(struct kdio_xfer_session *s, void __user *buf,
+			    u64 len);
+long kdio_xfer_ring_fill(struct kdio_xfer_session *s, void __user *arg,
+			 u64 max_consumed,
+			 int (*produce)(struct kdio_xfer_session *s,
+					struct kdio_xfer_fill *f));
 struct kdio_xfer_session *kdio_xfer_get_active(u32 channel);
 void kdio_xfer_put(struct kdio_xfer_session *s);
 

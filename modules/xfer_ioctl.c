@@ -13,24 +13,10 @@
 static long xfer_ioctl_fetch(struct kdio_xfer_session *s, void __user *arg)
 {
 	struct kdio_xfer_fetch f;
-	long ret;
 
 	if (copy_from_user(&f, arg, sizeof(f)))
 		return -EFAULT;
-	if (f.len < s->msg_size)
-		return -EINVAL;
-	ret = mutex_lock_interruptible(&s->lock);
-	if (ret)
-		return ret;
-	if (kdio_xfer_next(s)) {
-		ret = s->msg_size;
-		if (copy_to_user(u64_to_user_ptr(f.buf), s->msg, s->msg_size))
-			ret = -EFAULT;
-		else
-			s->produced++;
-	}
-	mutex_unlock(&s->lock);
-	return ret;
+	return kdio_xfer_copy_next(s, u64_to_user_ptr(f.buf), f.len);
 }
 
 const struct kdio_xfer_ops kdio_xfer_ioctl = {

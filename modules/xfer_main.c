@@ -77,6 +77,65 @@ bool kdio_xfer_next(struct kdio_xfer_session *s)
 	return true;
 }
 
+/*
+ * The next message copied to buf, which has room for len bytes: returns
+ * msg_size, 0 once count are made, -EINVAL if len is below msg_size,
+ * -EFAULT if the copy fails (the message is then not counted), or the
+ * -EINTR of waiting for s->lock.
+ */
+ssize_t kdio_xfer_copy_next(struct kdio_xfer_session *s, void __user *buf,
+			    u64 len)
+{
+	ssize_t ret;
+
+	if (len < s->msg_size)
+		return -EINVAL;
+	ret = mutex_lock_interruptible(&s->lock);
+	if (ret)
+		return ret;
+	if (kdio_xfer_next(s)) {
+		ret = s->msg_size;
+		if (copy_to_user(buf, s->msg, s->msg_size))
+			ret = -EFAULT;
+		else
+			s->produced++;
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/*
+ * The fill ioctl of the ring channels: reads the struct kdio_xfer_fill at
+ * arg, refuses a consumed count above max_consumed with -EINVAL, has
+ * produce() take it and make messages under s->lock (setting produced
+ * and drops), and copies it back with the total made unless produce()
+ * failed.
+ */
+long kdio_xfer_ring_fill(struct kdio_xfer_session *s, void __user *arg,
+			 u64 max_consumed,
+			 int (*produce)(struct kdio_xfer_session *s,
+					struct kdio_xfer_fill *f))
+{
+	struct kdio_xfer_fill f;
+	long ret;
+
+	if (copy_from_user(&f, arg, sizeof(f)))
+		return -EFAULT;
+	if (f.consumed > max_consumed)
+		return -EINVAL;
+	ret = mutex_lock_interruptible(&s->lock);
+	if (ret)
+		return ret;
+	ret = produce(s, &f);
+	f.total = s->produced;
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+	if (copy_to_user(arg, &f, sizeof(f)))
+		return -EFAULT;
+	return 0;
+}
+
 /* The active session of channel, with a reference; NULL if none. */
 struct kdio_xfer_session *kdio_xfer_get_active(u32 channel)
 {

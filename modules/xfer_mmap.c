@@ -150,27 +150,21 @@ static int xfer_mmap_produce(struct kdio_xfer_session *s, struct xfer_ring *r,
 	return 0;
 }
 
+/* Under s->lock: nothing to take back (consumed is 0), no drops. */
+static int xfer_mmap_fill_locked(struct kdio_xfer_session *s,
+				 struct kdio_xfer_fill *f)
+{
+	int ret;
+
+	ret = xfer_mmap_produce(s, s->priv, &f->produced);
+	f->drops = 0;
+	return ret;
+}
+
+/* The consumer's position is in the ring's control page, never passed. */
 static long xfer_mmap_fill(struct kdio_xfer_session *s, void __user *arg)
 {
-	struct kdio_xfer_fill f;
-	long ret;
-
-	if (copy_from_user(&f, arg, sizeof(f)))
-		return -EFAULT;
-	if (f.consumed)
-		return -EINVAL;
-	ret = mutex_lock_interruptible(&s->lock);
-	if (ret)
-		return ret;
-	ret = xfer_mmap_produce(s, s->priv, &f.produced);
-	f.total = s->produced;
-	f.drops = 0;
-	mutex_unlock(&s->lock);
-	if (ret)
-		return ret;
-	if (copy_to_user(arg, &f, sizeof(f)))
-		return -EFAULT;
-	return 0;
+	return kdio_xfer_ring_fill(s, arg, 0, xfer_mmap_fill_locked);
 }
 
 const struct kdio_xfer_ops kdio_xfer_mmap = {

@@ -183,29 +183,24 @@ static int xfer_relay_produce(struct kdio_xfer_session *s, u64 *made)
 	return ret < 0 ? ret : 0;
 }
 
+/* Under s->lock: the sub-buffers read since the last fill, then more. */
+static int xfer_relay_fill_locked(struct kdio_xfer_session *s,
+				  struct kdio_xfer_fill *f)
+{
+	int ret;
+
+	if (f->consumed)
+		relay_subbufs_consumed(s->priv, s->setup.cpu, f->consumed);
+	ret = xfer_relay_produce(s, &f->produced);
+	f->drops = atomic64_read(&s->drops);
+	return ret;
+}
+
+/* At most every sub-buffer can have been read since the last fill. */
 static long xfer_relay_fill(struct kdio_xfer_session *s, void __user *arg)
 {
-	struct kdio_xfer_fill f;
-	long ret;
-
-	if (copy_from_user(&f, arg, sizeof(f)))
-		return -EFAULT;
-	if (f.consumed > s->setup.slots)
-		return -EINVAL;
-	ret = mutex_lock_interruptible(&s->lock);
-	if (ret)
-		return ret;
-	if (f.consumed)
-		relay_subbufs_consumed(s->priv, s->setup.cpu, f.consumed);
-	ret = xfer_relay_produce(s, &f.produced);
-	f.total = s->produced;
-	f.drops = atomic64_read(&s->drops);
-	mutex_unlock(&s->lock);
-	if (ret)
-		return ret;
-	if (copy_to_user(arg, &f, sizeof(f)))
-		return -EFAULT;
-	return 0;
+	return kdio_xfer_ring_fill(s, arg, s->setup.slots,
+				   xfer_relay_fill_locked);
 }
 
 /* Without debugfs the module still loads; relay sessions get -ENODEV. */

@@ -3,7 +3,8 @@
  * What the kdio crypto tools share: the algorithms by their -a names,
  * the fixed test key, IV and data, the buffer of regions (kdio_uapi.h:
  * queue_depth regions of len + tag bytes) and what to tell the user when
- * a driver is missing.
+ * a driver is missing; and, for the two benchmarks (kdio-crypto and
+ * kdio-afalg), their common options and the JSON line that reports a run.
  */
 #ifndef KDIO_CRYPTO_COMMON_H
 #define KDIO_CRYPTO_COMMON_H
@@ -11,8 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "common.h"
+#include "jsonl.h"
 #include "kdio_uapi.h"
+#include "sha256.h"
 
 /* Exit code of a crypto tool whose driver is not there: a skip. */
 #define EXIT_UNAVAILABLE	3
@@ -57,5 +62,65 @@ void *crypto_alloc_buf(uint64_t bytes);
 
 /* What to load for driver to be there, as advice after its name. */
 const char *crypto_driver_hint(const char *driver);
+
+/* The options both benchmarks take: -a -d -k -s -n -q -o -V. */
+struct crypto_opts {
+	const struct crypto_alg_desc *alg;
+	const char *driver;		/* -d; "" if not given */
+	unsigned int key_bits;		/* 0 if -k was above 256 */
+	uint64_t size, count, qd;
+	bool decrypt, verify;
+};
+
+/* What one benchmark's command line has of its own. */
+struct crypto_cli {
+	const char *tool;		/* "kdio-crypto": starts each message */
+	const char *optstring;		/* "a:d:k:s:n:q:o:Vh" and its own */
+	void (*usage)(FILE *out);
+	/* Its own option c: 0, 1 if arg is not valid, -1 if c is not one. */
+	int (*own_opt)(void *own, int c, const char *arg);
+	/* Its own checks, made right after -a's: what is wrong, or NULL. */
+	const char *(*own_check)(const void *own);
+	bool check_size;		/* -s: 1..1m, cbc a multiple of 16 */
+	bool check_driver_len;		/* -d: shorter than KDIO_CRYPTO_NAME_MAX */
+};
+
+/*
+ * Parse and check argv into o (own: the tool's own options, for its
+ * hooks); 0, or EXIT_USAGE after saying what is wrong. -h prints the
+ * usage and exits 0.
+ */
+int crypto_parse_args(const struct crypto_cli *cli, int argc, char **argv,
+		      struct crypto_opts *o, void *own);
+
+/* What a run comes to, besides its rates. */
+struct crypto_outcome {
+	char sha[SHA256_HEX_LEN];	/* ciphertext_sha; "" if none */
+	int verified;			/* -1 not asked, else 0/1 */
+	bool unavailable;		/* the driver is not there */
+	char msg[MSG_MAX];		/* what went wrong; "" if nothing */
+};
+
+/* Set out->msg and return -err. */
+int __attribute__((format(printf, 3, 4)))
+crypto_fail(struct crypto_outcome *out, int err, const char *fmt, ...);
+
+/* What a benchmark reports after "tool" (and "abi"). */
+struct crypto_report {
+	const char *driver;		/* the driver used; "" if not known */
+	const char *path;		/* "zerocopy", "bounce", "afalg" */
+	uint64_t requests, bytes, elapsed_ns;
+	const struct crypto_outcome *out;
+};
+
+/*
+ * The rest of a benchmark's line, from "alg" to the error fields (err:
+ * errno or 0), and its end; 0, or -1 if stdout could not be written.
+ */
+int crypto_emit(struct jsonl *j, const struct crypto_opts *o,
+		const struct crypto_report *rep, int err);
+
+/* The exit code of a benchmark whose run returned ret (0 or -errno). */
+int crypto_exit_code(const struct crypto_outcome *out, int ret);
 
 #endif /* KDIO_CRYPTO_COMMON_H */

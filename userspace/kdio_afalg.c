@@ -35,10 +35,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <linux/aio_abi.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,14 +52,6 @@
 #include "jsonl.h"
 #include "sha256.h"
 
-struct aopts {
-	const struct crypto_alg_desc *alg;
-	const char *driver;		/* "" : the algorithm's name */
-	unsigned int key_bits;
-	uint64_t size, count, qd;
-	bool decrypt, verify;
-};
-
 /* One operation socket and the request it carries. */
 struct aslot {
 	int op;
@@ -75,7 +65,7 @@ struct aslot {
 };
 
 struct arun {
-	const struct aopts *o;
+	const struct crypto_opts *o;
 	const char *name;		/* what the socket is bound to */
 	int tfm;
 	struct aslot *slots;
@@ -87,10 +77,7 @@ struct arun {
 	uint64_t requests, elapsed_ns;
 	int req_err;			/* AIO: the first request's error */
 	char driver[KDIO_CRYPTO_NAME_MAX * 2];
-	char sha[SHA256_HEX_LEN];
-	int verified;			/* -1 not asked, else 0/1 */
-	bool unavailable;
-	char msg[MSG_MAX];
+	struct crypto_outcome out;
 };
 
 static void usage(FILE *out)
@@ -110,17 +97,6 @@ static void usage(FILE *out)
 		KDIO_CRYPTO_MAX_QD);
 }
 
-static int __attribute__((format(printf, 3, 4)))
-fail(struct arun *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	return -err;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -129,71 +105,17 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* 0, or EXIT_USAGE after saying what is wrong. */
-static int check_opts(const struct aopts *o)
-{
-	const char *why = NULL;
-
-	if (!o->alg)
-		why = "-a must be one of " CRYPTO_ALG_LIST;
-	else if (!o->size || !o->count)
-		why = "-s and -n are required and non-zero";
-	else if (o->size > KDIO_CRYPTO_MAX_LEN || (!o->alg->tag && o->size % KDIO_CRYPTO_BLOCK))
-		why = "-s must be 1..1m, for cbc a multiple of 16";
-	else if (o->key_bits != 128 && o->key_bits != 192 && o->key_bits != 256)
-		why = "-k must be 128, 192 or 256";
-	else if (!o->qd || o->qd > KDIO_CRYPTO_MAX_QD)
-		why = "-q must be 1 to 64";
-	else if (o->decrypt && o->alg->tag && o->count > o->qd)
-		why = "gcm decrypt checks each region's ICV, which a decryption consumes: -n must not exceed -q";
-	if (!why)
-		return 0;
-	fprintf(stderr, "kdio-afalg: %s\n", why);
-	usage(stderr);
-	return EXIT_USAGE;
-}
-
-static int parse_args(int argc, char **argv, struct aopts *o)
-{
-	uint64_t key_bits = 128;
-	int c, bad = 0;
-
-	*o = (struct aopts){ .driver = "", .qd = 1 };
-	while ((c = getopt(argc, argv, "a:d:k:s:n:q:o:Vh")) != -1) {
-		switch (c) {
-		case 'a': o->alg = crypto_alg_find(optarg); bad |= !o->alg; break;
-		case 'd': o->driver = optarg; break;
-		case 'k': bad |= parse_u64(optarg, &key_bits); break;
-		case 's': bad |= parse_size(optarg, &o->size); break;
-		case 'n': bad |= parse_size(optarg, &o->count); break;
-		case 'q': bad |= parse_u64(optarg, &o->qd); break;
-		case 'o':
-			o->decrypt = !strcmp(optarg, "decrypt");
-			bad |= !o->decrypt && strcmp(optarg, "encrypt");
-			break;
-		case 'V': o->verify = true; break;
-		case 'h': usage(stdout); exit(EXIT_OK);
-		default: usage(stderr); return EXIT_USAGE;
-		}
-		if (bad) {
-			fprintf(stderr, "kdio-afalg: -%c %s: not a valid value\n", c, optarg);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "kdio-afalg: %s: unexpected argument\n", argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	o->key_bits = key_bits > 256 ? 0 : (unsigned int)key_bits;
-	return check_opts(o);
-}
+static const struct crypto_cli cli = {
+	.tool		= "kdio-afalg",
+	.optstring	= "a:d:k:s:n:q:o:Vh",
+	.usage		= usage,
+	.check_size	= true,
+};
 
 /* The transform socket, keyed as kdio-crypto keys its runs. */
 static int bind_tfm(struct arun *r)
 {
-	const struct aopts *o = r->o;
+	const struct crypto_opts *o = r->o;
 	uint8_t key[KDIO_CRYPTO_KEY_MAX + 4];
 	size_t key_len = o->key_bits / 8;
 
@@ -206,14 +128,14 @@ static int bind_tfm(struct arun *r)
 	r->tfm = afalg_bind(o->alg->afalg_type, r->name, key, key_len,
 			    (unsigned int)o->alg->tag);
 	if (r->tfm == -ENOENT) {
-		r->unavailable = true;
-		return fail(r, ENOENT, "driver %s is not available for %s: %s", r->name,
-			    o->alg->alg_name, crypto_driver_hint(r->name));
+		r->out.unavailable = true;
+		return crypto_fail(&r->out, ENOENT, "driver %s is not available for %s: %s", r->name,
+				   o->alg->alg_name, crypto_driver_hint(r->name));
 	}
 	if (r->tfm < 0)
-		return fail(r, -r->tfm, "AF_ALG %s %s: %s%s", o->alg->afalg_type, r->name,
-			    strerror(-r->tfm), r->tfm == -EAFNOSUPPORT ?
-			    "; load af_alg, algif_skcipher and algif_aead" : "");
+		return crypto_fail(&r->out, -r->tfm, "AF_ALG %s %s: %s%s", o->alg->afalg_type, r->name,
+				   strerror(-r->tfm), r->tfm == -EAFNOSUPPORT ?
+				   "; load af_alg, algif_skcipher and algif_aead" : "");
 	if (afalg_driver_of(o->alg->afalg_type, r->name, r->driver, sizeof(r->driver)))
 		r->driver[0] = '\0';
 	return 0;
@@ -226,15 +148,15 @@ static int slot_open(struct arun *r, uint64_t s)
 
 	sl->op = afalg_accept(r->tfm, r->region + CRYPTO_GCM_HDR);
 	if (sl->op < 0)
-		return fail(r, -sl->op, "AF_ALG operation socket: %s%s", strerror(-sl->op),
-			    sl->op == -ENOBUFS ? "; run as root to raise its buffers" : "");
+		return crypto_fail(&r->out, -sl->op, "AF_ALG operation socket: %s%s", strerror(-sl->op),
+				   sl->op == -ENOBUFS ? "; run as root to raise its buffers" : "");
 	return 0;
 }
 
 /* Slot s's iovecs over region s, for an encryption or a decryption. */
 static void slot_iov(struct arun *r, uint64_t s, bool decrypt)
 {
-	const struct aopts *o = r->o;
+	const struct crypto_opts *o = r->o;
 	struct aslot *sl = &r->slots[s];
 	uint8_t *region = r->buf + s * r->region;
 
@@ -280,7 +202,7 @@ static int run_sync(struct arun *r, uint64_t count)
 				      sl->out, sl->out_cnt, sl->out_total);
 
 		if (ret)
-			return fail(r, -ret, "AF_ALG request %" PRIu64 ": %s", i, strerror(-ret));
+			return crypto_fail(&r->out, -ret, "AF_ALG request %" PRIu64 ": %s", i, strerror(-ret));
 		r->requests++;
 	}
 	return 0;
@@ -298,7 +220,7 @@ static int reap(struct arun *r)
 
 	n = syscall(SYS_io_getevents, r->aio, 1L, (long)r->o->qd, ev, NULL);
 	if (n < 0)
-		return fail(r, errno, "io_getevents: %s", strerror(errno));
+		return crypto_fail(&r->out, errno, "io_getevents: %s", strerror(errno));
 	for (i = 0; i < n; i++) {
 		struct aslot *sl = &r->slots[ev[i].data];
 
@@ -306,11 +228,11 @@ static int reap(struct arun *r)
 		if (r->req_err)
 			continue;
 		if (ev[i].res < 0)
-			r->req_err = fail(r, (int)-ev[i].res, "AF_ALG asynchronous read: %s",
-					  strerror((int)-ev[i].res));
+			r->req_err = crypto_fail(&r->out, (int)-ev[i].res, "AF_ALG asynchronous read: %s",
+						 strerror((int)-ev[i].res));
 		else if ((size_t)ev[i].res != sl->out_total)
-			r->req_err = fail(r, EIO, "AF_ALG asynchronous read gave %lld bytes of %zu",
-					  (long long)ev[i].res, sl->out_total);
+			r->req_err = crypto_fail(&r->out, EIO, "AF_ALG asynchronous read gave %lld bytes of %zu",
+						 (long long)ev[i].res, sl->out_total);
 		else
 			r->requests++;
 	}
@@ -325,7 +247,7 @@ static int submit(struct arun *r, uint64_t i)
 	int ret = afalg_send(sl->op, &r->ar, sl->in, sl->in_cnt);
 
 	if (ret)
-		return fail(r, -ret, "AF_ALG sendmsg of request %" PRIu64 ": %s", i, strerror(-ret));
+		return crypto_fail(&r->out, -ret, "AF_ALG sendmsg of request %" PRIu64 ": %s", i, strerror(-ret));
 	sl->cb = (struct iocb){
 		.aio_data	= i % r->o->qd,
 		.aio_lio_opcode	= IOCB_CMD_PREADV,
@@ -334,7 +256,7 @@ static int submit(struct arun *r, uint64_t i)
 		.aio_nbytes	= (__u64)sl->out_cnt,
 	};
 	if (syscall(SYS_io_submit, r->aio, 1L, &cbp) != 1)
-		return fail(r, errno, "io_submit: %s", strerror(errno));
+		return crypto_fail(&r->out, errno, "io_submit: %s", strerror(errno));
 	sl->busy = true;
 	return 0;
 }
@@ -367,7 +289,7 @@ static int run_aio(struct arun *r, uint64_t count)
 /*
  * -V: kdio-crypto's check (crypto_verify.h) on this tool's sockets: each
  * region encrypted once through the driver under test must equal the
- * reference, and decrypted give the plaintext back. 0 with r->verified
+ * reference, and decrypted give the plaintext back. 0 with r->out.verified
  * set, or -errno with msg.
  */
 static int verify(struct arun *r)
@@ -381,10 +303,10 @@ static int verify(struct arun *r)
 	int ret;
 
 	if (!plain || !ref) {
-		ret = fail(r, ENOMEM, "no memory for the -V buffers");
+		ret = crypto_fail(&r->out, ENOMEM, "no memory for the -V buffers");
 	} else {
 		crypto_test_data(plain, r->buf_len);
-		ret = crypto_reference(&l, plain, ref, r->msg, sizeof(r->msg));
+		ret = crypto_reference(&l, plain, ref, r->out.msg, sizeof(r->out.msg));
 	}
 	if (!ret) {
 		memcpy(r->buf, plain, r->buf_len);
@@ -392,14 +314,14 @@ static int verify(struct arun *r)
 		ret = run_sync(r, r->o->qd);
 	}
 	if (!ret) {
-		r->verified = crypto_same(&l, r->buf, ref, r->region, "the ciphertext",
-					  r->msg, sizeof(r->msg));
+		r->out.verified = crypto_same(&l, r->buf, ref, r->region, "the ciphertext",
+					      r->out.msg, sizeof(r->out.msg));
 		set_op(r, true);
 		ret = run_sync(r, r->o->qd);
 	}
-	if (!ret && r->verified)
-		r->verified = crypto_same(&l, r->buf, plain, r->o->size, "the decrypted text",
-					  r->msg, sizeof(r->msg));
+	if (!ret && r->out.verified)
+		r->out.verified = crypto_same(&l, r->buf, plain, r->o->size, "the decrypted text",
+					      r->out.msg, sizeof(r->out.msg));
 	r->requests = requests;
 	free(plain);
 	free(ref);
@@ -409,14 +331,14 @@ static int verify(struct arun *r)
 /* Sockets, the AIO context, GCM's sealing for a decrypt, the timed run. */
 static int run(struct arun *r)
 {
-	const struct aopts *o = r->o;
+	const struct crypto_opts *o = r->o;
 	uint64_t s, start;
 	int ret = bind_tfm(r);
 
 	for (s = 0; s < o->qd && !ret; s++)
 		ret = slot_open(r, s);
 	if (!ret && o->qd > 1 && syscall(SYS_io_setup, (unsigned int)o->qd, &r->aio))
-		ret = fail(r, errno, "io_setup: %s", strerror(errno));
+		ret = crypto_fail(&r->out, errno, "io_setup: %s", strerror(errno));
 	if (ret)
 		return ret;
 	crypto_test_data(r->buf, r->buf_len);
@@ -432,51 +354,25 @@ static int run(struct arun *r)
 	ret = o->qd > 1 ? run_aio(r, o->count) : run_sync(r, o->count);
 	r->elapsed_ns = now_ns() - start;
 	if (!ret && !o->decrypt)
-		sha256_hex(r->buf, r->buf_len, r->sha);
+		sha256_hex(r->buf, r->buf_len, r->out.sha);
 	return !ret && o->verify ? verify(r) : ret;
-}
-
-static void emit_rates(struct jsonl *j, const struct arun *r)
-{
-	uint64_t bytes = r->requests * r->o->size;
-
-	jsonl_u64(j, "requests", r->requests);
-	jsonl_u64(j, "bytes", bytes);
-	if (!r->elapsed_ns || !r->requests) {
-		jsonl_null(j, "elapsed_ns");
-		jsonl_null(j, "ops_per_s");
-		jsonl_null(j, "bytes_per_s");
-		return;
-	}
-	jsonl_u64(j, "elapsed_ns", r->elapsed_ns);
-	jsonl_u64(j, "ops_per_s", (uint64_t)((double)r->requests * 1e9 / (double)r->elapsed_ns));
-	jsonl_u64(j, "bytes_per_s", (uint64_t)((double)bytes * 1e9 / (double)r->elapsed_ns));
 }
 
 static int emit(const struct arun *r, int err)
 {
-	const struct aopts *o = r->o;
+	const struct crypto_report rep = {
+		.driver		= r->driver,
+		.path		= "afalg",
+		.requests	= r->requests,
+		.bytes		= r->requests * r->o->size,
+		.elapsed_ns	= r->elapsed_ns,
+		.out		= &r->out,
+	};
 	struct jsonl j;
 
 	jsonl_begin(&j, stdout);
 	jsonl_str(&j, "tool", "kdio-afalg");
-	jsonl_str(&j, "alg", o->alg->name);
-	jsonl_str(&j, "driver_requested", o->driver[0] ? o->driver : NULL);
-	jsonl_str(&j, "driver", r->driver[0] ? r->driver : NULL);
-	jsonl_str(&j, "path", "afalg");
-	jsonl_str(&j, "op", o->decrypt ? "decrypt" : "encrypt");
-	jsonl_u64(&j, "key_bits", o->key_bits);
-	jsonl_u64(&j, "size", o->size);
-	jsonl_u64(&j, "count", o->count);
-	jsonl_u64(&j, "qd", o->qd);
-	emit_rates(&j, r);
-	jsonl_str(&j, "ciphertext_sha", r->sha[0] ? r->sha : NULL);
-	if (r->verified >= 0)
-		jsonl_bool(&j, "verified", r->verified);
-	else if (o->verify)
-		jsonl_null(&j, "verified");
-	json_error_fields(&j, err, r->msg[0] ? r->msg : NULL);
-	return jsonl_end(&j);
+	return crypto_emit(&j, r->o, &rep, err);
 }
 
 static void cleanup(struct arun *r)
@@ -496,15 +392,15 @@ static void cleanup(struct arun *r)
 
 int main(int argc, char **argv)
 {
-	struct aopts o;
+	struct crypto_opts o;
 	struct arun r;
 	uint64_t s;
 	int ret;
 
-	ret = parse_args(argc, argv, &o);
+	ret = crypto_parse_args(&cli, argc, argv, &o, NULL);
 	if (ret)
 		return ret;
-	r = (struct arun){ .o = &o, .tfm = -1, .verified = -1 };
+	r = (struct arun){ .o = &o, .tfm = -1, .out.verified = -1 };
 	r.name = o.driver[0] ? o.driver : o.alg->alg_name;
 	r.region = o.size + o.alg->tag;
 	r.buf_len = o.qd * r.region;
@@ -513,13 +409,11 @@ int main(int argc, char **argv)
 	for (s = 0; r.slots && s < o.qd; s++)
 		r.slots[s].op = -1;
 	if (!r.buf || !r.slots)
-		ret = fail(&r, ENOMEM, "no memory for %" PRIu64 " bytes", r.buf_len);
+		ret = crypto_fail(&r.out, ENOMEM, "no memory for %" PRIu64 " bytes", r.buf_len);
 	else
 		ret = run(&r);
 	if (emit(&r, -ret))
 		ret = ret ? ret : -EIO;
 	cleanup(&r);
-	if (r.unavailable)
-		return EXIT_UNAVAILABLE;
-	return ret || r.verified == 0 ? EXIT_ERROR : EXIT_OK;
+	return crypto_exit_code(&r.out, ret);
 }
