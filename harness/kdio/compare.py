@@ -102,11 +102,11 @@ def judge(case, unit, base, new, settings):
 def normalized_samples(doc):
     """{case: (unit, samples)} with each throughput sample divided by its
     reference's sample of the same repetition (table.reference)."""
-    out = {}
+    out, refs = {}, table.References(doc["results"])
     for r in doc["results"]:
         if r.get("baseline") or r["unit"] != "bytes/s" or r["status"] != "ok":
             continue
-        ref = table.find_reference(doc["results"], r, table.reference(r))
+        ref = refs.find(r, table.reference(r))
         if ref and ref is not r and len(ref["samples"]) == len(r["samples"]):
             out[r["case"]] = ("ratio", [a / b for a, b in zip(r["samples"], ref["samples"])])
     return out

@@ -61,12 +61,12 @@ def throughput_groups(doc):
 def ratio_groups(doc):
     """{group: {path: [(x, ratio), ...]}} against the baseline the end table
     uses for each case (table.reference)."""
-    groups, base_of = {}, {}
+    groups, base_of, refs = {}, {}, table.References(doc["results"])
     for r in doc["results"]:
         if r["unit"] != "bytes/s" or r["status"] != "ok" or r.get("baseline") or not r["summary"]:
             continue
         key, ratio = _group_key(r), table.reference(r)
-        ref = table.find_reference(doc["results"], r, ratio)
+        ref = refs.find(r, ratio)
         if ref:
             groups.setdefault(key, {}).setdefault(_series(r), []).append(
                 (_x(r), r["summary"]["median"] / ref["summary"]["median"]))

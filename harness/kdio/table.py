@@ -79,18 +79,35 @@ def _value(params, k):
     return params.get(k, DEFAULTS.get(k))
 
 
-def find_reference(results, r, ratio):
-    """The measured reference case of r for ratio, or None."""
-    if not ratio.applies(r["params"]):
-        return None
-    path = ratio.path or r["path"]
-    for ref in results:
-        if ref is r or ref["path"] != path or not ref["summary"]:
-            continue
-        if all(_value(ref["params"], k) == _value(r["params"], k) for k in ratio.keys) and \
-                all(ref["params"].get(k) == v for k, v in ratio.fixed):
-            return ref
-    return None
+class References:
+    """The reference cases of one document's results, indexed per Ratio, so
+    that looking one up for every case is linear in the number of cases."""
+
+    def __init__(self, results):
+        self.results = results
+        self._index = {}
+
+    def _key(self, ratio, path, params, fixed_values):
+        return (path, tuple(_value(params, k) for k in ratio.keys), fixed_values)
+
+    def _by_ratio(self, ratio):
+        if ratio not in self._index:
+            index = {}
+            for ref in self.results:
+                if ref["summary"]:
+                    fixed = tuple(ref["params"].get(k) for k, _ in ratio.fixed)
+                    index.setdefault(self._key(ratio, ref["path"], ref["params"], fixed),
+                                     []).append(ref)
+            self._index[ratio] = index
+        return self._index[ratio]
+
+    def find(self, r, ratio):
+        """The measured reference case of r for ratio (never r), or None."""
+        if not ratio.applies(r["params"]):
+            return None
+        key = self._key(ratio, ratio.path or r["path"], r["params"],
+                        tuple(v for _, v in ratio.fixed))
+        return next((ref for ref in self._by_ratio(ratio).get(key, ()) if ref is not r), None)
 
 
 def _fmt_value(r):
@@ -106,11 +123,11 @@ def _fmt_value(r):
     return f"{s['median']:9.1f} {r['unit']}"
 
 
-def _ratio(results, r, ratio):
+def _ratio(refs, r, ratio):
     s = r["summary"]
     if r["unit"] != "bytes/s" or not s:
         return "-"
-    ref = find_reference(results, r, ratio)
+    ref = refs.find(r, ratio)
     if ref is None:
         return "-"
     return f"{s['median'] / ref['summary']['median']:.2f}x"
@@ -127,14 +144,16 @@ def _metric_median(r, metric):
 
 def columns(doc):
     """The ratio and metric columns this document has figures for."""
+    refs = References(doc["results"])
     ratios = [ratio.label for ratio in RATIOS
-              if any(find_reference(doc["results"], r, ratio) for r in doc["results"])]
+              if any(refs.find(r, ratio) for r in doc["results"])]
     metrics = [m for m in METRIC_COLUMNS
                if any(_metric_median(r, m) is not None for r in doc["results"])]
     return ratios, metrics
 
 
 def rows(doc):
+    refs = References(doc["results"])
     out = []
     for r in doc["results"]:
         s = r["summary"]
@@ -145,7 +164,7 @@ def rows(doc):
                "cv": f"{s['cv'] * 100:.1f}%" if s else "-",
                "note": r["message"] or ""}
         for ratio in RATIOS:
-            row[ratio.label] = _ratio(doc["results"], r, ratio)
+            row[ratio.label] = _ratio(refs, r, ratio)
         for m in METRIC_COLUMNS:
             value = _metric_median(r, m)
             row[m.title] = m.fmt.format(value) if value is not None else "-"
