@@ -19,9 +19,14 @@ def log(msg):
 
 
 def _bench_one(args, kernel_name, run_id):
-    opts = bench.Options(suite=args.suite, kernel=kernel_name,
-                         results_dir=Path(args.results_dir), run_id=run_id,
-                         timeout_s=args.timeout, module_params=tuple(args.module_param))
+    return _run_and_print(bench.Options(suite=args.suite, kernel=kernel_name,
+                                        results_dir=Path(args.results_dir), run_id=run_id,
+                                        timeout_s=args.timeout,
+                                        module_params=tuple(args.module_param)))
+
+
+def _run_and_print(opts):
+    """One run, then its table, checks, context, files, plots and report."""
     doc, run_dir = bench.run(opts, log)
     if doc["context"].get("module_params"):
         log(f"module parameters: {' '.join(doc['context']['module_params'])}")
@@ -39,10 +44,17 @@ def _bench_one(args, kernel_name, run_id):
     return doc, run_dir
 
 
+def _run_failed(doc):
+    """Says why, and True, if the run did not finish."""
+    if doc["status"] == "ok":
+        return False
+    log(f"RUN FAILED: {doc['failure']['reason']}"
+        + (f" (during {doc['failure']['last_case']})" if doc["failure"].get("last_case") else ""))
+    return True
+
+
 def _verdict(doc):
-    if doc["status"] != "ok":
-        log(f"RUN FAILED: {doc['failure']['reason']}"
-            + (f" (during {doc['failure']['last_case']})" if doc["failure"].get("last_case") else ""))
+    if _run_failed(doc):
         return 1
     errors = [r["case"] for r in doc["results"] if r["status"] == "error"]
     if errors:
@@ -122,12 +134,10 @@ def cmd_regress(args):
     baseline = Path(args.baseline or bench.TOP / gate.pop("baseline"))
     gate.pop("baseline", None)
     base = results.load(baseline)
-    opts = bench.Options(suite=args.suite, kernel=args.kernel, results_dir=Path(args.results_dir),
-                         run_id=args.run_id, module_params=tuple(args.module_param))
-    doc, run_dir = bench.run(opts, log)
-    log(table.render(doc))
-    if doc["status"] != "ok":
-        log(f"RUN FAILED: {doc['failure']['reason']}")
+    doc, run_dir = _run_and_print(bench.Options(
+        suite=args.suite, kernel=args.kernel, results_dir=Path(args.results_dir),
+        run_id=args.run_id, module_params=tuple(args.module_param)))
+    if _run_failed(doc):
         return 1
     result = compare.compare(base, doc, compare.Settings(**gate))
     text = compare.render_text(result)
