@@ -1,4 +1,5 @@
-"""Real boots of the default guest kernel and of 6.12 under QEMU: the smoke
+"""Real boots of the default guest kernel, of 6.12 and of 6.1 PREEMPT_RT
+under QEMU: the smoke
 suite runs the vm_mmap path and fio psync, then reads the data back from
 user space and runs the ioctl bad-input matrix. Asserts correctness, never
 speed."""
@@ -15,7 +16,7 @@ EXPECTED_ERRNOS = {"EFAULT", "EPROTO", "EINVAL", "ENAMETOOLONG", "ENOENT", "EISD
                    "ENODATA", "ENOTTY", "EACCES", "EPERM"}
 
 
-@pytest.fixture(scope="module", params=["debian-6.1", "debian-6.12"])
+@pytest.fixture(scope="module", params=["debian-6.1", "debian-6.12", "debian-6.1-rt"])
 def smoke_run(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
     doc, run_dir = bench.run(bench.Options(suite="smoke", kernel=request.param, results_dir=out,
