@@ -185,16 +185,6 @@ int crypto_parse_args(const struct crypto_cli *cli, int argc, char **argv,
 	return why ? crypto_usage_error(cli, "%s", why) : 0;
 }
 
-int crypto_fail(struct crypto_outcome *out, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out->msg, sizeof(out->msg), fmt, ap);
-	va_end(ap);
-	return -err;
-}
-
 /* requests, bytes and, if the run was timed, elapsed_ns and the rates. */
 static void crypto_emit_rates(struct jsonl *j, const struct crypto_report *rep)
 {

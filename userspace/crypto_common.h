@@ -102,8 +102,8 @@ struct crypto_outcome {
 };
 
 /* Set out->msg and return -err. */
-int __attribute__((format(printf, 3, 4)))
-crypto_fail(struct crypto_outcome *out, int err, const char *fmt, ...);
+#define crypto_fail(out, err, ...) \
+	msg_fail((out)->msg, sizeof((out)->msg), (err), __VA_ARGS__)
 
 /* What a benchmark reports after "tool" (and "abi"). */
 struct crypto_report {

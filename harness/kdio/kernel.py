@@ -71,8 +71,10 @@ def pick_version(wanted, available):
     """The version of a package to download: wanted if apt has it, else the
     newest of the same upstream release, else the newest (None if apt has no
     version at all). available is newest first, as apt-cache madison lists."""
-    if wanted in available or not available:
-        return wanted if wanted in available else None
+    if wanted in available:
+        return wanted
+    if not available:
+        return None
     same = [v for v in available if _upstream(v) == _upstream(wanted)]
     return (same or available)[0]
 

@@ -161,8 +161,7 @@ def rows(doc):
         row = {"case": r["case"], "status": r["status"], "value": _fmt_value(r),
                "n": s["n"] if s else 0,
                "spread": f"±{spread * 50:.0f}%" if spread is not None else "-",
-               "cv": f"{s['cv'] * 100:.1f}%" if s else "-",
-               "note": r["message"] or ""}
+               "cv": f"{s['cv'] * 100:.1f}%" if s else "-"}
         for ratio in RATIOS:
             row[ratio.label] = _ratio(refs, r, ratio)
         for m in METRIC_COLUMNS:
