@@ -6,6 +6,8 @@ SUITE    ?= dio
 KERNEL   ?= debian-6.1
 # Several kernels run the same suite on each, then compare them: KERNELS="debian-6.1 debian-6.12"
 KERNELS  ?= $(KERNEL)
+# wall (time) or counted (guest instructions under QEMU icount); empty: the suite's own
+MEASURE  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
@@ -17,7 +19,7 @@ deps:
 	@sh ci/bootstrap.sh
 
 bench: deps
-	$(KDIO) bench --suite $(SUITE) --kernel "$(KERNELS)"
+	$(KDIO) bench --suite "$(SUITE)" --kernel "$(KERNELS)" $(if $(MEASURE),--measure $(MEASURE))
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps
@@ -31,7 +33,7 @@ compare: deps
 
 # Run the gate suite and compare it with ci/baselines/ci.json; exit 1 on a regression.
 regress: deps
-	$(KDIO) regress $(ARGS)
+	$(KDIO) regress $(if $(MEASURE),--measure $(MEASURE)) $(ARGS)
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

@@ -26,6 +26,7 @@ struct kdio_dio_ctx {
 	struct file *file;
 	unsigned int queue_depth;	/* req->queue_depth, 0 made 1 */
 	unsigned int delay_us;		/* module parameter, read once */
+	unsigned int work_loops;	/* module parameter, read once */
 };
 
 struct kdio_dio_ops {

@@ -19,6 +19,14 @@
  * at load time and at runtime alike, rather than clamped, so that a test
  * never measures another delay than the one it set.
  *
+ * The work_loops parameter is delay_us's counterpart for counted runs
+ * (QEMU icount, where the guest clock counts instructions): it adds a
+ * fixed amount of work, that many iterations of an empty loop, to every
+ * I/O call inside its timed window, so that a test can raise a path's
+ * instruction cost by a known small share (about 1 %) and prove that the
+ * counted gate flags it. 0 in every real run; 0..KDIO_DIO_WORK_MAX,
+ * anything else is refused with -EINVAL; 0644, read once per request.
+ *
  * The panic_after_calls parameter exists so that the harness can prove
  * that a guest kernel panic in the middle of a suite marks the run failed
  * and keeps every record measured before it; it is 0 (off) in every real
@@ -86,6 +94,26 @@ module_param_cb(delay_us, &kdio_dio_delay_ops, &delay_us, 0644);
 MODULE_PARM_DESC(delay_us,
 		 "test only: busy-wait this many microseconds per I/O call, inside the timed window (0-100000, default 0)");
 
+/* Largest work_loops taken: about 0.1 s of TCG per call. */
+#define KDIO_DIO_WORK_MAX	10000000U
+
+static unsigned int work_loops;
+
+/* 0..KDIO_DIO_WORK_MAX; anything else: -EINVAL, work_loops unchanged. */
+static int kdio_dio_work_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, KDIO_DIO_WORK_MAX);
+}
+
+static const struct kernel_param_ops kdio_dio_work_ops = {
+	.set	= kdio_dio_work_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(work_loops, &kdio_dio_work_ops, &work_loops, 0644);
+MODULE_PARM_DESC(work_loops,
+		 "test only: iterations of an empty loop added to every I/O call, inside the timed window, for counted-mode gate proofs (0-10000000, default 0)");
+
 static unsigned long panic_after_calls;
 module_param(panic_after_calls, ulong, 0644);
 MODULE_PARM_DESC(panic_after_calls,
@@ -120,16 +148,31 @@ int kdio_dio_checkpoint(void)
 }
 
 /*
+ * The test-only work of the work_loops parameter: loops iterations whose
+ * body the compiler must keep (an empty asm with a memory clobber), so
+ * each costs the same few instructions on every call and every boot.
+ */
+static void kdio_dio_spin(unsigned int loops)
+{
+	unsigned int i;
+
+	for (i = 0; i < loops; i++)
+		asm volatile("" : : : "memory");
+}
+
+/*
  * Called by every method inside the timed window of each I/O call: the
- * test-only slowdown of the delay_us parameter, as read when the request
- * started. A busy wait rather than a sleep, so that each call gets the
- * same delay, free of timer slack (usleep_range() may take up to twice the
- * time asked); in chunks of at most a millisecond, letting the scheduler
- * in between them. Process context, no spinlock held.
+ * test-only slowdowns of the delay_us and work_loops parameters, as read
+ * when the request started. A busy wait rather than a sleep, so that each
+ * call gets the same delay, free of timer slack (usleep_range() may take
+ * up to twice the time asked); in chunks of at most a millisecond, letting
+ * the scheduler in between them. Process context, no spinlock held.
  */
 void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx)
 {
 	unsigned int left = ctx->delay_us;
+
+	kdio_dio_spin(ctx->work_loops);
 
 	while (left) {
 		unsigned int chunk = min(left, KDIO_DIO_DELAY_CHUNK_US);
@@ -391,6 +434,7 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 		.req		= req,
 		.queue_depth	= max(req->queue_depth, 1U),
 		.delay_us	= READ_ONCE(delay_us),
+		.work_loops	= READ_ONCE(work_loops),
 	};
 	int ret;
 

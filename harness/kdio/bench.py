@@ -6,16 +6,17 @@ call into the module that does that one job.
 
 import datetime
 import os
+import re
 import platform
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, config, console, disk, initramfs, kernel, paths, plan, qemu,
-                  results, vm)
+from kdio import (backends, build, config, console, disk, initramfs, kernel, measure, paths,
+                  plan, qemu, results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -33,6 +34,7 @@ class Options:
     run_id: str = None
     timeout_s: int = None
     module_params: tuple = ()   # "module.param=value", for our modules only
+    measure: str = None         # wall | counted; None: the suite's own
 
 
 def git_sha():
@@ -64,6 +66,7 @@ def make_context(suite, kspec, cfg, accel_reason):
         "command_line": "kdio " + shlex.join(sys.argv[1:]),
         "suite": {"name": suite.name, "repetitions": suite.repetitions,
                   "file_size": suite.file_size},
+        "measure": measure.get(suite.measure).context(),
     }
 
 
@@ -73,7 +76,8 @@ def our_module_params(module_params, kos):
     params = {}
     for item in module_params:
         mod, _, assignment = item.partition(".")
-        if mod not in ours or "=" not in assignment:
+        name, _, value = assignment.partition("=")
+        if mod not in ours or not re.fullmatch(r"\w+", name) or not re.fullmatch(r"[\w.,:+-]+", value):
             raise ConfigError(f"bad module parameter {item!r}",
                               f"write MODULE.PARAM=VALUE for one of our modules: {', '.join(sorted(ours))}")
         params[mod] = (params.get(mod, "") + " " + assignment).strip()
@@ -82,12 +86,13 @@ def our_module_params(module_params, kos):
 
 def guest_modules(suite, tree, kspec, art, module_params=()):
     """(ko path, parameters) in load order: the kernel's own modules the guest
-    needs, brd sized for the suite if a case uses it, then ours."""
+    needs, brd sized for the suite if a case uses a RAM disk, then ours."""
     mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
-    if any(b.name == "brd" for b in paths.used_backends(suite)):
-        kib = backends.device_bytes(suite.file_size) >> 10
+    if any(b.ram_disk for b in paths.used_backends(suite)):
+        kib = backends.ram_disk_bytes(suite.file_size) >> 10
         brd = kernel.module_load_order(tree, ["brd"])
-        mods += [(p, f"rd_nr=1 rd_size={kib}" if p.name == "brd.ko" else "") for p in brd]
+        mods += [(p, f"rd_nr={backends.RAM_DISKS} rd_size={kib}" if p.name == "brd.ko" else "")
+                 for p in brd]
     if suite.vm.crypto:  # the DMA device's driver, AF_ALG, GCM; AES-NI if the CPU has it
         mods += [(p, "") for p in kernel.module_load_order(tree, CRYPTO_MODULES)]
         mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
@@ -121,10 +126,28 @@ def qemu_config(suite, tree, initrd, disks, cache_mode, share):
     append = (f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={RUNNER} "
               f"kdio_plan={GUEST_OUT}/plan.json")
     devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
+    how = measure.get(suite.measure)
     return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
-                           cpus=suite.vm.cpus, memory_mib=suite.vm.memory_mib,
+                           cpus=how.cpus or suite.vm.cpus, memory_mib=suite.vm.memory_mib,
                            out_dir=str(share), disks=tuple(str(d) for d in disks),
-                           disk_cache=cache_mode, extra_devices=devices)
+                           disk_cache=cache_mode, extra_devices=devices, icount=how.icount)
+
+
+def choose_accel(suite, cfg, log):
+    """(accelerator, why): counted runs need TCG (icount is TCG's), else the
+    KVM probe decides."""
+    if measure.get(suite.measure).counted:
+        return "tcg", "counted mode: QEMU's icount runs only under TCG"
+    return vm.choose_accel(cfg, kernel.cache_dir() / "accel-probe.json", log)
+
+
+def load_suite(opts):
+    """The suite, with the command line's measure over its own, checked."""
+    suite = config.load_suite(opts.suite)
+    if opts.measure:
+        suite = replace(suite, measure=measure.get(opts.measure).name)
+    plan.check_cases(suite)
+    return suite
 
 
 class Progress:
@@ -163,10 +186,16 @@ class Progress:
     def _print_sample(self, r):
         case = self.cases.get(r["case"])
         s = results.sample_of(r, case, paths.PATHS[case.path]) if case else None
+        counted = self.suite.measure == "counted"
+        unit = measure.cost_unit(paths.PATHS[case.path].unit, case.param_dict) if case else None
+        if s is not None and counted:
+            s = results.counted_sample(s, case, unit)
         if s is None:
             shown = "unknown case"
         elif s.status != "ok":
             shown = f"{s.status}: {s.message}"
+        elif counted:
+            shown = f"{s.value:.5g} {unit} (counted)"
         elif paths.PATHS[case.path].unit == "bytes/s":
             shown = f"{s.value / 1e6:.1f} MB/s"
         else:
@@ -201,8 +230,7 @@ def finish(doc, outcome, records, run_dir, suite):
 
 def run(opts, log=print):
     """Run a suite in a fresh VM; return (result document, run folder)."""
-    suite, kspec = config.load_suite(opts.suite), config.load_kernel(opts.kernel)
-    plan.check_cases(suite)
+    suite, kspec = load_suite(opts), config.load_kernel(opts.kernel)
     run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")
     run_dir = Path(opts.results_dir) / run_id
     share = run_dir / "guest"
@@ -210,12 +238,13 @@ def run(opts, log=print):
     tree, art, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log,
                                                          opts.module_params)
     try:
-        env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size)
+        env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
+                             counted=measure.get(suite.measure).counted)
         results.write_atomic(share / "plan.json",
-                             results.dump(plan.build(suite, env, run_id)))
+                             results.dump(plan.build(suite, env, run_id, opts.module_params)))
         cfg = qemu_config(suite, tree, initrd, disks, cache_mode, share)
-        accel, why = vm.choose_accel(cfg, kernel.cache_dir() / "accel-probe.json", log)
-        cfg = qemu.QemuConfig(**{**cfg.__dict__, "accel": accel})
+        accel, why = choose_accel(suite, cfg, log)
+        cfg = replace(cfg, accel=accel)
         log(f"accelerator: {accel} ({why})")
         doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
                "failure": None, "context": make_context(suite, kspec, cfg, why), "results": []}

@@ -10,7 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from kdio import bench, build, compare, config, kernel, kernels, plot, report, results, table
+from kdio import (bench, build, compare, config, kernel, kernels, measure, plot, report, results,
+                  table)
 from kdio.errors import KdioError
 
 
@@ -18,11 +19,12 @@ def log(msg):
     print(msg, flush=True)
 
 
-def _bench_one(args, kernel_name, run_id):
-    return _run_and_print(bench.Options(suite=args.suite, kernel=kernel_name,
+def _bench_one(args, suite, kernel_name, run_id):
+    return _run_and_print(bench.Options(suite=suite, kernel=kernel_name,
                                         results_dir=Path(args.results_dir), run_id=run_id,
                                         timeout_s=args.timeout,
-                                        module_params=tuple(args.module_param)))
+                                        module_params=tuple(args.module_param),
+                                        measure=args.measure))
 
 
 def _run_and_print(opts):
@@ -31,6 +33,7 @@ def _run_and_print(opts):
     if doc["context"].get("module_params"):
         log(f"module parameters: {' '.join(doc['context']['module_params'])}")
     log("")
+    log(_banner(doc))
     log(table.render(doc))
     for c in doc.get("checks", []):
         log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
@@ -63,19 +66,46 @@ def _verdict(doc):
     return 0
 
 
+def _split(items):
+    return [k for item in items for k in item.replace(",", " ").split()]
+
+
+MODE_BANNERS = {
+    "wall": "WALL-CLOCK figures: time under {accel}, which drifts by up to 50 % between boots "
+            "under TCG; read medians, spreads and same-run ratios",
+    "counted": "COUNTED figures: guest instructions under QEMU icount, reproducible to a "
+               "fraction of a percent; costs, not time",
+}
+
+
+def _banner(doc):
+    mode = measure.mode_of(doc)
+    return (f"=== suite {doc['context']['suite']['name']}: "
+            + MODE_BANNERS[mode].format(accel=doc["context"]["accelerator"].upper()) + " ===")
+
+
 def cmd_bench(args):
-    names = [k for item in args.kernel for k in item.replace(",", " ").split()] or ["debian-6.1"]
+    names = _split(args.kernel) or ["debian-6.1"]
+    suites = _split(args.suite) or ["dio"]
     stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    docs, status = [], 0
-    for name in names:
-        run_id = stamp if len(names) == 1 and args.run_id else f"{stamp}-{args.suite}-{name}"
-        if len(names) > 1:
-            log(f"=== kernel {name} ===")
-        doc, _ = _bench_one(args, name, run_id)
-        docs.append(doc)
-        status = max(status, _verdict(doc))
-    if len(docs) > 1:
-        _cross_kernel(docs, Path(args.results_dir) / f"{stamp}-{args.suite}-kernels")
+    status, runs, every = 0, len(names) * len(suites), []
+    for suite in suites:
+        docs = []
+        for name in names:
+            run_id = stamp if runs == 1 and args.run_id else f"{stamp}-{suite}-{name}"
+            if runs > 1:
+                log(f"=== suite {suite}, kernel {name} ===")
+            doc, _ = _bench_one(args, suite, name, run_id)
+            docs.append(doc)
+            status = max(status, _verdict(doc))
+        if len(docs) > 1:
+            _cross_kernel(docs, Path(args.results_dir) / f"{stamp}-{suite}-kernels")
+        every += docs
+    if len(suites) > 1:  # wall and counted tables again, one after the other
+        for doc in every:
+            log("")
+            log(_banner(doc))
+            log(table.render(doc))
     return status
 
 
@@ -136,7 +166,7 @@ def cmd_regress(args):
     base = results.load(baseline)
     doc, run_dir = _run_and_print(bench.Options(
         suite=args.suite, kernel=args.kernel, results_dir=Path(args.results_dir),
-        run_id=args.run_id, module_params=tuple(args.module_param)))
+        run_id=args.run_id, module_params=tuple(args.module_param), measure=args.measure))
     if _run_failed(doc):
         return 1
     result = compare.compare(base, doc, compare.Settings(**gate))
@@ -177,7 +207,9 @@ def parser():
     p = argparse.ArgumentParser(prog="kdio", description="kernel direct-I/O benchmark harness")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("bench", help="run a suite in a fresh VM and write results")
-    b.add_argument("--suite", default="dio", help="suite name (harness/suites) or file")
+    b.add_argument("--suite", action="append", default=[],
+                   help="suite name (harness/suites) or file; repeat, or give a space/comma-"
+                        "separated list, to run several, one after the other (default dio)")
     b.add_argument("--kernel", action="append", default=[],
                    help="kernel name (harness/kernels) or file; repeat, or give a "
                         "space/comma-separated list, to run the suite on each and compare "
@@ -188,6 +220,9 @@ def parser():
     b.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE",
                    help="load one of our modules with this parameter (repeatable), "
                         "e.g. kdio_dio.delay_us=200; recorded in the result's context")
+    b.add_argument("--measure", choices=("wall", "counted"), default=None,
+                   help="wall: wall-clock time; counted: guest instructions under QEMU "
+                        "icount, reproducible, CPU-bound cases only (default: the suite's)")
     b.set_defaults(func=cmd_bench)
     for name, func, text in (("fetch", cmd_fetch, "download and unpack a guest kernel"),
                              ("build", cmd_build, "build modules and tools for a kernel")):
@@ -213,6 +248,8 @@ def parser():
     s.add_argument("--results-dir", default=str(bench.TOP / "results"))
     s.add_argument("--run-id", default=None)
     s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
+    s.add_argument("--measure", choices=("wall", "counted"), default=None,
+                   help="override the gate suite's measure (its baseline must match)")
     s.set_defaults(func=cmd_regress)
     s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
     s.add_argument("run", help="results/<run-id> folder, or just the run id")

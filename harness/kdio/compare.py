@@ -25,9 +25,14 @@ import math
 import statistics
 from dataclasses import asdict, dataclass
 
-from kdio import table
+from kdio import measure, table
+from kdio.errors import KdioError
 
-LOWER_IS_BETTER = {"ns/call"}
+LOWER_IS_BETTER = {"ns/call", "cost-ratio", *measure.COST_UNITS}
+
+
+class MixedModesError(KdioError):
+    """The two runs were measured in different modes (wall vs counted)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def _cv(samples):
 
 def judge(case, unit, base, new, settings):
     """The CaseChange of one case from its two sample lists."""
-    sign = -1.0 if unit in LOWER_IS_BETTER else 1.0
+    sign = -1.0 if lower_is_better(unit) else 1.0
     mb, mn = statistics.median(base), statistics.median(new)
     change = sign * (mn / mb - 1.0) if mb else 0.0
     if sign > 0:
@@ -99,17 +104,35 @@ def judge(case, unit, base, new, settings):
     return CaseChange(case, unit, mb, mn, change, p, cvb, cvn, len(base), len(new), verdict)
 
 
+def lower_is_better(unit):
+    return unit in LOWER_IS_BETTER
+
+
 def normalized_samples(doc):
-    """{case: (unit, samples)} with each throughput sample divided by its
-    reference's sample of the same repetition (table.reference)."""
+    """{case: (unit, samples)} with each throughput (wall) or cost (counted)
+    sample divided by its reference's sample of the same repetition
+    (table.reference): 'ratio' is higher-is-better, 'cost-ratio' lower."""
     out, refs = {}, table.References(doc["results"])
     for r in doc["results"]:
-        if r.get("baseline") or r["unit"] != "bytes/s" or r["status"] != "ok":
+        cost = measure.is_cost(r["unit"])
+        if r.get("baseline") or not (cost or r["unit"] == "bytes/s") or r["status"] != "ok":
             continue
         ref = refs.find(r, table.reference(r))
-        if ref and len(ref["samples"]) == len(r["samples"]):
-            out[r["case"]] = ("ratio", [a / b for a, b in zip(r["samples"], ref["samples"])])
+        if ref and ref["unit"] == r["unit"] and len(ref["samples"]) == len(r["samples"]):
+            out[r["case"]] = ("cost-ratio" if cost else "ratio",
+                              [a / b for a, b in zip(r["samples"], ref["samples"])])
     return out
+
+
+def check_same_mode(base_doc, new_doc):
+    """Refuse to compare a counted run with a wall run: instructions and
+    time are different units, and no ratio between them means anything."""
+    base, new = measure.mode_of(base_doc), measure.mode_of(new_doc)
+    if base != new:
+        raise MixedModesError(
+            f"BASE is a {base} run and NEW a {new} run: {measure.MODES['counted'].context()['figures']} "
+            "cannot be compared with wall-clock time",
+            f"compare two {base} runs, or run NEW again with --measure {base}")
 
 
 def _samples(doc, normalize):
@@ -121,7 +144,9 @@ def _samples(doc, normalize):
 
 def compare(base_doc, new_doc, settings=Settings()):
     """Every case's CaseChange, the cases that could not be compared, and the
-    geometric mean of the median ratios (NEW/BASE, >1 is faster)."""
+    geometric mean of the median ratios (NEW/BASE, >1 is faster).
+    Raises MixedModesError for a counted run against a wall run."""
+    check_same_mode(base_doc, new_doc)
     base, new = _samples(base_doc, settings.normalize), _samples(new_doc, settings.normalize)
     changes = [judge(c, base[c][0], base[c][1], new[c][1], settings)
                for c in base if c in new]
@@ -131,13 +156,14 @@ def compare(base_doc, new_doc, settings=Settings()):
     return {"settings": asdict(settings), "cases": [asdict(c) for c in changes],
             "not_compared": skipped, "geomean": geomean,
             "regressions": [c.case for c in changes if c.verdict == "regression"],
+            "improvements": [c.case for c in changes if c.verdict == "improvement"],
             "unstable": [c.case for c in changes if c.verdict == "unstable"]}
 
 
 def render_text(result, markdown=False):
     head = ("case", "base", "new", "change", "p", "n base/new", "cv base/new", "verdict")
-    rows = [(c["case"], f"{c['base_median']:.4g}", f"{c['new_median']:.4g}",
-             f"{c['change'] * 100:+.1f}%", f"{c['p_value']:.3f}", f"{c['n_base']}/{c['n_new']}",
+    rows = [(c["case"], f"{c['base_median']:.6g}", f"{c['new_median']:.6g}",
+             f"{c['change'] * 100:+.2f}%", f"{c['p_value']:.3f}", f"{c['n_base']}/{c['n_new']}",
              f"{c['base_cv'] * 100:.0f}%/{c['new_cv'] * 100:.0f}%", c["verdict"])
             for c in result["cases"]]
     if markdown:
@@ -151,7 +177,7 @@ def render_text(result, markdown=False):
     lines += ["", f"geometric mean NEW/BASE: {g:.3f}" if g else "geometric mean: -",
               f"regressions: {len(result['regressions'])}, unstable: {len(result['unstable'])}, "
               f"not compared: {len(result['not_compared'])} "
-              f"(alpha {s['alpha']}, minimum effect {s['threshold'] * 100:.0f}%, "
-              f"cv limit {s['cv_limit'] * 100:.0f}%"
+              f"(alpha {s['alpha']}, minimum effect {s['threshold'] * 100:g}%, "
+              f"cv limit {s['cv_limit'] * 100:g}%"
               + (", normalized to the same run's baseline)" if s["normalize"] else ")")]
     return "\n".join(lines)

@@ -74,6 +74,7 @@ class Suite:
     cases: tuple = field(default_factory=tuple)
     checks: tuple = ()
     gate: dict = field(default_factory=dict)   # regression-gate settings, if any
+    measure: str = "wall"       # wall | counted (kdio.measure)
 
 
 def _load_toml(path, kind):
@@ -152,6 +153,11 @@ def load_suite(name_or_path):
     if dupes:
         raise ConfigError(f"{path}: cases listed twice: {', '.join(dupes)}",
                           "remove the overlap between matrix entries")
+    mode = data.get("measure", "wall")
+    if mode not in ("wall", "counted"):
+        raise ConfigError(f"{path}: measure must be \"wall\" or \"counted\", not {mode!r}",
+                          "set measure = \"wall\" (time) or \"counted\" (instructions)")
     return Suite(name=name, description=data.get("description", ""), repetitions=reps,
                  file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases),
-                 checks=tuple(data.get("checks", [])), gate=dict(data.get("gate", {})))
+                 checks=tuple(data.get("checks", [])), gate=dict(data.get("gate", {})),
+                 measure=mode)

@@ -52,6 +52,7 @@ def parse(text, op):
                              "check that the job's rw= matches the case's op") from None
     clat = side.get("clat_ns", {})
     pct = clat.get("percentile", {})
+    lat = side.get("lat_ns", {})
     return {
         "fio_version": doc.get("fio version"),
         "error": job.get("error", 0),
@@ -62,4 +63,6 @@ def parse(text, op):
         "clat_ns_mean": clat.get("mean"),
         "clat_ns_p50": pct.get(PERCENTILES[0]),
         "clat_ns_p99": pct.get(PERCENTILES[1]),
+        "lat_ns_mean": lat.get("mean"),
+        "lat_ns_n": lat.get("N"),
     }

@@ -6,7 +6,9 @@ runner repeats the case list `repetitions` times, so repetitions of
 different cases interleave.
 """
 
-from kdio import backends, paths
+import shlex
+
+from kdio import backends, measure, paths
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
@@ -84,25 +86,34 @@ def _check_case(suite, case):
 
 
 def check_cases(suite):
-    """Every case names a known path, backend and check, and fits its region."""
+    """Every case names a known path, backend and check, and fits its region;
+    a counted suite names only countable cases."""
     for name in suite.checks:
         if name not in CHECKS:
             raise ConfigError(f"suite {suite.name}: unknown check '{name}'",
                               f"use one of: {', '.join(sorted(CHECKS))}")
     for case in suite.cases:
         _check_case(suite, case)
-    if any(b.name == "brd" for b in paths.used_backends(suite)):
-        need = GUEST_BASE_MIB + (backends.device_bytes(suite.file_size) >> 20)
+    measure.check_countable(suite, paths.PATHS, measure.get(suite.measure))
+    ram = [b for b in paths.used_backends(suite) if b.ram_disk]
+    if ram:
+        need = GUEST_BASE_MIB + len(ram) * (backends.ram_disk_bytes(suite.file_size) >> 20)
         if suite.vm.memory_mib < need:
-            raise ConfigError(f"suite {suite.name}: the brd RAM disk needs memory_mib >= {need}",
+            names = " and ".join(b.name for b in ram)
+            raise ConfigError(f"suite {suite.name}: the RAM disk(s) of {names} need "
+                              f"memory_mib >= {need}",
                               f"set memory_mib = {need} or more in [vm], or lower file_size")
 
 
 def setup_steps(suite, env):
-    """Write the pattern into every region once, so reads read real data and
-    writes overwrite allocated blocks, for kdio paths and fio alike."""
+    """Make the backends' own file systems, then write the pattern into
+    every region once, so reads read real data and writes overwrite
+    allocated blocks, for kdio paths and fio alike."""
     steps = []
     for b in paths.used_backends(suite):
+        if b.prepare_argv():
+            steps.append({"name": f"make the file system of {b.name}",
+                          "argv": b.prepare_argv()})
         for family in backends.FAMILIES:
             target = b.target(family, env.file_size, env.scratch)
             steps.append({"name": f"lay out {family} region on {b.name}",
@@ -110,11 +121,32 @@ def setup_steps(suite, env):
     return steps
 
 
-def build(suite, env, run_id):
+def param_check_steps(module_params, sysfs="/sys/module"):
+    """A setup step per "module.param=value" that fails, naming the
+    parameters the module does have, unless the kernel took the value: the
+    kernel ignores an unknown module parameter with a log line only, and a
+    run must never be labelled with a setting that did not take effect."""
+    steps = []
+    for item in module_params:
+        mod, _, assignment = item.partition(".")
+        param, _, value = assignment.partition("=")
+        shown = shlex.quote(value)
+        script = (f'd={sysfs}/{mod}/parameters; f=$d/{param}; '
+                  f'if [ ! -e "$f" ]; then echo "module {mod} has no parameter {param}; '
+                  f'it has: $(ls $d 2>/dev/null | tr "\\n" " ")" >&2; exit 1; fi; '
+                  f'v=$(cat "$f"); if [ "$v" != {shown} ]; then '
+                  f'echo "{mod}.{param} is $v, not "{shown} >&2; exit 1; fi')
+        steps.append({"name": f"check module parameter {item}",
+                      "argv": ["/bin/sh", "-c", script]})
+    return steps
+
+
+def build(suite, env, run_id, module_params=()):
     check_cases(suite)
     cases = [{"case": c.case_id, "argv": paths.PATHS[c.path].argv(c.param_dict, env),
               "timeout_s": CASE_TIMEOUT_S} for c in suite.cases]
     checks = [{"name": name, "argv": argv}
               for check in suite.checks for name, argv in CHECKS[check](suite, env)]
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
-            "setup": setup_steps(suite, env), "cases": cases, "checks": checks}
+            "setup": param_check_steps(module_params) + setup_steps(suite, env),
+            "cases": cases, "checks": checks}

@@ -12,7 +12,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from kdio import table
+from kdio import measure, table
 from kdio.sizes import format_size
 from kdio.errors import KdioError
 
@@ -46,16 +46,32 @@ def _x(r):
     return r["params"]["msg"] if "msg" in r["params"] else r["params"]["bs"]
 
 
+# The units drawn against size, and how each is scaled and labelled.
+PLOTTED = {"bytes/s": (MB, "MB/s"),
+           "insn/byte": (1, "guest instructions per byte (counted, lower is better)"),
+           "insn/msg": (1, "guest instructions per message (counted, lower is better)")}
+
+
+def _plotted(r):
+    return r["unit"] in PLOTTED and r["status"] == "ok" and bool(r["summary"])
+
+
 def throughput_groups(doc):
-    """{(op, backend, qd): {path: [(bs, median, min, max), ...]}} of ok cases."""
+    """{(op, backend, qd): {path: [(bs, median, min, max), ...]}} of ok cases:
+    throughput in wall runs, cost in counted runs."""
     groups = {}
     for r in doc["results"]:
-        if r["unit"] != "bytes/s" or r["status"] != "ok" or not r["summary"]:
+        if not _plotted(r):
             continue
-        s = r["summary"]
+        s, scale = r["summary"], PLOTTED[r["unit"]][0]
         series = groups.setdefault(_group_key(r), {}).setdefault(_series(r), [])
-        series.append((_x(r), s["median"] / MB, s["min"] / MB, s["max"] / MB))
+        series.append((_x(r), s["median"] / scale, s["min"] / scale, s["max"] / scale))
     return {k: {p: sorted(v) for p, v in g.items()} for k, g in groups.items()}
+
+
+def _ylabels(doc):
+    """{group: the figure axis of its size plot}."""
+    return {_group_key(r): PLOTTED[r["unit"]][1] for r in doc["results"] if _plotted(r)}
 
 
 def ratio_groups(doc):
@@ -63,13 +79,12 @@ def ratio_groups(doc):
     uses for each case (table.reference)."""
     groups, base_of, refs = {}, {}, table.References(doc["results"])
     for r in doc["results"]:
-        if r["unit"] != "bytes/s" or r["status"] != "ok" or r.get("baseline") or not r["summary"]:
+        if not _plotted(r) or r.get("baseline"):
             continue
         key, ratio = _group_key(r), table.reference(r)
-        ref = refs.find(r, ratio)
-        if ref:
-            groups.setdefault(key, {}).setdefault(_series(r), []).append(
-                (_x(r), r["summary"]["median"] / ref["summary"]["median"]))
+        value = table.ratio_value(r, refs.find(r, ratio))
+        if value is not None:
+            groups.setdefault(key, {}).setdefault(_series(r), []).append((_x(r), value))
             base_of[key] = ratio.label
     return {k: {p: sorted(v) for p, v in g.items()} for k, g in groups.items()}, base_of
 
@@ -167,14 +182,18 @@ def draw_all(doc, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     drawn = []
     suite = doc["context"]["suite"]["name"]
+    counted = table.counted(doc)
+    kind, what = ("cost", "counted cost") if counted else ("throughput", "median")
+    ylabels = _ylabels(doc)
     for key, series in sorted(throughput_groups(doc).items()):
-        drawn += _draw(out_dir, _name("throughput", key),
-                       f"{_title(suite, key)} (median, min-max bars)", "MB/s", series,
+        drawn += _draw(out_dir, _name(kind, key),
+                       f"{_title(suite, key)} ({what}, min-max bars)", ylabels[key], series,
                        errorbars=True, xlabel=_xlabel(key))
     ratios, base_of = ratio_groups(doc)
     for key, series in sorted(ratios.items()):
+        label = f"cost / {base_of[key]} cost (counted)" if counted else f"x {base_of[key]}"
         drawn += _draw(out_dir, _name("ratio", key),
-                       f"{_title(suite, key)}: ratio to {base_of[key]}", f"x {base_of[key]}",
+                       f"{_title(suite, key)}: ratio to {base_of[key]}", label,
                        series, errorbars=False, baseline_of=base_of[key], xlabel=_xlabel(key))
     latency = latency_groups(doc)
     if latency:

@@ -27,6 +27,7 @@ class QemuConfig:
     disks: tuple = ()           # raw image paths, virtio-blk in order
     disk_cache: str = "none"    # none (O_DIRECT on the host) | writeback
     extra_devices: tuple = field(default_factory=tuple)
+    icount: str = ""            # -icount value (counted runs: TCG only), "" for none
 
 
 def _cpu(accel):
@@ -61,6 +62,8 @@ def argv(cfg):
             "-smp", str(cfg.cpus), "-m", str(cfg.memory_mib),
             "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
             "-kernel", cfg.kernel, "-initrd", cfg.initrd, "-append", cfg.append]
+    if cfg.icount:
+        args += ["-icount", cfg.icount]
     args += _shares(cfg) + _disks(cfg)
     for dev in cfg.extra_devices:
         args += list(dev)

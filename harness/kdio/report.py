@@ -19,6 +19,7 @@ CONTEXT_ROWS = (("kernel", lambda c: f"{c['kernel']['release']} ({c['kernel']['v
                 ("backends", lambda c: "; ".join(f"{k}: {v}" for k, v in c.get("backends", {}).items())),
                 ("direct-I/O alignment", lambda c: ", ".join(f"{k} {v} B" for k, v in
                                                              c.get("dio_align", {}).items())),
+                ("measure", lambda c: _measure_row(c["measure"])),
                 ("host CPU", lambda c: c["host_cpu"]),
                 ("QEMU", lambda c: c["qemu_version"]),
                 ("kdio", lambda c: c["kdio_git_sha"]),
@@ -26,12 +27,19 @@ CONTEXT_ROWS = (("kernel", lambda c: f"{c['kernel']['release']} ({c['kernel']['v
                 ("command", lambda c: c["command_line"]))
 
 
+def _measure_row(m):
+    if m["mode"] != "counted":
+        return "wall-clock time"
+    return (f"counted: {m['figures']}; QEMU -icount {m['icount']}, {m['cpus']} vCPU; "
+            "instruction costs, not time")
+
+
 def _columns(doc):
     """(row keys, headings) of the results table, as the end table has them."""
     ratios, metrics = table.columns(doc)
     keys = ("case", "status", "value", "n", "spread", "cv", *(m.title for m in metrics), *ratios)
     heads = ("case", "status", "median", "n", "spread", "cv", *(m.title for m in metrics),
-             *(f"vs {p}" for p in ratios))
+             *(table.ratio_heading(doc, p) for p in ratios))
     return keys, heads
 
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from kdio import dmesg, paths, stats
+from kdio import dmesg, measure, paths, stats
 from kdio.errors import KdioError, SchemaError
 
 SCHEMA_VERSION = 1
@@ -73,9 +73,27 @@ def _metric_series(samples):
     return series
 
 
-def case_result(case, raws, reps):
+def counted_sample(sample, case, unit):
+    """The sample with its counted cost (measure.cost) as its value; an ok
+    sample whose metrics cannot give one becomes an error, never a figure."""
+    if sample.status != "ok":
+        return sample
+    value = measure.cost(sample.metrics, case.param_dict, unit)
+    if value is None:
+        return replace(sample, value=None, status="error",
+                       message=f"no counted figure ({unit}): the tool reported no elapsed "
+                               "time or no work done")
+    return replace(sample, value=value)
+
+
+def case_result(case, raws, reps, counted=False):
+    """The result of one case from its raw records; counted=True takes each
+    sample's cost in guest instructions instead of its rate."""
     path = paths.PATHS[case.path]
+    unit = measure.cost_unit(path.unit, case.param_dict) if counted else path.unit
     samples = [sample_of(r, case, path) for r in raws]
+    if counted:
+        samples = [counted_sample(s, case, unit) for s in samples]
     status, errno, message = _case_status(samples, reps)
     if path.expect_errno and status == "ok" and samples:
         message = f"succeeded where {path.expect_errno} is the known result on 6.1"
@@ -84,7 +102,7 @@ def case_result(case, raws, reps):
         message = "; ".join(dict.fromkeys(notes))  # e.g. counted drops
     values = [s.value for s in samples if s.status == "ok" and s.value is not None]
     return {"suite": case.suite, "case": case.case_id, "path": case.path,
-            "params": case.param_dict, "unit": path.unit, "baseline": path.baseline,
+            "params": case.param_dict, "unit": unit, "baseline": path.baseline,
             "samples": values, "summary": stats.summary(values),
             "metrics": _metric_series(samples), "status": status,
             "errno": errno, "message": message}
@@ -95,7 +113,9 @@ def build_results(suite, records):
     for r in records:
         if r.get("type") == "sample":
             by_case.setdefault(r["case"], []).append(r)
-    return [case_result(c, by_case.get(c.case_id, []), suite.repetitions) for c in suite.cases]
+    counted = suite.measure == "counted"
+    return [case_result(c, by_case.get(c.case_id, []), suite.repetitions, counted)
+            for c in suite.cases]
 
 
 def setup_failures(records):

@@ -9,7 +9,7 @@ queue depth.
 
 from dataclasses import dataclass
 
-from kdio import stats
+from kdio import measure, stats
 
 MB = 1e6
 DEFAULTS = {"backend": "ext4", "qd": 1}
@@ -58,6 +58,8 @@ class Metric:
     applies: object = lambda p: True   # params dict -> bool
 
 
+# Wall-clock metrics: in a counted run they are virtual-time figures and are
+# not shown (the cost column says it, in instructions).
 METRIC_COLUMNS = (Metric("ops/s", "ops_per_s", "{:.0f}", _crypto),
                   Metric("msg/s", "msgs_per_s", "{:.0f}"),
                   Metric("p99", "lat_p99_ns", "{:.0f} ns"))
@@ -116,6 +118,8 @@ def _fmt_value(r):
         return f"{r['errno']} (expected)"
     if not s:
         return "-"
+    if measure.is_cost(r["unit"]):
+        return f"{s['median']:11.5g} {r['unit']}"
     if r["unit"] == "bytes/s":
         return f"{s['median'] / MB:9.1f} MB/s"
     if r["unit"] == "ops/s":
@@ -123,14 +127,42 @@ def _fmt_value(r):
     return f"{s['median']:9.1f} {r['unit']}"
 
 
+def ratio_value(r, ref):
+    """The median of r over its reference's: throughputs (wall) or costs
+    (counted, lower is better), and only between figures of one unit."""
+    comparable = r["unit"] == "bytes/s" or measure.is_cost(r["unit"])
+    if not comparable or not r["summary"] or ref is None or ref["unit"] != r["unit"]:
+        return None
+    return stats.ratio(r["summary"]["median"], ref["summary"]["median"])
+
+
 def _ratio(refs, r, ratio):
+    value = ratio_value(r, refs.find(r, ratio))
+    if value is None:
+        return "-"
+    return f"{value:.3f}x" if measure.is_cost(r["unit"]) else f"{value:.2f}x"
+
+
+def counted(doc):
+    """Is doc a counted run (figures are instruction costs)?"""
+    return measure.mode_of(doc) == "counted"
+
+
+def ratio_heading(doc, label):
+    """A ratio column's heading: a cost ratio in counted runs, so that
+    nobody reads it as a speed-up."""
+    return f"cost/{label}" if counted(doc) else f"vs {label}"
+
+
+RATE_TITLE = "MB/s insn-time"
+
+
+def _rate(r):
+    """An insn/byte cost as a rate at 1 instruction per ns: labelled as
+    instruction-time, never a throughput."""
     s = r["summary"]
-    if r["unit"] != "bytes/s" or not s:
-        return "-"
-    ref = refs.find(r, ratio)
-    if ref is None:
-        return "-"
-    return f"{s['median'] / ref['summary']['median']:.2f}x"
+    value = measure.rate_in_insn_time(s["median"], r["unit"]) if s else None
+    return f"{value:.1f}" if value is not None else "-"
 
 
 def _metric_median(r, metric):
@@ -146,7 +178,10 @@ def columns(doc):
     """The ratio and metric columns this document has figures for."""
     refs = References(doc["results"])
     ratios = [ratio.label for ratio in RATIOS
-              if any(refs.find(r, ratio) for r in doc["results"])]
+              if any(ratio_value(r, refs.find(r, ratio)) is not None for r in doc["results"])]
+    if counted(doc):
+        rate = any(r["unit"] == "insn/byte" for r in doc["results"])
+        return ratios, [Metric(RATE_TITLE, None, None)] if rate else []
     metrics = [m for m in METRIC_COLUMNS
                if any(_metric_median(r, m) is not None for r in doc["results"])]
     return ratios, metrics
@@ -167,6 +202,7 @@ def rows(doc):
         for m in METRIC_COLUMNS:
             value = _metric_median(r, m)
             row[m.title] = m.fmt.format(value) if value is not None else "-"
+        row[RATE_TITLE] = _rate(r)
         out.append(row)
     return out
 
@@ -203,7 +239,7 @@ def notes(doc, with_status=False):
 def render(doc):
     ratios, metrics = columns(doc)
     header = ("case", "status", "median", "n", "spread", "cv", *(m.title for m in metrics),
-              *(f"vs {path}" for path in ratios))
+              *(ratio_heading(doc, path) for path in ratios))
     table = rows(doc)
     body = [(r["case"], r["status"], r["value"], str(r["n"]), r["spread"], r["cv"],
              *(r[m.title] for m in metrics), *(r[path] for path in ratios)) for r in table]
@@ -211,4 +247,9 @@ def render(doc):
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
              for line in [header, *body]]
     lines_notes = [f"  {n}" for n in notes(doc)]
-    return "\n".join(lines + (["notes:"] + lines_notes if lines_notes else []))
+    head = [COUNTED_HEAD] if counted(doc) else []
+    return "\n".join(head + lines + (["notes:"] + lines_notes if lines_notes else []))
+
+
+COUNTED_HEAD = ("COUNTED run: figures are guest instructions (QEMU icount, 1 virtual ns = 1 "
+                "instruction), lower is better; not wall-clock time")

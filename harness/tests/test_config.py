@@ -63,8 +63,11 @@ def test_duplicate_cases(tmp_path):
         config.load_suite(write(tmp_path, 'name="x"\nrepetitions=3\n' + entry + entry))
 
 
-def test_ci_suite_has_a_gate_with_a_committed_baseline():
-    from kdio import bench
-    suite = config.load_suite("ci")
-    assert suite.repetitions >= 5 and suite.gate["normalize"] is True
-    assert (bench.TOP / suite.gate["baseline"]).exists()
+def test_gate_suites_have_a_committed_baseline_of_their_own_mode():
+    from kdio import bench, measure, results
+    for name, mode, normalize in (("ci", "counted", False), ("ci-wall", "wall", True)):
+        suite = config.load_suite(name)
+        assert suite.measure == mode and suite.repetitions >= 5
+        assert suite.gate["normalize"] is normalize
+        baseline = results.load(bench.TOP / suite.gate["baseline"])
+        assert measure.mode_of(baseline) == mode

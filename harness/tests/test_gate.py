@@ -1,6 +1,14 @@
-"""The regression gate proven both ways with real runs of the ci suite:
-two runs of the same build give no regression; a run whose module adds a
-fixed delay to every I/O call (test-only parameter) is flagged."""
+"""The regression gates proven both ways with real runs.
+
+Counted gate (suite ci, `make regress`): three runs of the same build give
+no flag in any of their three pairs, and every case's median agrees within
+0.5 %; a run whose module adds a fixed amount of work to every I/O call
+(test-only work_loops, about 1 % of a 1 MiB bvec write on brd) is flagged
+with that path named, and the same pair the other way round is an
+improvement. Wall gate (suite ci-wall): two runs of the same build give no
+regression; a run with a fixed per-call delay is flagged."""
+
+import itertools
 
 import pytest
 
@@ -8,37 +16,84 @@ from kdio import bench, compare, config
 
 pytestmark = pytest.mark.integration
 
+# 800 iterations of an empty loop: about 2,400 instructions per call.
+WORK = "kdio_dio.work_loops=800"
+TARGET = "dio.bvec/op=write/bs=1m/size=32m/backend=brd"
 DELAY = "kdio_dio.delay_us=3000"
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gate")
+def gate_settings(name):
+    gate = dict(config.load_suite(name).gate)
+    gate.pop("baseline")
+    return compare.Settings(**gate)
+
+
+def _runs(tmp_path_factory, suite, plan):
+    out = tmp_path_factory.mktemp(suite)
     docs = {}
-    for name, params in (("a", ()), ("a2", ()), ("slow", (DELAY,))):
-        doc, _ = bench.run(bench.Options(suite="ci", results_dir=out, run_id=name,
+    for name, params in plan:
+        doc, _ = bench.run(bench.Options(suite=suite, results_dir=out, run_id=name,
                                          module_params=params), log=print)
         assert doc["status"] == "ok", doc["failure"]
         docs[name] = doc
     return docs
 
 
-def gate_settings():
-    gate = dict(config.load_suite("ci").gate)
-    gate.pop("baseline")
-    return compare.Settings(**gate)
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory):
+    return _runs(tmp_path_factory, "ci",
+                 (("a", ()), ("b", ()), ("c", ()), ("work", (WORK,))))
 
 
-def test_same_build_twice_is_not_a_regression(runs):
-    result = compare.compare(runs["a"], runs["a2"], gate_settings())
+@pytest.fixture(scope="module")
+def wall(tmp_path_factory):
+    return _runs(tmp_path_factory, "ci-wall", (("a", ()), ("a2", ()), ("slow", (DELAY,))))
+
+
+def test_counted_runs_are_counted_on_one_tcg_cpu(counted):
+    ctx = counted["a"]["context"]
+    assert ctx["measure"]["mode"] == "counted" and ctx["accelerator"] == "tcg"
+    assert ctx["measure"]["icount"] == "shift=0,sleep=off" and ctx["guest"]["cpus"] == 1
+    assert {r["unit"] for r in counted["a"]["results"]} == {"insn/byte", "insn/call"}
+
+
+@pytest.mark.parametrize("pair", list(itertools.combinations("abc", 2)))
+def test_counted_same_build_gives_no_flag_and_medians_within_half_a_percent(counted, pair):
+    base, new = counted[pair[0]], counted[pair[1]]
+    result = compare.compare(base, new, gate_settings("ci"))
+    print(compare.render_text(result))
+    assert len(result["cases"]) == len(config.load_suite("ci").cases)
+    assert result["regressions"] == [] and result["improvements"] == []
+    drift = {c["case"]: abs(c["new_median"] / c["base_median"] - 1) for c in result["cases"]}
+    assert max(drift.values()) < 0.005, drift
+
+
+def test_one_percent_more_work_is_flagged_with_the_path_named(counted):
+    assert counted["work"]["context"]["module_params"] == [WORK]
+    result = compare.compare(counted["a"], counted["work"], gate_settings("ci"))
+    print(compare.render_text(result))
+    change = next(c["change"] for c in result["cases"] if c["case"] == TARGET)
+    assert -0.02 < change < -0.005, "the knob is calibrated to about 1 % of the target"
+    assert TARGET in result["regressions"]
+    assert not [c for c in result["regressions"] if c.startswith("fio.")], \
+        "the knob is in our module: fio's cost must not move"
+
+
+def test_the_slowed_run_as_base_shows_an_improvement(counted):
+    result = compare.compare(counted["work"], counted["a"], gate_settings("ci"))
+    assert TARGET in result["improvements"] and result["regressions"] == []
+
+
+def test_wall_same_build_twice_is_not_a_regression(wall):
+    result = compare.compare(wall["a"], wall["a2"], gate_settings("ci-wall"))
     print(compare.render_text(result))
     assert len(result["cases"]) == 6
     assert result["regressions"] == []
 
 
-def test_injected_delay_is_flagged(runs):
-    assert runs["slow"]["context"]["module_params"] == [DELAY]
-    result = compare.compare(runs["a"], runs["slow"], gate_settings())
+def test_wall_injected_delay_is_flagged(wall):
+    assert wall["slow"]["context"]["module_params"] == [DELAY]
+    result = compare.compare(wall["a"], wall["slow"], gate_settings("ci-wall"))
     print(compare.render_text(result))
     flagged = set(result["regressions"])
     kdio_cases = {c["case"] for c in result["cases"]}

@@ -1,0 +1,183 @@
+"""Counted mode: which cases count, the cost of a sample, the QEMU line,
+the counted table, and compare's refusal of mixed modes."""
+
+import dataclasses
+import subprocess
+
+import pytest
+
+from kdio import bench, compare, config, measure, paths, plan, qemu, results, table
+from kdio.errors import ConfigError
+
+MATRIX = '''[[matrix]]
+paths = ["dio.vmmap", "fio.psync"]
+op = "write"
+bs = "1m"
+size = "8m"
+backend = {backends}
+'''
+
+
+def suite(tmp_path, backends, mode="counted"):
+    p = tmp_path / "s.toml"
+    p.write_text(f'name="t"\nrepetitions=3\nfile_size="8m"\nmeasure="{mode}"\n'
+                 + MATRIX.format(backends=backends))
+    return config.load_suite(p)
+
+
+def test_cpu_bound_backends_are_countable(tmp_path):
+    plan.check_cases(suite(tmp_path, '["brd", "ext4-brd"]'))
+
+
+def test_a_counted_suite_that_waits_on_a_device_is_refused_naming_the_cases(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        plan.check_cases(suite(tmp_path, '["brd", "ext4", "blk"]'))
+    text = str(e.value)
+    assert "2 case(s) because backend ext4 waits on the virtio-blk device" in text
+    assert "dio.vmmap/op=write/bs=1m/size=8m/backend=blk" in text
+    assert "--measure wall" in e.value.hint
+
+
+def test_the_same_suite_in_wall_mode_is_accepted(tmp_path):
+    plan.check_cases(suite(tmp_path, '["brd", "ext4", "blk"]', mode="wall"))
+
+
+def test_virtio_crypto_is_not_countable_and_cpu_drivers_are():
+    crypto = config.load_suite("crypto")
+    with pytest.raises(ConfigError, match="driver virtio waits on a device"):
+        plan.check_cases(dataclasses.replace(crypto, measure="counted"))
+    plan.check_cases(config.load_suite("crypto-counted"))
+
+
+def test_unknown_measure_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="measure must be"):
+        suite(tmp_path, '"brd"', mode="cycles")
+    with pytest.raises(ConfigError, match="unknown measure"):
+        measure.get("cycles")
+
+
+def test_cost_of_a_sample():
+    m = {"bytes": 1 << 20, "elapsed_ns": 1 << 19, "calls": 4}
+    assert measure.cost(m, {}, "insn/byte") == 0.5
+    assert measure.cost(m, {}, "insn/call") == (1 << 19) / 4
+    assert measure.cost(m, {"msg": 1024}, "insn/msg") == (1 << 19) / 1024
+    assert measure.cost({"elapsed_ns": 1000}, {"count": 10}, "insn/op") == 100
+    # fio's busy time (its I/Os' latencies) is taken over its runtime
+    assert measure.cost({"bytes": 100, "elapsed_ns": 1000, "busy_ns": 400}, {},
+                        "insn/byte") == 4
+    assert measure.cost({"bytes": 0, "elapsed_ns": 10}, {}, "insn/byte") is None
+    assert measure.cost({}, {}, "insn/byte") is None
+
+
+def test_units_by_path():
+    assert measure.cost_unit("bytes/s", {"bs": 4096}) == "insn/byte"
+    assert measure.cost_unit("ns/call", {"bs": 4096}) == "insn/call"
+    assert measure.cost_unit("bytes/s", {"msg": 64}) == "insn/msg"
+    assert measure.cost_unit("bytes/s", {"msg": 64, "driver": "aesni"}) == "insn/byte"
+    assert measure.cost_unit("ops/s", {"count": 1}) == "insn/op"
+
+
+def test_counted_qemu_line_has_icount_and_one_cpu(tmp_path):
+    s = config.load_suite("ci")
+    cfg = bench.qemu_config(s, type("T", (), {"vmlinux": "/k/vmlinux"}), "/k/initrd", [],
+                            "none", tmp_path)
+    args = qemu.argv(cfg)
+    assert args[args.index("-icount") + 1] == "shift=0,sleep=off"
+    assert args[args.index("-smp") + 1] == "1"
+    assert bench.choose_accel(s, cfg, print) == ("tcg", "counted mode: QEMU's icount runs "
+                                                        "only under TCG")
+    wall = bench.qemu_config(config.load_suite("smoke"),
+                             type("T", (), {"vmlinux": "/k/vmlinux"}), "/k/initrd", [], "none",
+                             tmp_path)
+    assert "-icount" not in qemu.argv(wall)
+
+
+def test_command_line_measure_overrides_the_suites():
+    s = bench.load_suite(bench.Options(suite="ci", measure="wall"))
+    assert s.measure == "wall"
+    assert bench.load_suite(bench.Options(suite="ci")).measure == "counted"
+    with pytest.raises(ConfigError):
+        bench.load_suite(bench.Options(suite="dio", measure="counted"))
+
+
+def test_counted_fio_with_requests_in_flight_runs_long_enough():
+    env = paths.GuestEnv(tools_dir="/t", file_size=8 << 20, counted=True)
+    qd8 = paths.PATHS["fio.io_uring"].argv({"op": "read", "bs": 1 << 20, "size": 8 << 20,
+                                            "qd": 8, "backend": "brd"}, env)
+    assert "--time_based" in qd8 and "--runtime=1s" in qd8
+    wall = dataclasses.replace(env, counted=False)
+    assert "--time_based" not in paths.PATHS["fio.io_uring"].argv(
+        {"op": "read", "bs": 1 << 20, "size": 8 << 20, "qd": 8}, wall)
+
+
+def test_ext4_brd_is_made_before_its_regions_are_laid_out():
+    s = config.load_suite("ci")
+    env = paths.GuestEnv(tools_dir="/t", file_size=s.file_size, counted=True)
+    names = [st["name"] for st in plan.setup_steps(s, env)]
+    assert names.index("make the file system of ext4-brd") < \
+        names.index("lay out kdio region on ext4-brd")
+    mkfs = next(st for st in plan.setup_steps(s, env) if st["name"].startswith("make"))
+    assert "lazy_itable_init=0" in mkfs["argv"][2] and "/dev/ram1" in mkfs["argv"][2]
+
+
+@pytest.fixture
+def counted_doc(fixtures):
+    s = dataclasses.replace(config.load_suite("smoke"), measure="counted")
+    recs = results.read_records(fixtures / "records-smoke.jsonl")
+    return {"schema_version": 1, "context": {"measure": measure.COUNTED.context()},
+            "results": results.build_results(s, recs)}
+
+
+def test_counted_results_are_costs(counted_doc):
+    by_path = {}
+    for r in counted_doc["results"]:
+        by_path.setdefault(r["path"], set()).add(r["unit"])
+    assert by_path == {"dio.null": {"insn/call"}, "dio.vmmap": {"insn/byte"},
+                       "fio.psync": {"insn/byte"}}
+    vm = next(r for r in counted_doc["results"] if r["path"] == "dio.vmmap")
+    m = vm["metrics"]
+    assert vm["samples"] == [e / b for e, b in zip(m["elapsed_ns"], m["bytes"])]
+
+
+def test_counted_table_is_labelled_as_instructions(counted_doc):
+    text = table.render(counted_doc)
+    assert text.startswith("COUNTED run: figures are guest instructions")
+    assert "cost/fio.psync" in text and "vs fio.psync" not in text
+    assert "MB/s insn-time" in text and "insn/byte" in text
+
+
+def test_compare_refuses_a_counted_run_against_a_wall_run(counted_doc):
+    wall = {**counted_doc, "context": {"measure": measure.WALL.context()}}
+    with pytest.raises(compare.MixedModesError, match="BASE is a counted run and NEW a wall"):
+        compare.compare(counted_doc, wall)
+    compare.compare(counted_doc, counted_doc)   # same mode: compared
+
+
+def test_a_one_percent_rise_in_cost_is_a_regression_and_its_reverse_an_improvement():
+    gate = dict(config.load_suite("ci").gate)
+    gate.pop("baseline")
+    s = compare.Settings(**gate)
+    base = [1000.0, 1000.4, 999.7, 1000.2, 999.9]
+    slow = [x * 1.01 for x in base]
+    c = compare.judge("x", "insn/byte", base, slow, s)
+    assert c.verdict == "regression" and c.change == pytest.approx(-0.01, abs=1e-4)
+    assert compare.judge("x", "insn/byte", slow, base, s).verdict == "improvement"
+    assert compare.judge("x", "insn/byte", base, [x * 1.002 for x in base], s).verdict == "same"
+
+
+def test_module_parameter_that_did_not_take_effect_fails_setup(tmp_path):
+    params = tmp_path / "kdio_dio" / "parameters"
+    params.mkdir(parents=True)
+    (params / "delay_us").write_text("0\n")
+    (params / "work_loops").write_text("7\n")
+
+    def run(item):
+        step = plan.param_check_steps([item], sysfs=str(tmp_path))[0]
+        return subprocess.run(step["argv"], capture_output=True, text=True)
+
+    assert run("kdio_dio.work_loops=7").returncode == 0
+    wrong = run("kdio_dio.work_loops=8")
+    assert wrong.returncode == 1 and "kdio_dio.work_loops is 7, not 8" in wrong.stderr
+    missing = run("kdio_dio.drop_writes=1")
+    assert missing.returncode == 1
+    assert "has no parameter drop_writes; it has: delay_us work_loops" in missing.stderr
