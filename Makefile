@@ -31,9 +31,11 @@ compare: deps
 	@test -n "$(BASE)" -a -n "$(NEW)" || { echo "usage: make compare BASE=<run> NEW=<run>" >&2; exit 2; }
 	$(KDIO) compare $(ARGS) $(abspath $(BASE))/result.json $(abspath $(NEW))/result.json
 
-# Run the gate suite and compare it with ci/baselines/ci.json; exit 1 on a regression.
+# Run a gate suite and compare it with its committed baseline; exit 1 on a regression.
+# GATE=ci (counted, the default) or GATE=ci-wall (wall-clock, ext4 on virtio-blk).
+GATE     ?= ci
 regress: deps
-	$(KDIO) regress $(if $(MEASURE),--measure $(MEASURE)) $(ARGS)
+	$(KDIO) regress --suite $(GATE) $(if $(MEASURE),--measure $(MEASURE)) $(ARGS)
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

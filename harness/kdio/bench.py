@@ -211,6 +211,12 @@ def finish(doc, outcome, records, run_dir, suite):
     if guest:
         doc["context"]["guest"]["release"] = guest.get("release")
         doc["context"]["guest"]["boot_s"] = guest.get("uptime_s")
+        how = measure.get(suite.measure)
+        if how.counted:
+            doc["context"]["measure"]["guest_tsc_mhz"] = measure.guest_tsc_mhz(
+                guest.get("boot_kmsg"))
+            problem = measure.clock_problem(how, guest.get("boot_kmsg"))
+            failures += [f"counted mode: {problem}"] if problem else []
     doc["setup_failures"] = list(failures)
     doc["checks"] = results.check_results(records)
     doc["context"]["dio_align"] = results.dio_alignment(suite, records)

@@ -16,6 +16,7 @@ rate in instruction-time (1 instruction = 1 ns), never a throughput.
 Pure functions and data; the QEMU argv and the plan check call in here.
 """
 
+import re
 from dataclasses import dataclass
 
 from kdio.errors import ConfigError
@@ -135,3 +136,33 @@ def cost(metrics, params, unit):
 def rate_in_insn_time(value, unit):
     """MB/s at 1 instruction per ns, for an insn/byte figure; else None."""
     return 1e3 / value if unit == "insn/byte" and value else None
+
+
+# At shift 0 the guest's TSC ticks once per instruction: it must calibrate
+# to 1000 MHz, or ktime_get_ns() is not an instruction count.
+TSC_MHZ, TSC_TOLERANCE = 1000.0, 0.001
+_TSC_LINES = (re.compile(r"Refined TSC clocksource calibration: ([0-9.]+) MHz"),
+              re.compile(r"tsc: Detected ([0-9.]+) MHz"))
+
+
+def guest_tsc_mhz(boot_kmsg):
+    """The TSC frequency the guest settled on, from its boot log, or None."""
+    for pattern in _TSC_LINES:
+        for line in boot_kmsg or ():
+            m = pattern.search(line)
+            if m:
+                return float(m.group(1))
+    return None
+
+
+def clock_problem(measure_, boot_kmsg):
+    """None if a counted guest's clock counts instructions, else why not."""
+    if not measure_.counted:
+        return None
+    mhz = guest_tsc_mhz(boot_kmsg)
+    if mhz is None:
+        return "the guest's boot log names no TSC frequency: cannot tell that its clock counts instructions"
+    if abs(mhz / TSC_MHZ - 1) > TSC_TOLERANCE:
+        return (f"the guest's TSC runs at {mhz} MHz, not {TSC_MHZ:.0f}: its clock does not "
+                "count one instruction per ns")
+    return None

@@ -192,8 +192,9 @@ def draw_all(doc, out_dir):
     ratios, base_of = ratio_groups(doc)
     for key, series in sorted(ratios.items()):
         label = f"cost / {base_of[key]} cost (counted)" if counted else f"x {base_of[key]}"
+        what = "cost ratio" if counted else "ratio"
         drawn += _draw(out_dir, _name("ratio", key),
-                       f"{_title(suite, key)}: ratio to {base_of[key]}", label,
+                       f"{_title(suite, key)}: {what} to {base_of[key]}", label,
                        series, errorbars=False, baseline_of=base_of[key], xlabel=_xlabel(key))
     latency = latency_groups(doc)
     if latency:

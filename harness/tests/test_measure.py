@@ -181,3 +181,21 @@ def test_module_parameter_that_did_not_take_effect_fails_setup(tmp_path):
     missing = run("kdio_dio.drop_writes=1")
     assert missing.returncode == 1
     assert "has no parameter drop_writes; it has: delay_us work_loops" in missing.stderr
+
+
+def test_a_counted_guest_whose_clock_is_not_one_ghz_is_caught():
+    good = ["tsc: Detected 999.993 MHz processor",
+            "tsc: Refined TSC clocksource calibration: 999.999 MHz"]
+    assert measure.guest_tsc_mhz(good) == 999.999
+    assert measure.clock_problem(measure.COUNTED, good) is None
+    bad = ["tsc: Refined TSC clocksource calibration: 2099.998 MHz"]
+    assert "2099.998 MHz, not 1000" in measure.clock_problem(measure.COUNTED, bad)
+    assert "names no TSC frequency" in measure.clock_problem(measure.COUNTED, [])
+    assert measure.clock_problem(measure.WALL, bad) is None
+
+
+def test_cli_compare_of_the_two_gate_baselines_is_refused_with_exit_2(capsys):
+    from kdio import cli
+    top = bench.TOP / "ci" / "baselines"
+    assert cli.main(["compare", str(top / "ci-wall.json"), str(top / "ci.json")]) == 2
+    assert "BASE is a wall run and NEW a counted run" in capsys.readouterr().err

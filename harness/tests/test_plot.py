@@ -39,3 +39,19 @@ def test_draw_all_writes_png_and_svg(smoke_doc, tmp_path):
         assert data.startswith(b"\x89PNG") if p.suffix == ".png" else b"<svg" in data
     gp = (tmp_path / "throughput-write-ext4-qd1.gp").read_text()
     assert "dt 2" in gp and "yerrorlines" in gp  # baselines dashed, error bars drawn
+
+
+def test_counted_runs_plot_cost_and_cost_ratios(fixtures, tmp_path):
+    import dataclasses
+    from kdio import measure
+    suite = dataclasses.replace(config.load_suite("smoke"), measure="counted")
+    doc = {"run_id": "r", "context": {"suite": {"name": "smoke"},
+                                      "measure": measure.COUNTED.context()},
+           "results": results.build_results(suite, results.read_records(
+               fixtures / "records-smoke.jsonl"))}
+    drawn = plot.draw_all(doc, tmp_path)
+    names = {p.stem for p in drawn}
+    assert "cost-write-ext4-qd1" in names and not any(n.startswith("throughput") for n in names)
+    gp = (tmp_path / "cost-write-ext4-qd1.gp").read_text()
+    assert "guest instructions per byte (counted, lower is better)" in gp
+    assert "cost ratio to fio.psync" in (tmp_path / "ratio-write-ext4-qd1.gp").read_text()
