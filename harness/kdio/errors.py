@@ -31,3 +31,12 @@ class VmError(KdioError):
 
 class SchemaError(KdioError):
     """A result file does not follow the result schema."""
+
+
+class TreeError(KdioError):
+    """A kernel tree or source is not usable: not a tree, not built, another
+    architecture, or a source that cannot be unpacked."""
+
+
+class KconfigError(KdioError):
+    """A kernel configuration lacks options kdio needs, or lost them in a merge."""
