@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, config, console, disk, initramfs, kernel, measure, paths,
-                  plan, qemu, results, vm)
+from kdio import (backends, build, builttree, config, console, disk, initramfs, kconfig, kernel,
+                  measure, paths, plan, qemu, results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -53,10 +53,17 @@ def host_cpu():
     return platform.processor() or "unknown"
 
 
+def kernel_context(kspec):
+    ctx = {"name": kspec.name, "release": kspec.release, "version": kspec.version}
+    if isinstance(kspec, builttree.TreeSpec):
+        ctx["tree"] = str(kspec.path)
+    return ctx
+
+
 def make_context(suite, kspec, cfg, accel_reason):
     return {
         "kdio_git_sha": git_sha(),
-        "kernel": {"name": kspec.name, "release": kspec.release, "version": kspec.version},
+        "kernel": kernel_context(kspec),
         "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
         "accelerator_reason": accel_reason,
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
@@ -112,12 +119,39 @@ def make_disks(suite, run_dir):
     return disks, cache_mode
 
 
+def open_kernel(name, suite):
+    """The guest kernel's spec: a kernel file (harness/kernels) by name, or a
+    built tree by path, whose .config is checked for every option the suite
+    needs before anything is built."""
+    if not builttree.is_tree_path(name):
+        return config.load_kernel(name)
+    fragment = kconfig.load_fragment()
+    spec = builttree.open_tree(name, fragment.guest_modules)
+    kconfig.check_tree_config(kconfig.read_config(spec.config_path), fragment, suite,
+                              spec.config_path)
+    return spec
+
+
+def fetch_kernel(kspec, log):
+    """A Debian kernel downloaded and unpacked, or a tree's modules installed
+    into the cache: either way, a tree build.py and the initramfs can use."""
+    if isinstance(kspec, builttree.TreeSpec):
+        return builttree.stage(kspec, log=log)
+    return kernel.fetch(kspec, log)
+
+
+def kernel_label(name):
+    """A --kernel value as it can appear in a run id: a tree by its folder."""
+    return f"tree-{Path(name).resolve().name}" if builttree.is_tree_path(name) else name
+
+
 def prepare_guest(suite, kspec, run_dir, log, module_params=()):
     """Fetch the kernel, build modules and tools, and make initramfs and disks."""
-    tree = kernel.fetch(kspec, log)
+    tree = fetch_kernel(kspec, log)
     art = build.build_all(tree, log)
-    initrd = initramfs.build(build.BUILD_DIR / kspec.release / f"initramfs-{run_dir.name}.cpio",
-                             guest_modules(suite, tree, kspec, art, module_params))
+    initrd = initramfs.build(
+        build.BUILD_DIR / tree.build_name / f"initramfs-{run_dir.name}.cpio",
+        guest_modules(suite, tree, kspec, art, module_params))
     disks, cache_mode = make_disks(suite, run_dir)
     return tree, art, initrd, disks, cache_mode
 
@@ -236,7 +270,8 @@ def finish(doc, outcome, records, run_dir, suite):
 
 def run(opts, log=print):
     """Run a suite in a fresh VM; return (result document, run folder)."""
-    suite, kspec = load_suite(opts), config.load_kernel(opts.kernel)
+    suite = load_suite(opts)
+    kspec = open_kernel(opts.kernel, suite)
     run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")
     run_dir = Path(opts.results_dir) / run_id
     share = run_dir / "guest"

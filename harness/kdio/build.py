@@ -1,6 +1,6 @@
 """Build the kdio modules against a guest kernel's headers, and the tools.
 
-Modules build out of tree in build/<release>/modules (the sources are copied
+Modules build out of tree in build/<kernel>/modules (the sources are copied
 there by modules/Makefile), so several kernels can be built side by side.
 """
 
@@ -32,12 +32,13 @@ def _make(argv, what):
 
 
 def build_modules(tree, log=print):
-    """Build every module in modules/Kbuild for the kernel in tree."""
-    out = BUILD_DIR / tree.spec.release / "modules"
+    """Build every module in modules/Kbuild for the kernel in tree (a Debian
+    kernel's headers, or a built kernel tree)."""
+    out = BUILD_DIR / tree.build_name / "modules"
     log(f"building modules for {tree.spec.release}")
-    warnings = _make(["-C", str(TOP / "modules"), f"KDIR={tree.headers_dir}",
-                      f"KCOMMON={tree.headers_common_dir}", f"BUILD={out}"],
-                     f"module build for {tree.spec.release}")
+    common = [f"KCOMMON={tree.headers_common_dir}"] if tree.headers_common_dir else []
+    warnings = _make(["-C", str(TOP / "modules"), f"KDIR={tree.headers_dir}", *common,
+                      f"BUILD={out}"], f"module build for {tree.spec.release}")
     for w in warnings:
         log(f"  {w}")
     kos = tuple(sorted(out.glob("*.ko")))

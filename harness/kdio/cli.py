@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from kdio import (bench, build, compare, config, kernel, kernels, measure, plot, report, results,
-                  table)
+from kdio import (bench, build, builttree, compare, config, kbuild, kconfig, kernel, kernels,
+                  measure, plot, report, results, table)
 from kdio.errors import KdioError
 
 
@@ -92,7 +92,8 @@ def cmd_bench(args):
     for suite in suites:
         docs = []
         for name in names:
-            run_id = stamp if runs == 1 and args.run_id else f"{stamp}-{suite}-{name}"
+            run_id = (stamp if runs == 1 and args.run_id
+                      else f"{stamp}-{suite}-{bench.kernel_label(name)}")
             if runs > 1:
                 log(f"=== suite {suite}, kernel {name} ===")
             doc, _ = _bench_one(args, suite, name, run_id)
@@ -196,6 +197,59 @@ def cmd_build(args):
     return 0
 
 
+def cmd_kernel_config(args):
+    text = kconfig.render(kconfig.load_fragment())
+    if args.out:
+        results.write_atomic(args.out, text)
+        log(f"fragment: {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def cmd_kernel_build(args):
+    kb = kbuild.plan(args.src, base=args.base, out=args.out, jobs=args.jobs, log=log)
+    log(f"source {kb.source.root} ({kb.source.version}), base {kb.base}, key {kb.key}")
+    tree = kbuild.build(kb, log)
+    log(f"KERNEL={tree}")
+    log(f"  e.g. make bench SUITE=smoke KERNEL={tree}")
+    return 0
+
+
+def cmd_kernel_check(args):
+    """The checks bench makes of a tree before it builds anything."""
+    suite = config.load_suite(args.suite)
+    fragment = kconfig.load_fragment()
+    spec = builttree.open_tree(args.tree, fragment.guest_modules)
+    kconfig.check_tree_config(kconfig.read_config(spec.config_path), fragment, suite,
+                              spec.config_path)
+    log(f"{spec.path}: {spec.release}, x86_64, modules built; its .config has every option "
+        f"suite {suite.name} needs")
+    return 0
+
+
+def _kernel_parser(sub):
+    k = sub.add_parser("kernel", help="kdio's kernel config fragment; build a guest kernel")
+    ksub = k.add_subparsers(dest="kernel_command", required=True)
+    s = ksub.add_parser("config", help="print the config fragment every guest and suite need")
+    s.add_argument("--out", help="write it to this file instead")
+    s.set_defaults(func=cmd_kernel_config)
+    s = ksub.add_parser("build", help="build vmlinux and modules from a source with the "
+                                      "fragment merged in (cached); print the KERNEL= to use")
+    s.add_argument("src", help="kernel source folder, or a tarball of one "
+                               "(/usr/src/linux-source-6.1.tar.xz)")
+    s.add_argument("--base", default="tinyconfig",
+                   help="tinyconfig (default: the smallest that boots), defconfig, or a "
+                        ".config file")
+    s.add_argument("--out", help="build folder (default: <cache>/trees/build/<key>)")
+    s.add_argument("--jobs", type=int, default=None, help="make -j (default: CPU count)")
+    s.set_defaults(func=cmd_kernel_build)
+    s = ksub.add_parser("check", help="check a built tree, and its .config for a suite")
+    s.add_argument("tree")
+    s.add_argument("--suite", default="dio")
+    s.set_defaults(func=cmd_kernel_check)
+
+
 def cmd_show(args):
     doc = results.load(args.result)
     results.validate(doc)
@@ -211,7 +265,8 @@ def parser():
                    help="suite name (harness/suites) or file; repeat, or give a space/comma-"
                         "separated list, to run several, one after the other (default dio)")
     b.add_argument("--kernel", action="append", default=[],
-                   help="kernel name (harness/kernels) or file; repeat, or give a "
+                   help="kernel name (harness/kernels) or file, or the path of a built "
+                        "kernel tree (one with a '/', or a folder); repeat, or give a "
                         "space/comma-separated list, to run the suite on each and compare "
                         "them (default debian-6.1)")
     b.add_argument("--results-dir", default=str(bench.TOP / "results"))
@@ -254,6 +309,7 @@ def parser():
     s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
     s.add_argument("run", help="results/<run-id> folder, or just the run id")
     s.set_defaults(func=cmd_plots)
+    _kernel_parser(sub)
     s = sub.add_parser("show", help="validate a result.json and print its table")
     s.add_argument("result")
     s.set_defaults(func=cmd_show)

@@ -7,6 +7,7 @@ finished unpack leaves a stamp file, so a second run downloads nothing.
 
 import lzma
 import os
+import zlib
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -43,6 +44,11 @@ class KernelTree:
     @property
     def vmlinux(self):
         return self.base / "vmlinux"
+
+    @property
+    def build_name(self):
+        """The folder under build/ that this kernel's modules build in."""
+        return self.spec.release
 
     @property
     def modules_dir(self):
@@ -147,8 +153,13 @@ def _unzstd(payload):
     return r.stdout
 
 
-# Payload formats of Debian's bzImages: 6.1 is XZ, 6.12 is zstd.
-PAYLOADS = ((XZ_MAGIC, _unxz), (b"\x28\xb5\x2f\xfd", _unzstd))
+def _gunzip(payload):
+    return zlib.decompressobj(wbits=31).decompress(payload)
+
+
+# Payload formats of bzImages: Debian's 6.1 is XZ, 6.12 zstd; a kernel built
+# with the default config is gzip.
+PAYLOADS = ((XZ_MAGIC, _unxz), (b"\x28\xb5\x2f\xfd", _unzstd), (b"\x1f\x8b\x08", _gunzip))
 
 
 def extract_vmlinux(bzimage, out):
@@ -163,14 +174,14 @@ def extract_vmlinux(bzimage, out):
             continue
         try:
             elf = decompress(data[start:])
-        except (lzma.LZMAError, OSError):
+        except (lzma.LZMAError, zlib.error, OSError):
             continue
         if elf.startswith(b"\x7fELF"):
             tmp = Path(str(out) + ".tmp")
             tmp.write_bytes(elf)
             tmp.rename(out)
             return
-    raise FetchError(f"{bzimage}: no XZ or zstd payload holding an ELF image",
+    raise FetchError(f"{bzimage}: no XZ, zstd or gzip payload holding an ELF image",
                      "add this kernel's compression to PAYLOADS in kernel.py "
                      "(zstd needs the zstd package: make test installs it)")
 

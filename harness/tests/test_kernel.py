@@ -1,5 +1,6 @@
 """vmlinux extraction and initramfs layout on synthetic inputs."""
 
+import gzip
 import lzma
 import subprocess
 
@@ -30,8 +31,14 @@ def test_zstd_payload(tmp_path):
     assert out.read_bytes() == ELF
 
 
+def test_gzip_payload(tmp_path):
+    out = tmp_path / "vmlinux"
+    kernel.extract_vmlinux(bzimage(tmp_path, gzip.compress(ELF)), out)
+    assert out.read_bytes() == ELF
+
+
 def test_no_payload(tmp_path):
-    with pytest.raises(FetchError, match="no XZ or zstd payload"):
+    with pytest.raises(FetchError, match="no XZ, zstd or gzip payload"):
         kernel.extract_vmlinux(bzimage(tmp_path, b"plain"), tmp_path / "vmlinux")
     assert not (tmp_path / "vmlinux").exists()
 

@@ -1,0 +1,209 @@
+"""Build a guest kernel from source: a base config with kdio's fragment
+merged in, then vmlinux and modules, out of tree (O=).
+
+A build is cached by a key made of the source's identity (its folder and
+Makefile version), the base, the fragment and the compiler: a second call
+with the same ones finds the finished tree and builds nothing. The build
+runs in <out>.partial, renamed to <out> when complete; a failed or
+interrupted build removes it (its log is kept under <cache>/trees/logs/).
+"""
+
+import hashlib
+import os
+import select
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kdio import kconfig, ksource
+from kdio.errors import BuildError, TreeError
+
+NAMED_BASES = ("tinyconfig", "defconfig")
+STAMP = ".kdio-built"
+ARCH = "x86_64"
+PROGRESS_EVERY_S = 30
+# kbuild's short-form lines that stand for one object made (CC fs/ext4/inode.o)
+_OBJECT_STEPS = ("CC", "AS", "CC [M]", "AR", "LD", "LD [M]")
+
+
+@dataclass(frozen=True)
+class KernelBuild:
+    """One build: the source, its base config, where it goes, its cache key."""
+    source: ksource.Source
+    base: str               # tinyconfig | defconfig | a config file's path
+    out: Path               # the finished O= folder (the KERNEL= to use)
+    key: str
+    jobs: int
+    logs: Path              # folder of build logs (kept after a failure)
+
+    @property
+    def partial(self):
+        return self.out.with_name(self.out.name + ".partial")
+
+
+def _compiler():
+    try:
+        r = subprocess.run(["gcc", "--version"], capture_output=True, text=True)
+    except OSError:
+        raise BuildError("gcc is not installed", "install gcc (make test does)") from None
+    return (r.stdout.splitlines() or ["gcc"])[0]
+
+
+def base_identity(base):
+    """A named base as it is; a base file by its content."""
+    if base in NAMED_BASES:
+        return base
+    path = Path(base)
+    if not path.is_file():
+        raise TreeError(f"--base {base}: not {' or '.join(NAMED_BASES)} and no such file",
+                        f"use --base {NAMED_BASES[0]} (the smallest that boots), "
+                        f"--base {NAMED_BASES[1]}, or a .config file")
+    return "file:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cache_key(source, base_id, fragment_lines, compiler):
+    """<version>-<12 hex digits> over everything the built tree depends on."""
+    ident = "\n".join((str(source.root), source.version, base_id, *fragment_lines, compiler))
+    return f"{source.version}-{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
+
+
+def plan(src, base="tinyconfig", out=None, jobs=None, cache=None, log=print):
+    """The KernelBuild for src (unpacking a tarball source once)."""
+    from kdio.kernel import cache_dir  # the one cache, shared with Debian kernels
+    cache = Path(cache or cache_dir())
+    source = ksource.open_source(src, cache, log)
+    key = cache_key(source, base_identity(base),
+                    kconfig.fragment_lines(kconfig.load_fragment()), _compiler())
+    out = Path(out).resolve() if out else cache / "trees" / "build" / key
+    return KernelBuild(source=source, base=str(base), out=out, key=key,
+                       jobs=jobs or os.cpu_count() or 1, logs=cache / "trees" / "logs")
+
+
+def _make_argv(kb, objdir, *args):
+    """make in the source for objdir, at low priority (the host stays usable)."""
+    return ["nice", "-n", "10", "make", "-C", str(kb.source.root), f"O={objdir}",
+            f"ARCH={ARCH}", *args]
+
+
+def _make(kb, objdir, *targets):
+    return subprocess.run(_make_argv(kb, objdir, *targets), capture_output=True, text=True)
+
+
+def _checked(r, what, kb):
+    if r.returncode != 0:
+        tail = ((r.stdout or "") + (r.stderr or "")).strip().splitlines()[-6:]
+        raise BuildError(f"{what} failed:\n  " + "\n  ".join(tail),
+                         f"run it by hand: make -C {kb.source.root} O=<dir> ARCH={ARCH} {what}")
+
+
+def configure(kb, objdir, fragment, log=print):
+    """objdir/.config: the base with the fragment merged in, every fragment
+    option checked to have survived."""
+    objdir.mkdir(parents=True, exist_ok=True)
+    if kb.base in NAMED_BASES:
+        log(f"config: make {kb.base}")
+        _checked(_make(kb, objdir, kb.base), kb.base, kb)
+    else:
+        shutil.copyfile(kb.base, objdir / ".config")
+    (objdir / "kdio.config").write_text(kconfig.render(fragment))
+    log("config: merging kdio's fragment (kdio kernel config), then make olddefconfig")
+    r = subprocess.run([str(kb.source.root / "scripts/kconfig/merge_config.sh"), "-m",
+                        "-O", str(objdir), str(objdir / ".config"), str(objdir / "kdio.config")],
+                       cwd=kb.source.root, capture_output=True, text=True)
+    _checked(r, "merge_config.sh", kb)
+    _checked(_make(kb, objdir, "olddefconfig"), "olddefconfig", kb)
+    kconfig.check_merged(kconfig.read_config(objdir / ".config"), fragment, objdir / ".config")
+
+
+def _short_step(line):
+    """'CC fs/ext4/inode.o' from kbuild's '  CC      fs/ext4/inode.o', else None."""
+    if not line.startswith("  "):
+        return None
+    words = line.split()
+    for step in _OBJECT_STEPS:
+        parts = step.split()
+        if words[:len(parts)] == parts and len(words) == len(parts) + 1:
+            return f"{step} {words[-1]}"
+    return None
+
+
+def _progress(count, t0, last):
+    mins, secs = divmod(int(time.monotonic() - t0), 60)
+    return f"kernel build: {count} objects, {mins}m{secs:02d}s" + (f" (last: {last})"
+                                                                   if last else "")
+
+
+def compile_tree(kb, objdir, log_path, log=print):
+    """make vmlinux modules in objdir, a progress line every PROGRESS_EVERY_S."""
+    argv = _make_argv(kb, objdir, f"-j{kb.jobs}", "vmlinux", "modules")
+    log(f"+ {' '.join(argv)}  (log: {log_path})")
+    t0, shown, count, last = time.monotonic(), time.monotonic(), 0, None
+    with open(log_path, "w") as out:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, bufsize=1)
+        try:
+            while True:
+                ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+                line = proc.stdout.readline() if ready else ""
+                if ready and not line:
+                    break
+                out.write(line)
+                step = _short_step(line.rstrip("\n"))
+                count, last = (count + 1, step) if step else (count, last)
+                if time.monotonic() - shown >= PROGRESS_EVERY_S:
+                    log(_progress(count, t0, last))
+                    shown = time.monotonic()
+        except BaseException:  # interrupted: stop make before the folder goes
+            proc.kill()
+            proc.wait()
+            raise
+        proc.wait()
+    log(_progress(count, t0, None) + f", make exited {proc.returncode}")
+    if proc.returncode != 0:
+        raise BuildError(f"kernel build failed (make exited {proc.returncode}):\n  "
+                         + "\n  ".join(_error_lines(log_path)),
+                         f"the whole log is {log_path}, the merged config beside it; fix the "
+                         f"source or the base config and run again")
+    return count
+
+
+def _error_lines(log_path):
+    lines = Path(log_path).read_text(errors="replace").splitlines()
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    return (errors or lines)[:8]
+
+
+def _finished(kb):
+    stamp = kb.out / STAMP
+    if stamp.exists():
+        if stamp.read_text().split("\n", 1)[0] == kb.key:
+            return True
+    if kb.out.exists():
+        raise TreeError(f"{kb.out} exists and is not kdio's build {kb.key}",
+                        "choose another --out, or delete that folder")
+    return False
+
+
+def build(kb, log=print):
+    """Build kb unless it is already built; return its tree folder."""
+    if _finished(kb):
+        log(f"kernel {kb.key} is already built in {kb.out}: nothing to do")
+        return kb.out
+    kb.logs.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(kb.partial, ignore_errors=True)
+    t0 = time.monotonic()
+    try:
+        fragment = kconfig.load_fragment()
+        configure(kb, kb.partial, fragment, log)
+        shutil.copyfile(kb.partial / ".config", kb.logs / f"{kb.key}.config")
+        count = compile_tree(kb, kb.partial, kb.logs / f"{kb.key}.log", log)
+        (kb.partial / STAMP).write_text(f"{kb.key}\nsource {kb.source.root}\nbase {kb.base}\n"
+                                        f"objects {count}\n")
+        kb.partial.rename(kb.out)
+    except BaseException:
+        shutil.rmtree(kb.partial, ignore_errors=True)
+        raise
+    log(f"kernel {kb.key} built in {kb.out} ({time.monotonic() - t0:.0f} s)")
+    return kb.out
