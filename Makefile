@@ -5,13 +5,16 @@ PYTHON   ?= /usr/bin/python3
 SUITE    ?= dio
 KERNEL   ?= debian-6.1
 # Several kernels run the same suite on each, then compare them: KERNELS="debian-6.1 debian-6.12"
+# A kernel is a name (harness/kernels) or a built tree's path: KERNEL=~/linux or KERNEL=build/
 KERNELS  ?= $(KERNEL)
+# Paths made absolute (kdio runs in harness/); names left as they are.
+KERNEL_ARGS = $(foreach k,$(KERNELS),$(if $(or $(findstring /,$(k)),$(wildcard $(k)/.)),$(abspath $(k)),$(k)))
 # wall (time) or counted (guest instructions under QEMU icount); empty: the suite's own
 MEASURE  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit deps fetch build plots compare regress clean
+.PHONY: all bench test test-unit deps fetch build plots compare regress clean kernel kernel-config
 
 all: build
 
@@ -19,7 +22,7 @@ deps:
 	@sh ci/bootstrap.sh
 
 bench: deps
-	$(KDIO) bench --suite "$(SUITE)" --kernel "$(KERNELS)" $(if $(MEASURE),--measure $(MEASURE))
+	$(KDIO) bench --suite "$(SUITE)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE))
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps
@@ -42,6 +45,18 @@ fetch: deps
 
 build: deps
 	$(KDIO) build --kernel $(KERNEL)
+
+# Build a guest kernel from a source (folder or tarball) with kdio's fragment
+# merged into BASE (tinyconfig, defconfig or a .config file); cached, so a
+# second run builds nothing. It ends by printing the KERNEL= for make bench.
+SRC      ?= /usr/src/linux-source-6.1.tar.xz
+BASE     ?= tinyconfig
+kernel: deps
+	$(KDIO) kernel build $(abspath $(SRC)) --base $(if $(wildcard $(BASE)),$(abspath $(BASE)),$(BASE)) $(if $(OUT),--out $(abspath $(OUT)))
+
+# Print the config fragment every guest and suite need.
+kernel-config:
+	@$(KDIO) kernel config
 
 # Unit tests, the C builds and the real smoke boot (marked integration).
 test: deps

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install the Debian packages kdio needs, once: a second run installs nothing.
 # Guest kernels are not installed here; the harness fetches them into .cache/.
+# linux-source-6.1 is Debian's kernel source (a tarball in /usr/src): make test
+# builds a guest kernel from it (kdio kernel build), once, into .cache/trees/.
 set -eu
 
 PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs cpio
 gcc make libc6-dev python3 python3-pytest python3-jsonschema dwarves bc flex bison
-libelf-dev xz-utils zstd chromium"
+libelf-dev libssl-dev xz-utils zstd chromium linux-source-6.1"
 
 missing=""
 for p in $PKGS; do

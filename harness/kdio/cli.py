@@ -189,7 +189,10 @@ def cmd_fetch(args):
 
 
 def cmd_build(args):
-    tree = kernel.fetch(config.load_kernel(args.kernel), log)
+    """Modules and tools for a kernel name or a built tree (whose .config is
+    checked for the options the suite needs)."""
+    kspec = bench.open_kernel(args.kernel, config.load_suite(args.suite))
+    tree = bench.fetch_kernel(kspec, log)
     art = build.build_all(tree, log)
     for ko in art.modules:
         log(f"module: {ko}")
@@ -283,6 +286,9 @@ def parser():
                              ("build", cmd_build, "build modules and tools for a kernel")):
         s = sub.add_parser(name, help=text)
         s.add_argument("--kernel", default="debian-6.1")
+        if name == "build":
+            s.add_argument("--suite", default="dio",
+                           help="with a kernel tree: check its .config for this suite")
         s.set_defaults(func=func)
     s = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
     s.add_argument("base", help="BASE result.json")

@@ -12,6 +12,7 @@ import hashlib
 import os
 import select
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -142,7 +143,7 @@ def compile_tree(kb, objdir, log_path, log=print):
     t0, shown, count, last = time.monotonic(), time.monotonic(), 0, None
     with open(log_path, "w") as out:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1)
+                                text=True, bufsize=1, start_new_session=True)
         try:
             while True:
                 ready, _, _ = select.select([proc.stdout], [], [], 1.0)
@@ -155,8 +156,8 @@ def compile_tree(kb, objdir, log_path, log=print):
                 if time.monotonic() - shown >= PROGRESS_EVERY_S:
                     log(_progress(count, t0, last))
                     shown = time.monotonic()
-        except BaseException:  # interrupted: stop make before the folder goes
-            proc.kill()
+        except BaseException:  # interrupted: stop make and its jobs before the folder goes
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise
         proc.wait()
