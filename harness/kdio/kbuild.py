@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdio import kconfig, ksource
+from kdio import kconfig, kernel, ksource
 from kdio.errors import BuildError, TreeError
 
 NAMED_BASES = ("tinyconfig", "defconfig")
@@ -72,8 +72,7 @@ def cache_key(source, base_id, fragment_lines, compiler):
 
 def plan(src, base="tinyconfig", out=None, jobs=None, cache=None, log=print):
     """The KernelBuild for src (unpacking a tarball source once)."""
-    from kdio.kernel import cache_dir  # the one cache, shared with Debian kernels
-    cache = Path(cache or cache_dir())
+    cache = Path(cache or kernel.cache_dir())  # the one cache, shared with Debian kernels
     source = ksource.open_source(src, cache, log)
     key = cache_key(source, base_identity(base),
                     kconfig.fragment_lines(kconfig.load_fragment()), _compiler())

@@ -188,3 +188,12 @@ def test_a_tree_spec_goes_into_the_result_context(tmp_path):
     ctx = bench.kernel_context(spec)
     assert ctx == {"name": "tree-linux", "release": RELEASE, "version": "6.1.192",
                    "tree": str(spec.path)}
+
+
+def test_kdio_kernel_check_prints_each_missing_option(tmp_path, capsys):
+    from kdio import cli
+    tree = fake_tree(tmp_path / "t", config_text="CONFIG_X86_64=y\nCONFIG_MODULES=y\n")
+    assert cli.main(["kernel", "check", str(tree), "--suite", "smoke"]) == 2
+    err = capsys.readouterr().err
+    assert "CONFIG_VIRTIO_BLK=y needed by guest (not set)" in err
+    assert "kdio: what to do: add the lines above" in err

@@ -181,3 +181,12 @@ def test_fragment_errors_say_what_to_fix(tmp_path):
     bad.write_text('[[option]]\nname = "X"\nvalue = "y"\nneeded_by = "guest"\n')
     with pytest.raises(ConfigError, match="not a kernel option"):
         kconfig.load_fragment(bad)
+
+
+def test_kdio_kernel_config_prints_the_fragment(capsys):
+    from kdio import cli
+    assert cli.main(["kernel", "config"]) == 0
+    out = capsys.readouterr().out
+    assert out == kconfig.render(kconfig.load_fragment())
+    assert "CONFIG_BLK_DEV_RAM=m" in out.splitlines()
+
