@@ -148,6 +148,10 @@ def kernel_label(name):
 def prepare_guest(suite, kspec, run_dir, log, module_params=()):
     """Fetch the kernel, build modules and tools, and make initramfs and disks."""
     tree = fetch_kernel(kspec, log)
+    builtin = kernel.builtin_modules(tree, [*kspec.guest_modules,
+                                            *(CRYPTO_MODULES if suite.vm.crypto else [])])
+    if builtin:
+        log(f"built into {kspec.release}, so no insmod: {', '.join(builtin)}")
     art = build.build_all(tree, log)
     initrd = initramfs.build(
         build.BUILD_DIR / tree.build_name / f"initramfs-{run_dir.name}.cpio",

@@ -201,19 +201,30 @@ def fetch(spec, log=print):
     return tree
 
 
+def _show_depends(tree, names):
+    """modprobe --show-depends's lines for names, split into words."""
+    for name in names:
+        out = _run(["modprobe", "-d", str(tree.root), "-S", tree.spec.release,
+                    "--show-depends", name],
+                   f"modprobe --show-depends {name}",
+                   f"check that {name} exists in {tree.spec.release}")
+        yield from (line.split() for line in out.splitlines())
+
+
 def module_load_order(tree, names):
     """Paths of the .ko files for names and their dependencies, in insmod order.
 
     Built-in modules are skipped; each file appears once, dependencies first.
     """
     order = []
-    for name in names:
-        out = _run(["modprobe", "-d", str(tree.root), "-S", tree.spec.release,
-                    "--show-depends", name],
-                   f"modprobe --show-depends {name}",
-                   f"check that {name} exists in {tree.spec.release}")
-        for line in out.splitlines():
-            words = line.split()
-            if len(words) >= 2 and words[0] == "insmod" and words[1] not in order:
-                order.append(words[1])
+    for words in _show_depends(tree, names):
+        if len(words) >= 2 and words[0] == "insmod" and words[1] not in order:
+            order.append(words[1])
     return [Path(p) for p in order]
+
+
+def builtin_modules(tree, names):
+    """Those of names (and their dependencies) built into the kernel: they
+    need no insmod (modprobe reads modules.builtin)."""
+    return list(dict.fromkeys(words[1] for words in _show_depends(tree, names)
+                              if len(words) >= 2 and words[0] == "builtin"))

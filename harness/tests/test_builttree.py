@@ -147,6 +147,7 @@ def test_staged_modules_give_the_insmod_order(tmp_path):
     staged = builttree.stage(spec, cache=tmp_path / "cache", log=lambda m: None)
     order = kernel.module_load_order(staged, ["brd", "ext4"])  # ext4 built in: no insmod
     assert [p.name for p in order] == ["brd.ko"]
+    assert kernel.builtin_modules(staged, ["brd", "ext4"]) == ["ext4"]
 
 
 def test_stage_extracts_vmlinux_from_a_bzimage(tmp_path):
