@@ -1,8 +1,8 @@
 """Build a guest kernel from source: a base config with kdio's fragment
 merged in, then vmlinux and modules, out of tree (O=).
 
-A build is cached by a key made of the source's identity (its folder and
-Makefile version), the base, the fragment and the compiler: a second call
+A build is cached by a key made of the source's identity (its folder,
+Makefile version and, in a git checkout, commit and edits), the base, the fragment and the compiler: a second call
 with the same ones finds the finished tree and builds nothing. The build
 runs in <out>.partial, renamed to <out> when complete; a failed or
 interrupted build removes it (its log is kept under <cache>/trees/logs/).
@@ -67,6 +67,8 @@ def base_identity(base):
 def cache_key(source, base_id, fragment_lines, compiler):
     """<version>-<12 hex digits> over everything the built tree depends on."""
     ident = "\n".join((str(source.root), source.version, base_id, *fragment_lines, compiler))
+    if source.revision:  # a git checkout: its commit and edits too
+        ident += "\n" + source.revision
     return f"{source.version}-{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
 
 

@@ -2,7 +2,8 @@
 source tarball (Debian's linux-source-X.Y puts one in /usr/src) unpacked
 once into <cache>/trees/src/.
 
-A source is known by its folder and its top Makefile's version; the unpack
+A source is known by its folder, its top Makefile's version and, in a git
+checkout, its commit and uncommitted changes; the unpack
 goes to a temporary folder renamed when complete, so an interrupted unpack
 leaves nothing that looks finished.
 """
@@ -24,6 +25,7 @@ class Source:
     """One kernel source folder and the version its Makefile names."""
     root: Path
     version: str        # e.g. 6.1.192, from VERSION/PATCHLEVEL/SUBLEVEL/EXTRAVERSION
+    revision: str = ""  # a git checkout's commit and a hash of its changes; "" if no git
 
 
 def makefile_version(makefile_text):
@@ -53,7 +55,19 @@ def _check_source_dir(root):
         raise TreeError(f"{root} has a .config of its own: an O= build needs a clean source",
                         f"run 'make -C {root} mrproper' (it deletes that .config and "
                         f"the in-tree build), or give a clean copy of the source")
-    return Source(root=root, version=version)
+    return Source(root=root, version=version, revision=git_revision(root))
+
+
+def git_revision(root):
+    """'<commit>' or '<commit>+<hash of git diff HEAD>' of a git checkout, so a
+    new commit or an edit makes a new build; '' for a folder with no .git."""
+    if not (root / ".git").exists():
+        return ""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True).stdout
+    head = git("rev-parse", "HEAD").decode().strip()
+    diff = git("diff", "HEAD")
+    return head + (f"+{hashlib.sha256(diff).hexdigest()[:12]}" if diff else "")
 
 
 def _tarball_key(path):

@@ -3,6 +3,7 @@ targets: the cache key, the progress lines, the merge check, and that a
 failed build leaves nothing half-built. The real build is in
 test_tree_smoke.py (integration)."""
 
+import subprocess
 import tarfile
 
 import pytest
@@ -178,3 +179,19 @@ def test_a_given_out_folder_is_used(src, tmp_path):
     kb = kbuild.plan(src, out=tmp_path / "out", cache=tmp_path / "cache", log=quiet)
     assert kbuild.build(kb, quiet) == tmp_path / "out"
     assert (tmp_path / "out/vmlinux").is_file()
+
+
+def test_a_git_source_is_known_by_its_commit_and_edits(src, tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-C", str(src), "-c", "user.name=k", "-c", "user.email=k@k",
+                        *args], check=True, capture_output=True)
+    plain = kbuild.plan(src, cache=tmp_path / "cache", log=quiet).key
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "x")
+    committed = kbuild.plan(src, cache=tmp_path / "cache", log=quiet)
+    assert committed.source.revision and "+" not in committed.source.revision
+    (src / "Kconfig").write_text("# edited\n")
+    edited = kbuild.plan(src, cache=tmp_path / "cache", log=quiet)
+    assert edited.source.revision.startswith(committed.source.revision + "+")
+    assert len({plain, committed.key, edited.key}) == 3
