@@ -15,6 +15,11 @@
  * cross a user mapping, so direct I/O pins its pages as it would for a
  * read(2)/write(2) from that process.
  *
+ * The mapping is faulted in when it is set up, so that the first-touch
+ * page faults (and the zeroing of fresh anonymous pages) are not paid by
+ * the first timed call: a read into untouched pages would fault them in
+ * from get_user_pages() inside the timed window.
+ *
  * Per block: writes fill the pattern in a kernel staging buffer and copy
  * it into the mapping; reads with KDIO_F_VERIFY copy the mapping back and
  * check it. Only the vfs_iter_*() call is timed.
@@ -23,6 +28,7 @@
 #include <linux/fcntl.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/ktime.h>
@@ -40,9 +46,9 @@ struct dio_vmmap_bufs {
 };
 
 /*
- * Map the user buffer and, when the pattern is written or checked,
- * allocate the staging buffer. Process context only: the mapping goes into
- * the mm of the task that issued the ioctl.
+ * Map the user buffer, fault it in and, when the pattern is written or
+ * checked, allocate the staging buffer. Process context only: the mapping
+ * goes into the mm of the task that issued the ioctl.
  */
 static int dio_vmmap_setup(struct dio_vmmap_bufs *b,
 			   const struct kdio_dio_req *req)
@@ -50,6 +56,7 @@ static int dio_vmmap_setup(struct dio_vmmap_bufs *b,
 	bool need_stage = req->op == KDIO_OP_WRITE ||
 			  (req->flags & KDIO_F_VERIFY);
 	unsigned long addr;
+	int ret;
 
 	if (!current->mm)
 		return -EINVAL;
@@ -60,17 +67,23 @@ static int dio_vmmap_setup(struct dio_vmmap_bufs *b,
 		return (int)addr;
 	b->ubuf = (void __user *)addr;
 	b->stage = NULL;
+	if (fault_in_writeable(b->ubuf, b->len)) {
+		ret = -EFAULT;
+		goto out_unmap;
+	}
 	if (!need_stage)
 		return 0;
 
 	b->stage = kvmalloc(b->len, GFP_KERNEL);
-	if (!b->stage)
+	if (!b->stage) {
+		ret = -ENOMEM;
 		goto out_unmap;
+	}
 	return 0;
 
 out_unmap:
 	vm_munmap(addr, b->len);
-	return -ENOMEM;
+	return ret;
 }
 
 static void dio_vmmap_teardown(struct dio_vmmap_bufs *b)
