@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, config, console, disk, initramfs, kernel, measure, paths,
-                  plan, qemu, results, vm)
+from kdio import (backends, build, config, console, disk, drivers, initramfs, kernel, measure,
+                  paths, plan, qemu, results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -35,6 +35,7 @@ class Options:
     timeout_s: int = None
     module_params: tuple = ()   # "module.param=value", for our modules only
     measure: str = None         # wall | counted; None: the suite's own
+    user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
 
 
 def git_sha():
@@ -89,9 +90,10 @@ def our_module_params(module_params, kos):
     return params
 
 
-def guest_modules(suite, tree, kspec, art, module_params=()):
+def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
     """(ko path, parameters) in load order: the kernel's own modules the guest
-    needs, brd sized for the suite if a case uses a RAM disk, then ours."""
+    needs, brd sized for the suite if a case uses a RAM disk, the user's
+    modules (marked '!': their loads are reported), then ours."""
     mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
     if any(b.ram_disk for b in paths.used_backends(suite)):
         kib = backends.ram_disk_bytes(suite.file_size) >> 10
@@ -102,7 +104,12 @@ def guest_modules(suite, tree, kspec, art, module_params=()):
         mods += [(p, "") for p in kernel.module_load_order(tree, CRYPTO_MODULES)]
         mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
     ours = our_module_params(module_params, art.modules)
-    return mods + [(p, ours.get(p.stem, "")) for p in art.modules]
+    clash = sorted({m.name for m in user} & {k.stem for k in art.modules})
+    if clash:
+        raise ConfigError(f"user module(s) {', '.join(clash)} have the name of a kdio module",
+                          "rename the user's module")
+    return (mods + [(m.ko, "!") for m in user]
+            + [(p, ours.get(p.stem, "")) for p in art.modules])
 
 
 def make_disks(suite, run_dir):
@@ -117,14 +124,16 @@ def make_disks(suite, run_dir):
     return disks, cache_mode
 
 
-def prepare_guest(suite, kspec, run_dir, log, module_params=()):
-    """Fetch the kernel, build modules and tools, and make initramfs and disks."""
+def prepare_guest(suite, kspec, run_dir, log, opts):
+    """Fetch the kernel, build modules (ours and the user's) and tools, and
+    make initramfs and disks."""
     tree = kernel.fetch(kspec, log)
     art = build.build_all(tree, log)
+    user = drivers.prepare(opts.user_modules, tree, log)
     initrd = initramfs.build(build.BUILD_DIR / kspec.release / f"initramfs-{run_dir.name}.cpio",
-                             guest_modules(suite, tree, kspec, art, module_params))
+                             guest_modules(suite, tree, kspec, art, opts.module_params, user))
     disks, cache_mode = make_disks(suite, run_dir)
-    return tree, art, initrd, disks, cache_mode
+    return tree, art, user, initrd, disks, cache_mode
 
 
 def qemu_config(suite, tree, initrd, disks, cache_mode, share):
@@ -208,10 +217,21 @@ class Progress:
         self.log(f"[{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
 
 
+def _user_module_loads(doc, text):
+    """Record each user module's load in the context; the failures."""
+    loads = {u["module"]: u for u in console.user_modules(text)}
+    for entry in doc["context"].get("user_modules", []):
+        entry.update({k: loads[entry["module"]][k] for k in ("loaded", "message")}
+                     if entry["module"] in loads else {})
+    return [f"user module {u['module']} failed to load: {u['message']}"
+            for u in loads.values() if not u["loaded"]]
+
+
 def finish(doc, outcome, records, run_dir, suite):
     verdict = console.read(outcome.console, outcome.timed_out)
     ended = any(r.get("type") == "end" for r in records)
-    failures = [f"setup failed: {f}" for f in results.setup_failures(records)]
+    load_failures = _user_module_loads(doc, outcome.console)
+    failures = load_failures + [f"setup failed: {f}" for f in results.setup_failures(records)]
     guest = next((r for r in records if r.get("type") == "guest"), None)
     if guest:
         doc["context"]["guest"]["release"] = guest.get("release")
@@ -229,8 +249,8 @@ def finish(doc, outcome, records, run_dir, suite):
     if verdict.finished and ended and not failures:
         doc["status"], doc["failure"] = "ok", None
     else:
-        reason = verdict.reason or (failures[0] if failures
-                                    else "the runner did not reach the end of the plan")
+        reason = (load_failures[:1] or [verdict.reason])[0] or \
+            (failures[0] if failures else "the runner did not reach the end of the plan")
         doc["status"], doc["failure"] = "failed", {"reason": reason,
                                                     "last_case": verdict.last_case}
     results.validate(doc)
@@ -246,8 +266,7 @@ def run(opts, log=print):
     run_dir = Path(opts.results_dir) / run_id
     share = run_dir / "guest"
     share.mkdir(parents=True, exist_ok=False)
-    tree, art, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log,
-                                                         opts.module_params)
+    tree, art, user, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log, opts)
     try:
         env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
                              counted=measure.get(suite.measure).counted)
@@ -260,6 +279,8 @@ def run(opts, log=print):
         doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
                "failure": None, "context": make_context(suite, kspec, cfg, why), "results": []}
         doc["context"]["module_params"] = list(opts.module_params)
+        doc["context"]["user_modules"] = [{"module": m.name, "source": m.source,
+                                           "loaded": None, "message": None} for m in user]
         progress = Progress(suite, doc, share, run_dir, log)
         on_line = lambda line: log(line[line.index("kdio: "):]) if "kdio: " in line and " start " not in line else None
         outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",

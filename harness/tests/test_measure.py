@@ -199,3 +199,16 @@ def test_cli_compare_of_the_two_gate_baselines_is_refused_with_exit_2(capsys):
     top = bench.TOP / "ci" / "baselines"
     assert cli.main(["compare", str(top / "ci-wall.json"), str(top / "ci.json")]) == 2
     assert "BASE is a wall run and NEW a counted run" in capsys.readouterr().err
+
+
+def test_each_run_is_announced_as_wall_or_counted():
+    from kdio import cli
+
+    def doc(mode):
+        return {"context": {"suite": {"name": "s"}, "accelerator": "tcg",
+                            "measure": measure.MODES[mode].context()}}
+    assert cli._banner(doc("counted")).startswith("=== suite s: COUNTED figures: guest "
+                                                  "instructions")
+    assert "WALL-CLOCK figures: time under TCG" in cli._banner(doc("wall"))
+    assert "WALL-CLOCK" in cli._banner({"context": {"suite": {"name": "old"},
+                                                    "accelerator": "kvm"}})
