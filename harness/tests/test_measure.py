@@ -212,3 +212,11 @@ def test_each_run_is_announced_as_wall_or_counted():
     assert "WALL-CLOCK figures: time under TCG" in cli._banner(doc("wall"))
     assert "WALL-CLOCK" in cli._banner({"context": {"suite": {"name": "old"},
                                                     "accelerator": "kvm"}})
+
+
+def test_every_shipped_counted_suite_is_countable():
+    names = [p.stem for p in sorted(config.SUITES_DIR.glob("*.toml"))
+             if config.load_suite(p.stem).measure == "counted"]
+    assert {"ci", "dio-counted", "xfer-counted", "crypto-counted"} <= set(names)
+    for name in names:
+        plan.check_cases(config.load_suite(name))
