@@ -209,7 +209,7 @@ class Progress:
         elif s.status != "ok":
             shown = f"{s.status}: {s.message}"
         elif counted:
-            shown = f"{s.value:.5g} {unit} (counted)"
+            shown = f"{measure.fmt_cost(s.value)} {unit} (counted)"
         elif paths.PATHS[case.path].unit == "bytes/s":
             shown = f"{s.value / 1e6:.1f} MB/s"
         else:

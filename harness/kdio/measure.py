@@ -133,6 +133,11 @@ def cost(metrics, params, unit):
     return elapsed / m["bytes"]
 
 
+def fmt_cost(value):
+    """A cost with five significant digits and no exponent."""
+    return f"{value:.0f}" if value >= 10000 else f"{value:.5g}"
+
+
 def rate_in_insn_time(value, unit):
     """MB/s at 1 instruction per ns, for an insn/byte figure; else None."""
     return 1e3 / value if unit == "insn/byte" and value else None
