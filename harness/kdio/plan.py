@@ -12,6 +12,7 @@ from kdio import backends, measure, paths
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
+STEP_TIMEOUT_S = 600      # setup steps and checks
 GUEST_BASE_MIB = 640   # what the guest needs besides a RAM disk
 RO_FILE = "/run/kdio/ro/file"   # on a read-only tmpfs the guest's /init mounts
 
@@ -141,12 +142,22 @@ def param_check_steps(module_params, sysfs="/sys/module"):
     return steps
 
 
+def step_timeout(env, wall_s):
+    """The guest-side timeout of one step. None in counted runs: under
+    icount with sleep=off the guest's clock races ahead while it waits for
+    the host (9p reads of a busy host: a fio start once took 300 virtual
+    seconds), so a guest timeout would kill healthy steps; the host's
+    wall-clock timeout of the whole VM (the suite's timeout_s) catches hangs."""
+    return None if env.counted else wall_s
+
+
 def build(suite, env, run_id, module_params=()):
     check_cases(suite)
     cases = [{"case": c.case_id, "argv": paths.PATHS[c.path].argv(c.param_dict, env),
-              "timeout_s": CASE_TIMEOUT_S} for c in suite.cases]
-    checks = [{"name": name, "argv": argv}
+              "timeout_s": step_timeout(env, CASE_TIMEOUT_S)} for c in suite.cases]
+    checks = [{"name": name, "argv": argv, "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
               for check in suite.checks for name, argv in CHECKS[check](suite, env)]
+    setup = [{**step, "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
+             for step in param_check_steps(module_params) + setup_steps(suite, env)]
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
-            "setup": param_check_steps(module_params) + setup_steps(suite, env),
-            "cases": cases, "checks": checks}
+            "setup": setup, "cases": cases, "checks": checks}

@@ -220,3 +220,14 @@ def test_every_shipped_counted_suite_is_countable():
     assert {"ci", "dio-counted", "xfer-counted", "crypto-counted"} <= set(names)
     for name in names:
         plan.check_cases(config.load_suite(name))
+
+
+def test_counted_plans_leave_timeouts_to_the_host():
+    s = config.load_suite("ci")
+    counted = plan.build(s, paths.GuestEnv(tools_dir="/t", file_size=s.file_size,
+                                           counted=True), "r", ("kdio_dio.work_loops=1",))
+    steps = counted["setup"] + counted["cases"] + counted["checks"]
+    assert steps and all(st["timeout_s"] is None for st in steps)
+    wall = plan.build(s, paths.GuestEnv(tools_dir="/t", file_size=s.file_size), "r")
+    assert {c["timeout_s"] for c in wall["cases"]} == {plan.CASE_TIMEOUT_S}
+    assert {st["timeout_s"] for st in wall["setup"]} == {plan.STEP_TIMEOUT_S}
