@@ -136,12 +136,16 @@ def _json_lines(text):
 
 def check_result(raw):
     """A check passes when it exits 0, every JSON line it printed says ok or
-    carries no errno, and the kernel log names none of our modules."""
+    carries no errno, and the kernel log names none of our modules. A line
+    the tool marks skipped (what it needs was not given) passes, but the
+    detail counts and names them: "30/32 ok, 2 skipped (a, b)"."""
     lines = _json_lines(raw.get("stdout"))
     bad = [ln for ln in lines if ln.get("ok") is False or (ln.get("errno") and "ok" not in ln)]
+    skipped = [ln.get("check") or "?" for ln in lines if ln.get("skipped") is True]
     mine = dmesg.ours(raw.get("kmsg", []))
     ok = raw.get("rc") == 0 and bool(lines) and not bad and not mine
-    detail = (f"{len(lines) - len(bad)}/{len(lines)} ok"
+    detail = (f"{len(lines) - len(bad) - len(skipped)}/{len(lines)} ok"
+              + (f", {len(skipped)} skipped ({', '.join(skipped[:5])})" if skipped else "")
               + "".join(f"; {b.get('check') or b.get('mode')}: {b.get('error') or b.get('got')}"
                         for b in bad[:5])
               + (f"; kernel report: {mine[0].first_line}" if mine else ""))

@@ -185,3 +185,22 @@ def test_timeout_marks_the_run_failed_and_keeps_samples(tmp_path, fixtures, smok
     saved = results.load(tmp_path / "result.json")
     assert saved["status"] == "failed" and "timeout" in saved["failure"]["reason"]
     assert any(r["samples"] for r in saved["results"])
+
+
+def check_raw(*lines, rc=0):
+    return {"type": "check", "name": "badinput", "rc": rc,
+            "stdout": "\n".join(json.dumps(ln) for ln in lines), "kmsg": []}
+
+
+def test_skipped_bad_input_lines_pass_but_are_counted_and_named():
+    r = results.check_result(check_raw({"check": "a", "ok": True, "skipped": False},
+                                       {"check": "rofs", "ok": True, "skipped": True}))
+    assert r["ok"] and r["detail"].startswith("1/2 ok, 1 skipped (rofs)")
+
+
+def test_a_wrong_line_or_no_line_fails_the_check():
+    r = results.check_result(check_raw({"check": "a", "ok": True},
+                                       {"check": "wrong-abi", "ok": False, "got": "EPROTO"},
+                                       rc=1))
+    assert not r["ok"] and "wrong-abi: EPROTO" in r["detail"]
+    assert not results.check_result(check_raw())["ok"]
