@@ -45,6 +45,7 @@ def test_lost_writes_fail_the_data_check_and_the_run(dropped_run, summary):
     assert doc["context"]["module_params"] == ["kdio_dio.drop_writes=1"]
     checks = {c["name"]: c for c in doc["checks"]}
     assert not checks["data-ext4"]["ok"], checks["data-ext4"]["detail"]
+    assert "8/8 bad blocks" in checks["data-ext4"]["detail"]   # 8 MiB in 1 MiB blocks
     assert doc["failure"]["reason"].startswith("check data-ext4 failed")
     saved = results.load(run_dir / "result.json")
     assert saved["status"] == "failed"
