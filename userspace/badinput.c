@@ -134,9 +134,10 @@ int badinput_device_opts(int argc, char **argv, const char **device, void (*usag
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "D:h")) != -1) {
+	while ((c = getopt(argc, argv, "D:W:h")) != -1) {
 		switch (c) {
 		case 'D': *device = optarg; break;
+		case 'W': badinput_test_wrong_expectation(optarg); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

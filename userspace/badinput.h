@@ -75,8 +75,9 @@ int badinput_run(const struct badinput_tool *t, const struct badinput_check *fir
 	badinput_run(t, &(table)[0].bi, sizeof(table) / sizeof((table)[0]), sizeof((table)[0]), ctx)
 
 /*
- * The options of a tool that takes only -D DEVICE: sets *device; -1 to
- * go on, else the exit code (-h, or a usage error).
+ * The options of a tool that takes only -D DEVICE (and the test-only
+ * -W CHECK): sets *device; -1 to go on, else the exit code (-h, or a
+ * usage error).
  */
 int badinput_device_opts(int argc, char **argv, const char **device, void (*usage)(FILE *out));
 

@@ -96,15 +96,18 @@ def test_a_flipped_crypto_output_fails_verification(negative_run, summary):
                    f"({crypto[0]['errno']}: {crypto[0]['message']})")
 
 
-def test_a_wrong_bad_input_expectation_fails_the_check(negative_run, summary):
+@pytest.mark.parametrize("name, row", [("badinput", "wrong-abi"),
+                                       ("xfer-badinput", "setup-wrong-abi"),
+                                       ("crypto-badinput", "wrong-abi")])
+def test_a_wrong_bad_input_expectation_fails_the_check(negative_run, summary, name, row):
     doc, run_dir = negative_run
-    check = next(c for c in doc["checks"] if c["name"] == "badinput")
-    assert not check["ok"] and "wrong-abi" in check["detail"], check["detail"]
-    lines = check_lines(run_dir, "badinput")
+    check = next(c for c in doc["checks"] if c["name"] == name)
+    assert not check["ok"] and row in check["detail"], check["detail"]
+    lines = check_lines(run_dir, name)
     wrong = [ln for ln in lines if not ln["ok"]]
-    assert [ln["check"] for ln in wrong] == ["wrong-abi"]
-    assert len(lines) > 1 and all(ln["ok"] for ln in lines if ln["check"] != "wrong-abi")
-    summary.append(f"badinput -W wrong-abi: {check['detail']}")
+    assert [ln["check"] for ln in wrong] == [row]
+    assert len(lines) > 1 and all(ln["ok"] for ln in lines if ln["check"] != row)
+    summary.append(f"{name} -W {row}: {check['detail']}")
 
 
 def test_an_undocumented_errno_fails_the_fuzz_check(negative_run, summary):
