@@ -35,6 +35,13 @@
  * whatever the parameter was then, ends in panic() once it is accounted.
  * It is 0644; set at runtime below the count already reached, the next
  * call panics.
+ *
+ * The drop_writes parameter exists so that the harness can prove that its
+ * data check sees a lost write; it is 0 (off) in every real run. Set to 1,
+ * every write call of every method (kmap's writes are user space's own)
+ * moves no data and reports the whole block written, its time accounted as
+ * usual. Only 0 and 1 are taken (-EINVAL otherwise); 0644, read once per
+ * request.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -114,6 +121,23 @@ module_param_cb(work_loops, &kdio_dio_work_ops, &work_loops, 0644);
 MODULE_PARM_DESC(work_loops,
 		 "test only: iterations of an empty loop added to every I/O call, inside the timed window, for counted-mode gate proofs (0-10000000, default 0)");
 
+static unsigned int drop_writes;
+
+/* 0 or 1; anything else: -EINVAL, drop_writes unchanged. */
+static int kdio_dio_drop_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 1);
+}
+
+static const struct kernel_param_ops kdio_dio_drop_ops = {
+	.set	= kdio_dio_drop_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(drop_writes, &kdio_dio_drop_ops, &drop_writes, 0644);
+MODULE_PARM_DESC(drop_writes,
+		 "test only: 1 makes every write call report success and move no data, so that the harness can prove its data check sees a lost write (0-1, default 0)");
+
 static unsigned long panic_after_calls;
 module_param(panic_after_calls, ulong, 0644);
 MODULE_PARM_DESC(panic_after_calls,
@@ -182,6 +206,16 @@ void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx)
 		if (left)
 			cond_resched();
 	}
+}
+
+/*
+ * Whether this call of a write request is to be dropped (the test-only
+ * drop_writes, as read when the request started): the caller then skips
+ * the I/O call and accounts the whole block as written.
+ */
+bool kdio_dio_drop_write(const struct kdio_dio_ctx *ctx)
+{
+	return ctx->drop_writes && ctx->req->op == KDIO_OP_WRITE;
 }
 
 /*
@@ -279,7 +313,9 @@ static int kdio_dio_kernel_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 
 	t0 = ktime_get_ns();
 	kdio_dio_inject_delay(ctx);
-	if (ctx->req->op == KDIO_OP_WRITE)
+	if (kdio_dio_drop_write(ctx))
+		done = len;
+	else if (ctx->req->op == KDIO_OP_WRITE)
 		done = kernel_write(ctx->file, buf, len, &pos);
 	else
 		done = kernel_read(ctx->file, buf, len, &pos);
@@ -435,6 +471,7 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 		.queue_depth	= max(req->queue_depth, 1U),
 		.delay_us	= READ_ONCE(delay_us),
 		.work_loops	= READ_ONCE(work_loops),
+		.drop_writes	= READ_ONCE(drop_writes),
 	};
 	int ret;
 

@@ -119,7 +119,9 @@ static int dio_vmmap_io(struct kdio_dio_ctx *ctx, struct dio_vmmap_bufs *b,
 	iov_iter_ubuf(&iter, write ? ITER_SOURCE : ITER_DEST, b->ubuf, b->len);
 	t0 = ktime_get_ns();
 	kdio_dio_inject_delay(ctx);
-	if (write)
+	if (kdio_dio_drop_write(ctx))
+		done = b->len;
+	else if (write)
 		done = kdio_vfs_iter_write(ctx->file, &iter, &pos);
 	else
 		done = vfs_iter_read(ctx->file, &iter, &pos, 0);
