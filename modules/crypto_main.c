@@ -37,30 +37,15 @@
 #include <linux/uaccess.h>
 
 #include "crypto.h"
+#include "kdio_param.h"
 
 static const struct kdio_crypto_path_ops *const kdio_crypto_paths[] = {
 	[KDIO_CRYPTO_ZERO_COPY]	= &kdio_crypto_zerocopy,
 	[KDIO_CRYPTO_BOUNCE]	= &kdio_crypto_bounce,
 };
 
-static unsigned int corrupt_output;
-
-/* 0 or 1; anything else: -EINVAL, corrupt_output unchanged. */
-static int kdio_crypto_corrupt_set(const char *val,
-				   const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, 1);
-}
-
-static const struct kernel_param_ops kdio_crypto_corrupt_ops = {
-	.set	= kdio_crypto_corrupt_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(corrupt_output, &kdio_crypto_corrupt_ops, &corrupt_output,
-		0644);
-MODULE_PARM_DESC(corrupt_output,
-		 "test only: 1 flips the first output byte of every request, so that the harness can prove its ciphertext and decryption checks see it (0-1, default 0)");
+KDIO_UINT_PARAM_RANGE(corrupt_output, 0, 1,
+		      "test only: 1 flips the first output byte of every request, so that the harness can prove its ciphertext and decryption checks see it (0-1, default 0)");
 
 /* The algorithm (cra_name) each enum kdio_crypto_alg stands for. */
 static const char *const kdio_crypto_alg_names[] = {

@@ -68,6 +68,7 @@
 
 #include "dio.h"
 #include "kdio_compat.h"
+#include "kdio_param.h"
 #include "kdio_pattern.h"
 
 static const struct kdio_dio_ops *const kdio_dio_methods[] = {
@@ -84,59 +85,17 @@ static const struct kdio_dio_ops *const kdio_dio_methods[] = {
 #define KDIO_DIO_DELAY_MAX_US	100000U
 #define KDIO_DIO_DELAY_CHUNK_US	1000U
 
-static unsigned int delay_us;
-
-/* 0..KDIO_DIO_DELAY_MAX_US; anything else: -EINVAL, delay_us unchanged. */
-static int kdio_dio_delay_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, KDIO_DIO_DELAY_MAX_US);
-}
-
-static const struct kernel_param_ops kdio_dio_delay_ops = {
-	.set	= kdio_dio_delay_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(delay_us, &kdio_dio_delay_ops, &delay_us, 0644);
-MODULE_PARM_DESC(delay_us,
-		 "test only: busy-wait this many microseconds per I/O call, inside the timed window (0-100000, default 0)");
+KDIO_UINT_PARAM_RANGE(delay_us, 0, KDIO_DIO_DELAY_MAX_US,
+		      "test only: busy-wait this many microseconds per I/O call, inside the timed window (0-100000, default 0)");
 
 /* Largest work_loops taken: about 0.1 s of TCG per call. */
 #define KDIO_DIO_WORK_MAX	10000000U
 
-static unsigned int work_loops;
+KDIO_UINT_PARAM_RANGE(work_loops, 0, KDIO_DIO_WORK_MAX,
+		      "test only: iterations of an empty loop added to every I/O call, inside the timed window, for counted-mode gate proofs (0-10000000, default 0)");
 
-/* 0..KDIO_DIO_WORK_MAX; anything else: -EINVAL, work_loops unchanged. */
-static int kdio_dio_work_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, KDIO_DIO_WORK_MAX);
-}
-
-static const struct kernel_param_ops kdio_dio_work_ops = {
-	.set	= kdio_dio_work_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(work_loops, &kdio_dio_work_ops, &work_loops, 0644);
-MODULE_PARM_DESC(work_loops,
-		 "test only: iterations of an empty loop added to every I/O call, inside the timed window, for counted-mode gate proofs (0-10000000, default 0)");
-
-static unsigned int drop_writes;
-
-/* 0 or 1; anything else: -EINVAL, drop_writes unchanged. */
-static int kdio_dio_drop_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, 1);
-}
-
-static const struct kernel_param_ops kdio_dio_drop_ops = {
-	.set	= kdio_dio_drop_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(drop_writes, &kdio_dio_drop_ops, &drop_writes, 0644);
-MODULE_PARM_DESC(drop_writes,
-		 "test only: 1 makes every write call report success and move no data, so that the harness can prove its data check sees a lost write (0-1, default 0)");
+KDIO_UINT_PARAM_RANGE(drop_writes, 0, 1,
+		      "test only: 1 makes every write call report success and move no data, so that the harness can prove its data check sees a lost write (0-1, default 0)");
 
 static unsigned long panic_after_calls;
 module_param(panic_after_calls, ulong, 0644);

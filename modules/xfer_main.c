@@ -42,6 +42,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "kdio_param.h"
 #include "kdio_pattern.h"
 #include "xfer.h"
 
@@ -60,23 +61,8 @@ static const struct kdio_xfer_ops *const kdio_xfer_channels[] = {
 /* Largest corrupt_every taken; far above any session's count. */
 #define KDIO_XFER_CORRUPT_MAX	1000000000U
 
-static unsigned int corrupt_every;
-
-/* 0..KDIO_XFER_CORRUPT_MAX; anything else: -EINVAL, unchanged. */
-static int kdio_xfer_corrupt_set(const char *val,
-				 const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, KDIO_XFER_CORRUPT_MAX);
-}
-
-static const struct kernel_param_ops kdio_xfer_corrupt_ops = {
-	.set	= kdio_xfer_corrupt_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(corrupt_every, &kdio_xfer_corrupt_ops, &corrupt_every, 0644);
-MODULE_PARM_DESC(corrupt_every,
-		 "test only: flip one checksum byte of every N-th message stamped, so that the harness can prove its integrity check sees it (0 = off, default)");
+KDIO_UINT_PARAM_RANGE(corrupt_every, 0, KDIO_XFER_CORRUPT_MAX,
+		      "test only: flip one checksum byte of every N-th message stamped, so that the harness can prove its integrity check sees it (0 = off, default)");
 
 static DEFINE_MUTEX(kdio_xfer_lock);
 static struct kdio_xfer_session *kdio_xfer_active[KDIO_XFER_NR_CHANNELS];
