@@ -11,6 +11,8 @@ KERNELS  ?= $(KERNEL)
 KERNEL_ARGS = $(foreach k,$(KERNELS),$(if $(or $(findstring /,$(k)),$(wildcard $(k)/.)),$(abspath $(k)),$(k)))
 # wall (time) or counted (guest instructions under QEMU icount); empty: the suite's own
 MEASURE  ?=
+# Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
+MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
@@ -22,7 +24,8 @@ deps:
 	@sh ci/bootstrap.sh
 
 bench: deps
-	$(KDIO) bench --suite "$(SUITE)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE))
+	$(KDIO) bench --suite "$(SUITE)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE)) \
+		$(if $(MODULES),--module "$(abspath $(MODULES))")
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps
@@ -36,9 +39,13 @@ compare: deps
 
 # Run a gate suite and compare it with its committed baseline; exit 1 on a regression.
 # GATE=ci (counted, the default) or GATE=ci-wall (wall-clock, ext4 on virtio-blk).
+# BASE_KERNEL=A: run the gate on kernel A and on KERNEL, and compare them (A/B).
 GATE     ?= ci
+BASE_KERNEL ?=
 regress: deps
-	$(KDIO) regress --suite $(GATE) $(if $(MEASURE),--measure $(MEASURE)) $(ARGS)
+	$(KDIO) regress --suite $(GATE) --kernel "$(KERNEL)" $(if $(MEASURE),--measure $(MEASURE)) \
+		$(if $(BASE_KERNEL),--base-kernel "$(BASE_KERNEL)") \
+		$(if $(MODULES),--module "$(abspath $(MODULES))") $(ARGS)
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

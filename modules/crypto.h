@@ -55,6 +55,7 @@ struct kdio_crypto_run {
 	unsigned int hdr_len;		/* KDIO_CRYPTO_GCM_HDR or 0 */
 	unsigned int max_pages;		/* pages a region can touch */
 	unsigned int qd;
+	bool corrupt_output;		/* test-only parameter, read once */
 	struct kdio_crypto_slot *slots;
 };
 

@@ -12,6 +12,13 @@
  *
  * No capability is checked: the device node's mode (0600) is the gate,
  * and a run only ever touches the caller's own memory.
+ *
+ * The corrupt_output parameter exists so that the harness can prove that
+ * its ciphertext and decryption checks see a wrong output; it is 0 (off)
+ * in every real run. Set to 1, every request that completes without error
+ * gets the first byte of its output (after GCM's header) flipped before
+ * the path gives the region back. Only 0 and 1 are taken (-EINVAL
+ * otherwise); 0644, read once per run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,16 +31,21 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "crypto.h"
+#include "kdio_param.h"
 
 static const struct kdio_crypto_path_ops *const kdio_crypto_paths[] = {
 	[KDIO_CRYPTO_ZERO_COPY]	= &kdio_crypto_zerocopy,
 	[KDIO_CRYPTO_BOUNCE]	= &kdio_crypto_bounce,
 };
+
+KDIO_UINT_PARAM_RANGE(corrupt_output, 0, 1,
+		      "test only: 1 flips the first output byte of every request, so that the harness can prove its ciphertext and decryption checks see it (0-1, default 0)");
 
 /* The algorithm (cra_name) each enum kdio_crypto_alg stands for. */
 static const char *const kdio_crypto_alg_names[] = {
@@ -174,6 +186,7 @@ static void kdio_crypto_init_run(struct kdio_crypto_run *run,
 		.hdr_len	= req->alg == KDIO_CRYPTO_GCM_AES ?
 				  KDIO_CRYPTO_GCM_HDR : 0,
 		.qd		= req->queue_depth,
+		.corrupt_output	= READ_ONCE(corrupt_output),
 	};
 	/* an unaligned region touches one page more than its length says */
 	run->max_pages = DIV_ROUND_UP(run->region + PAGE_SIZE - 1, PAGE_SIZE);

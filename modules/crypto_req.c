@@ -176,11 +176,32 @@ static int kdio_crypto_submit(struct kdio_crypto_run *run,
 		     crypto_aead_decrypt(slot->aead);
 }
 
+/*
+ * The test-only corrupt_output (crypto_main.c): flip the first output byte
+ * of a completed request, through its scatterlist, which still maps the
+ * region's pages (pinned user pages or the bounce pages).
+ */
+static void kdio_crypto_corrupt(struct kdio_crypto_run *run,
+				struct kdio_crypto_slot *slot)
+{
+	unsigned int nents = sg_nents(slot->sg);
+	u8 byte;
+
+	if (sg_pcopy_to_buffer(slot->sg, nents, &byte, 1, run->hdr_len) != 1)
+		return;
+	byte ^= 0xff;
+	sg_pcopy_from_buffer(slot->sg, nents, &byte, 1, run->hdr_len);
+}
+
 /* A request that has completed with err: the path gives the region back. */
 static int kdio_crypto_finish(struct kdio_crypto_run *run,
 			      struct kdio_crypto_slot *slot, int err)
 {
-	int ret = run->path->finish(run, slot, !err);
+	int ret;
+
+	if (!err && run->corrupt_output)
+		kdio_crypto_corrupt(run, slot);
+	ret = run->path->finish(run, slot, !err);
 
 	slot->in_flight = false;
 	if (err)

@@ -27,6 +27,7 @@ struct kdio_dio_ctx {
 	unsigned int queue_depth;	/* req->queue_depth, 0 made 1 */
 	unsigned int delay_us;		/* module parameter, read once */
 	unsigned int work_loops;	/* module parameter, read once */
+	bool drop_writes;		/* module parameter, read once */
 };
 
 struct kdio_dio_ops {
@@ -69,6 +70,7 @@ extern struct miscdevice kdio_kbuf_misc;
 /* Helpers for the methods, in dio_main.c. */
 int kdio_dio_checkpoint(void);
 void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx);
+bool kdio_dio_drop_write(const struct kdio_dio_ctx *ctx);
 int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
 		     u64 elapsed_ns);
 void kdio_dio_add_elapsed(struct kdio_dio_ctx *ctx, u64 elapsed_ns);

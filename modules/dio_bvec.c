@@ -52,7 +52,9 @@ static int dio_bvec_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 	}
 	t0 = ktime_get_ns();
 	kdio_dio_inject_delay(ctx);
-	if (write)
+	if (kdio_dio_drop_write(ctx))
+		done = b->len;
+	else if (write)
 		done = kdio_call_write_iter(file, &kiocb, &iter);
 	else
 		done = kdio_call_read_iter(file, &kiocb, &iter);

@@ -260,7 +260,9 @@ static void dio_async_submit(struct dio_async_run *run,
 		slot->kiocb.ki_flags |= IOCB_WRITE;
 	dio_async_busy_begin(run, slot);
 	kdio_dio_inject_delay(run->ctx);
-	if (write)
+	if (kdio_dio_drop_write(run->ctx))
+		ret = req->block_size;
+	else if (write)
 		ret = kdio_call_write_iter(file, &slot->kiocb, &slot->iter);
 	else
 		ret = kdio_call_read_iter(file, &slot->kiocb, &slot->iter);

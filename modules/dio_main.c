@@ -35,6 +35,13 @@
  * whatever the parameter was then, ends in panic() once it is accounted.
  * It is 0644; set at runtime below the count already reached, the next
  * call panics.
+ *
+ * The drop_writes parameter exists so that the harness can prove that its
+ * data check sees a lost write; it is 0 (off) in every real run. Set to 1,
+ * every write call of every method (kmap's writes are user space's own)
+ * moves no data and reports the whole block written, its time accounted as
+ * usual. Only 0 and 1 are taken (-EINVAL otherwise); 0644, read once per
+ * request.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -61,6 +68,7 @@
 
 #include "dio.h"
 #include "kdio_compat.h"
+#include "kdio_param.h"
 #include "kdio_pattern.h"
 
 static const struct kdio_dio_ops *const kdio_dio_methods[] = {
@@ -77,42 +85,17 @@ static const struct kdio_dio_ops *const kdio_dio_methods[] = {
 #define KDIO_DIO_DELAY_MAX_US	100000U
 #define KDIO_DIO_DELAY_CHUNK_US	1000U
 
-static unsigned int delay_us;
-
-/* 0..KDIO_DIO_DELAY_MAX_US; anything else: -EINVAL, delay_us unchanged. */
-static int kdio_dio_delay_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, KDIO_DIO_DELAY_MAX_US);
-}
-
-static const struct kernel_param_ops kdio_dio_delay_ops = {
-	.set	= kdio_dio_delay_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(delay_us, &kdio_dio_delay_ops, &delay_us, 0644);
-MODULE_PARM_DESC(delay_us,
-		 "test only: busy-wait this many microseconds per I/O call, inside the timed window (0-100000, default 0)");
+KDIO_UINT_PARAM_RANGE(delay_us, 0, KDIO_DIO_DELAY_MAX_US,
+		      "test only: busy-wait this many microseconds per I/O call, inside the timed window (0-100000, default 0)");
 
 /* Largest work_loops taken: about 0.1 s of TCG per call. */
 #define KDIO_DIO_WORK_MAX	10000000U
 
-static unsigned int work_loops;
+KDIO_UINT_PARAM_RANGE(work_loops, 0, KDIO_DIO_WORK_MAX,
+		      "test only: iterations of an empty loop added to every I/O call, inside the timed window, for counted-mode gate proofs (0-10000000, default 0)");
 
-/* 0..KDIO_DIO_WORK_MAX; anything else: -EINVAL, work_loops unchanged. */
-static int kdio_dio_work_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, KDIO_DIO_WORK_MAX);
-}
-
-static const struct kernel_param_ops kdio_dio_work_ops = {
-	.set	= kdio_dio_work_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(work_loops, &kdio_dio_work_ops, &work_loops, 0644);
-MODULE_PARM_DESC(work_loops,
-		 "test only: iterations of an empty loop added to every I/O call, inside the timed window, for counted-mode gate proofs (0-10000000, default 0)");
+KDIO_UINT_PARAM_RANGE(drop_writes, 0, 1,
+		      "test only: 1 makes every write call report success and move no data, so that the harness can prove its data check sees a lost write (0-1, default 0)");
 
 static unsigned long panic_after_calls;
 module_param(panic_after_calls, ulong, 0644);
@@ -182,6 +165,16 @@ void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx)
 		if (left)
 			cond_resched();
 	}
+}
+
+/*
+ * Whether this call of a write request is to be dropped (the test-only
+ * drop_writes, as read when the request started): the caller then skips
+ * the I/O call and accounts the whole block as written.
+ */
+bool kdio_dio_drop_write(const struct kdio_dio_ctx *ctx)
+{
+	return ctx->drop_writes && ctx->req->op == KDIO_OP_WRITE;
 }
 
 /*
@@ -279,7 +272,9 @@ static int kdio_dio_kernel_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 
 	t0 = ktime_get_ns();
 	kdio_dio_inject_delay(ctx);
-	if (ctx->req->op == KDIO_OP_WRITE)
+	if (kdio_dio_drop_write(ctx))
+		done = len;
+	else if (ctx->req->op == KDIO_OP_WRITE)
 		done = kernel_write(ctx->file, buf, len, &pos);
 	else
 		done = kernel_read(ctx->file, buf, len, &pos);
@@ -435,6 +430,7 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 		.queue_depth	= max(req->queue_depth, 1U),
 		.delay_us	= READ_ONCE(delay_us),
 		.work_loops	= READ_ONCE(work_loops),
+		.drop_writes	= READ_ONCE(drop_writes),
 	};
 	int ret;
 

@@ -37,6 +37,7 @@ struct kdio_xfer_session {
 	struct kdio_xfer_req setup;	/* in fields, and out layout fields */
 	u64 msg_size;			/* = setup.msg_size, setup.count */
 	u64 count;
+	u32 corrupt_every;		/* test-only parameter, read at setup */
 	void *msg;			/* the kernel copy of a message:
 					 * template payload, stamped header */
 	u64 static_sum;			/* csum of msg without seq and ts */

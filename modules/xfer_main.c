@@ -14,6 +14,14 @@
  * header and its seq word written, the checksum being updated from the
  * sum of the static part, never by reading the payload again.
  *
+ * The corrupt_every parameter exists so that the harness can prove that
+ * its channel integrity check sees a corrupt message; it is 0 (off) in
+ * every real run. Set to N, every N-th message a session stamps (seq
+ * N-1, 2N-1, ...) leaves with one byte of its checksum flipped, which the
+ * consumer must count as bad. 0..KDIO_XFER_CORRUPT_MAX (-EINVAL beyond);
+ * 0644, read once per session, at setup. Messages the kernel consumes
+ * (the write channel) are not stamped here and so never corrupted.
+ *
  * Locking: kdio_xfer_lock guards the table of active sessions and the
  * setup and end of sessions; s->lock guards a session's message and
  * counters. kdio_xfer_lock is never taken under s->lock.
@@ -23,15 +31,18 @@
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "kdio_param.h"
 #include "kdio_pattern.h"
 #include "xfer.h"
 
@@ -46,6 +57,12 @@ static const struct kdio_xfer_ops *const kdio_xfer_channels[] = {
 	[KDIO_XFER_NETLINK]	= &kdio_xfer_netlink,
 	[KDIO_XFER_RELAY]	= &kdio_xfer_relay,
 };
+
+/* Largest corrupt_every taken; far above any session's count. */
+#define KDIO_XFER_CORRUPT_MAX	1000000000U
+
+KDIO_UINT_PARAM_RANGE(corrupt_every, 0, KDIO_XFER_CORRUPT_MAX,
+		      "test only: flip one checksum byte of every N-th message stamped, so that the harness can prove its integrity check sees it (0 = off, default)");
 
 static DEFINE_MUTEX(kdio_xfer_lock);
 static struct kdio_xfer_session *kdio_xfer_active[KDIO_XFER_NR_CHANNELS];
@@ -67,6 +84,13 @@ void kdio_xfer_stamp(const struct kdio_xfer_session *s, void *msg, u64 seq)
 	hdr->flags = 0;
 	*seq_word = seq;
 	hdr->csum = s->static_sum + 2 * seq + ts;
+	if (s->corrupt_every) {
+		u32 rem;
+
+		div_u64_rem(seq + 1, s->corrupt_every, &rem);
+		if (!rem)
+			hdr->csum ^= 0xff;
+	}
 }
 
 bool kdio_xfer_next(struct kdio_xfer_session *s)
@@ -251,6 +275,7 @@ kdio_xfer_alloc(const struct kdio_xfer_req *req)
 	};
 	s->msg_size = req->msg_size;
 	s->count = req->count;
+	s->corrupt_every = READ_ONCE(corrupt_every);
 	if (kdio_xfer_make_template(s)) {
 		kdio_xfer_free(s);
 		return NULL;

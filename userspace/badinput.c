@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -56,6 +57,35 @@ void badinput_emit_failure(const struct badinput_tool *t, const char *name, int 
 	badinput_emit(t, name, 0, err, &o);
 }
 
+static const char *wrong_expectation;	/* test only, NULL = off */
+
+void badinput_test_wrong_expectation(const char *name)
+{
+	wrong_expectation = name;
+}
+
+/* The test-only wrong expectation: an errno no check is written to get. */
+static int wrong_errno(int expect)
+{
+	return expect == EDOM ? ERANGE : EDOM;
+}
+
+/* Whether the table has the check named by the wrong expectation. */
+static bool has_check(const struct badinput_check *first, size_t n, size_t size,
+		      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct badinput_check *c =
+			(const void *)((const char *)first + i * size);
+
+		if (!strcmp(c->name, name))
+			return true;
+	}
+	return false;
+}
+
 /* The running kernel as major * 1000 + minor, 0 if unknown. */
 static int running_kver(void)
 {
@@ -81,13 +111,21 @@ int badinput_run(const struct badinput_tool *t, const struct badinput_check *fir
 	bool all_ok = true;
 	size_t i;
 
+	if (wrong_expectation && !has_check(first, n, size, wrong_expectation)) {
+		badinput_emit_failure(t, "test-wrong-expectation", EINVAL,
+				      "-W names no check of this tool; give a name from its output");
+		return EXIT_USAGE;
+	}
 	for (i = 0; i < n; i++) {
 		const struct badinput_check *c =
 			(const void *)((const char *)first + i * size);
 		struct badinput_outcome o = { .kind = t->detail_kind };
 		int got = t->run(c, ctx, &o);
+		int expect = expected_errno(c, kver);
 
-		all_ok &= badinput_emit(t, c->name, expected_errno(c, kver), got, &o);
+		if (wrong_expectation && !strcmp(c->name, wrong_expectation))
+			expect = wrong_errno(expect);
+		all_ok &= badinput_emit(t, c->name, expect, got, &o);
 	}
 	return all_ok ? EXIT_OK : EXIT_ERROR;
 }
@@ -96,9 +134,10 @@ int badinput_device_opts(int argc, char **argv, const char **device, void (*usag
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "D:h")) != -1) {
+	while ((c = getopt(argc, argv, "D:W:h")) != -1) {
 		switch (c) {
 		case 'D': *device = optarg; break;
+		case 'W': badinput_test_wrong_expectation(optarg); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

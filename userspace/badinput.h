@@ -75,10 +75,18 @@ int badinput_run(const struct badinput_tool *t, const struct badinput_check *fir
 	badinput_run(t, &(table)[0].bi, sizeof(table) / sizeof((table)[0]), sizeof((table)[0]), ctx)
 
 /*
- * The options of a tool that takes only -D DEVICE: sets *device; -1 to
- * go on, else the exit code (-h, or a usage error).
+ * The options of a tool that takes only -D DEVICE (and the test-only
+ * -W CHECK): sets *device; -1 to go on, else the exit code (-h, or a
+ * usage error).
  */
 int badinput_device_opts(int argc, char **argv, const char **device, void (*usage)(FILE *out));
+
+/*
+ * Test only: make badinput_run() expect a wrong errno for the check named
+ * name, so that a test can prove a wrong outcome fails the tool and the
+ * harness's check. A name no check of the table has fails the run.
+ */
+void badinput_test_wrong_expectation(const char *name);
 
 /* errno of a failed call, 0 if it succeeded. */
 int badinput_errno(long ret);

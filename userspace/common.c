@@ -123,6 +123,19 @@ const char *errno_name(int err)
 	return name ? name : "EUNKNOWN";
 }
 
+int errno_by_name(const char *name)
+{
+	int err;
+
+	for (err = 1; err < 4096; err++) {
+		const char *n = strerrorname_np(err);
+
+		if (n && !strcmp(n, name))
+			return err;
+	}
+	return 0;
+}
+
 void json_error_fields(struct jsonl *j, int err, const char *msg)
 {
 	jsonl_i64(j, "errno", err);

@@ -55,6 +55,8 @@ int usage_error(const struct tool *t, const char *why);
 
 /* "EINVAL" for EINVAL, NULL for 0. */
 const char *errno_name(int err);
+/* The errno named name (e.g. "EINVAL"), 0 if none is. */
+int errno_by_name(const char *name);
 
 /* The "errno", "errno_name" and "error" fields (err >= 0, msg or NULL). */
 void json_error_fields(struct jsonl *j, int err, const char *msg);

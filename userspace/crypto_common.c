@@ -90,6 +90,46 @@ const char *crypto_driver_hint(const char *driver)
 	return "load the module that provides it (see /proc/crypto)";
 }
 
+/* The value of a "key : value" line of /proc/crypto, or NULL. */
+static const char *proc_crypto_value(char *line, const char *key)
+{
+	size_t n = strlen(key);
+	char *v, *end;
+
+	if (strncmp(line, key, n) || (line[n] != ' ' && line[n] != ':'))
+		return NULL;
+	v = strchr(line, ':');
+	if (!v)
+		return NULL;
+	for (v++; *v == ' '; v++)
+		;
+	end = v + strcspn(v, "\n");
+	*end = '\0';
+	return v;
+}
+
+const char *crypto_offered(const char *name, char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/crypto", "r");
+	char line[256], alg[128] = "";
+	const char *v;
+	size_t used = 0;
+
+	if (!f)
+		return "unknown";
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if ((v = proc_crypto_value(line, "name")))
+			snprintf(alg, sizeof(alg), "%s", v);
+		else if ((v = proc_crypto_value(line, "driver")) && !strcmp(alg, name) &&
+			 used + strlen(v) + 3 < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? ", " : "", v);
+	}
+	fclose(f);
+	return buf[0] ? buf : "none";
+}
+
 /*
  * One of the options both benchmarks take: 0, 1 if arg is not a valid
  * value, -1 if c is not one of them.

@@ -62,6 +62,11 @@ void *crypto_alloc_buf(uint64_t bytes);
 
 /* What to load for driver to be there, as advice after its name. */
 const char *crypto_driver_hint(const char *driver);
+/*
+ * The drivers /proc/crypto lists for algorithm name (cbc(aes), ...), as
+ * "a, b" in buf; "none" if it lists none, "unknown" if it cannot be read.
+ */
+const char *crypto_offered(const char *name, char *buf, size_t len);
 
 /* The options both benchmarks take: -a -d -k -s -n -q -o -V. */
 struct crypto_opts {

@@ -128,9 +128,13 @@ static int bind_tfm(struct arun *r)
 	r->tfm = afalg_bind(o->alg->afalg_type, r->name, key, key_len,
 			    (unsigned int)o->alg->tag);
 	if (r->tfm == -ENOENT) {
+		char offered[160];
+
 		r->out.unavailable = true;
-		return crypto_fail(&r->out, ENOENT, "driver %s is not available for %s: %s", r->name,
-				   o->alg->alg_name, crypto_driver_hint(r->name));
+		return crypto_fail(&r->out, ENOENT, "driver %s is not available for %s: %s; /proc/crypto offers %s from: %s",
+				   r->name, o->alg->alg_name, crypto_driver_hint(r->name),
+				   o->alg->alg_name,
+				   crypto_offered(o->alg->alg_name, offered, sizeof(offered)));
 	}
 	if (r->tfm < 0)
 		return crypto_fail(&r->out, -r->tfm, "AF_ALG %s %s: %s%s", o->alg->afalg_type, r->name,

@@ -119,7 +119,9 @@ static void usage(FILE *out)
 		"  -R ROFILE      existing file on a read-only filesystem: a write\n"
 		"                 request on it must fail with EROFS (skipped without)\n"
 		"  -D DEVICE      default " KDIO_DIO_DEVICE "\n"
-		"  -K KBUF_DEVICE default " KDIO_KBUF_DEVICE "\n");
+		"  -K KBUF_DEVICE default " KDIO_KBUF_DEVICE "\n"
+		"  -W CHECK       test only: expect a wrong errno for CHECK, to prove\n"
+		"                 a wrong outcome fails the check\n");
 }
 
 /* A read of the first block of the small file: valid as it stands. */
@@ -758,12 +760,13 @@ int main(int argc, char **argv)
 	char msg[MSG_MAX];
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "d:R:D:K:h")) != -1) {
+	while ((c = getopt(argc, argv, "d:R:D:K:W:h")) != -1) {
 		switch (c) {
 		case 'd': e.s.dir = optarg; break;
 		case 'R': e.rofile = optarg; break;
 		case 'D': e.device = optarg; break;
 		case 'K': e.kbuf_device = optarg; break;
+		case 'W': badinput_test_wrong_expectation(optarg); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -165,12 +165,14 @@ static int describe(struct crun *r, int err, const struct kdio_crypto_req *req)
 {
 	const struct crypto_opts *o = r->o;
 	const char *drv = o->driver[0] ? o->driver : o->alg->alg_name;
+	char offered[160];
 
 	switch (err) {
 	case ENOENT:
 		r->out.unavailable = true;
-		return crypto_fail(&r->out, err, "driver %s is not available for %s: %s", drv,
-				   o->alg->alg_name, crypto_driver_hint(drv));
+		return crypto_fail(&r->out, err, "driver %s is not available for %s: %s; /proc/crypto offers %s from: %s",
+				   drv, o->alg->alg_name, crypto_driver_hint(drv), o->alg->alg_name,
+				   crypto_offered(o->alg->alg_name, offered, sizeof(offered)));
 	case EINVAL:
 		if (!o->alg->tag && o->size % KDIO_CRYPTO_BLOCK)
 			return crypto_fail(&r->out, err, "cbc needs SIZE a multiple of the AES block, 16, not %" PRIu64 " (the 1420-byte IPsec payload is 1424 padded)",

@@ -64,8 +64,10 @@ struct check {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: kdio-crypto-badinput [-D DEVICE]\n"
-		"  -D DEVICE  default " KDIO_CRYPTO_DEVICE "\n");
+	fprintf(out, "usage: kdio-crypto-badinput [-D DEVICE] [-W CHECK]\n"
+		"  -D DEVICE  default " KDIO_CRYPTO_DEVICE "\n"
+		"  -W CHECK   test only: expect a wrong errno for CHECK, to prove\n"
+		"             a wrong outcome fails the check\n");
 }
 
 static const char *generic_of(__u32 alg)

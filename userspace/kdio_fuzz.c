@@ -175,6 +175,7 @@ struct fuzz {
 	uint64_t seed, iter;
 	unsigned int alarm_s;
 	bool verbose;
+	int test_undocumented;		/* -U: test only, 0 = off */
 	size_t page;
 	int cpus[CPU_SETSIZE];		/* the CPUs the tool may use */
 	int ncpus;
@@ -249,7 +250,9 @@ static void usage(FILE *out)
 		"                 all that /dev/kdio_dio is ever pointed at\n"
 		"  -t SECONDS     time limit of one call, else it is a hang (default %d);\n"
 		"                 at twice it, the call's process is killed\n"
-		"  -v             print each call on stderr before making it, then its result\n",
+		"  -v             print each call on stderr before making it, then its result\n"
+		"  -U ERRNO       test only: count ERRNO (a name, e.g. EINVAL) as undocumented\n"
+		"                 wherever it occurs, to prove the check can fail\n",
 		ALARM_DEFAULT_S);
 }
 
@@ -461,7 +464,7 @@ static int call_end(struct fuzz *f, const char *call, const int *errs, int err)
 	if (timed_out) {
 		c->hangs++;
 		finding(f, "hang", call, err ? errno_name(err) : "OK");
-	} else if (err && !listed(errs, err)) {
+	} else if (err && (!listed(errs, err) || err == f->test_undocumented)) {
 		c->undocumented++;
 		finding(f, "undocumented-errno", call, errno_name(err));
 	}
@@ -1695,7 +1698,7 @@ int main(int argc, char **argv)
 	const char *dir = NULL;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "n:s:d:t:vh")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:d:t:U:vh")) != -1) {
 		switch (c) {
 		case 'n': have_n = !parse_u64(optarg, &count); break;
 		case 's': have_s = !parse_u64(optarg, &f.seed); break;
@@ -1708,6 +1711,14 @@ int main(int argc, char **argv)
 			f.alarm_s = (unsigned int)alarm_s;
 			break;
 		case 'v': f.verbose = true; break;
+		case 'U':
+			f.test_undocumented = errno_by_name(optarg);
+			if (!f.test_undocumented) {
+				fprintf(stderr, "kdio-fuzz: -U %s: not an errno name (e.g. EINVAL)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

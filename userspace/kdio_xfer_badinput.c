@@ -57,8 +57,10 @@ struct check {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: kdio-xfer-badinput [-D DEVICE]\n"
-		"  -D DEVICE  default " KDIO_XFER_DEVICE "\n");
+	fprintf(out, "usage: kdio-xfer-badinput [-D DEVICE] [-W CHECK]\n"
+		"  -D DEVICE  default " KDIO_XFER_DEVICE "\n"
+		"  -W CHECK   test only: expect a wrong errno for CHECK, to prove\n"
+		"             a wrong outcome fails the check\n");
 }
 
 static void base_req(struct kdio_xfer_req *req, __u32 channel, uint64_t msg_size,

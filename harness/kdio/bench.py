@@ -6,8 +6,8 @@ call into the module that does that one job.
 
 import datetime
 import os
-import re
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, builttree, config, console, disk, initramfs, kconfig, kernel,
-                  measure, paths, plan, qemu, results, vm)
+from kdio import (backends, build, builttree, config, console, disk, drivers, initramfs,
+                  kconfig, kernel, measure, paths, plan, qemu, results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -35,6 +35,7 @@ class Options:
     timeout_s: int = None
     module_params: tuple = ()   # "module.param=value", for our modules only
     measure: str = None         # wall | counted; None: the suite's own
+    user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
 
 
 def git_sha():
@@ -77,6 +78,11 @@ def make_context(suite, kspec, cfg, accel_reason):
     }
 
 
+# What a --module-param may say: a parameter name, and a value with no
+# spaces or shell characters (it goes on the insmod line and into a check).
+PARAM_NAME, PARAM_VALUE = re.compile(r"\w+"), re.compile(r"[\w.,:+-]+")
+
+
 def our_module_params(module_params, kos):
     """{module name: 'p=v p2=v2'} from ("kdio_dio.delay_us=200", ...)."""
     ours = {k.stem for k in kos}
@@ -84,16 +90,17 @@ def our_module_params(module_params, kos):
     for item in module_params:
         mod, _, assignment = item.partition(".")
         name, _, value = assignment.partition("=")
-        if mod not in ours or not re.fullmatch(r"\w+", name) or not re.fullmatch(r"[\w.,:+-]+", value):
+        if mod not in ours or not (PARAM_NAME.fullmatch(name) and PARAM_VALUE.fullmatch(value)):
             raise ConfigError(f"bad module parameter {item!r}",
                               f"write MODULE.PARAM=VALUE for one of our modules: {', '.join(sorted(ours))}")
         params[mod] = (params.get(mod, "") + " " + assignment).strip()
     return params
 
 
-def guest_modules(suite, tree, kspec, art, module_params=()):
+def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
     """(ko path, parameters) in load order: the kernel's own modules the guest
-    needs, brd sized for the suite if a case uses a RAM disk, then ours."""
+    needs, brd sized for the suite if a case uses a RAM disk, the user's
+    modules (marked '!': their loads are reported), then ours."""
     mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
     if any(b.ram_disk for b in paths.used_backends(suite)):
         kib = backends.ram_disk_bytes(suite.file_size) >> 10
@@ -104,7 +111,12 @@ def guest_modules(suite, tree, kspec, art, module_params=()):
         mods += [(p, "") for p in kernel.module_load_order(tree, CRYPTO_MODULES)]
         mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
     ours = our_module_params(module_params, art.modules)
-    return mods + [(p, ours.get(p.stem, "")) for p in art.modules]
+    clash = sorted({m.name for m in user} & {k.stem for k in art.modules})
+    if clash:
+        raise ConfigError(f"user module(s) {', '.join(clash)} have the name of a kdio module",
+                          "rename the user's module")
+    return (mods + [(m.ko, "!") for m in user]
+            + [(p, ours.get(p.stem, "")) for p in art.modules])
 
 
 def make_disks(suite, run_dir):
@@ -145,19 +157,21 @@ def kernel_label(name):
     return f"tree-{Path(name).resolve().name}" if builttree.is_tree_path(name) else name
 
 
-def prepare_guest(suite, kspec, run_dir, log, module_params=()):
-    """Fetch the kernel, build modules and tools, and make initramfs and disks."""
+def prepare_guest(suite, kspec, run_dir, log, opts):
+    """Fetch the kernel, build modules (ours and the user's) and tools, and
+    make initramfs and disks."""
     tree = fetch_kernel(kspec, log)
     builtin = kernel.builtin_modules(tree, [*kspec.guest_modules,
                                             *(CRYPTO_MODULES if suite.vm.crypto else [])])
     if builtin:
         log(f"built into {kspec.release}, so no insmod: {', '.join(builtin)}")
     art = build.build_all(tree, log)
+    user = drivers.prepare(opts.user_modules, tree, log)
     initrd = initramfs.build(
         build.BUILD_DIR / tree.build_name / f"initramfs-{run_dir.name}.cpio",
-        guest_modules(suite, tree, kspec, art, module_params))
+        guest_modules(suite, tree, kspec, art, opts.module_params, user))
     disks, cache_mode = make_disks(suite, run_dir)
-    return tree, art, initrd, disks, cache_mode
+    return tree, art, user, initrd, disks, cache_mode
 
 
 def qemu_config(suite, tree, initrd, disks, cache_mode, share):
@@ -233,7 +247,7 @@ class Progress:
         elif s.status != "ok":
             shown = f"{s.status}: {s.message}"
         elif counted:
-            shown = f"{s.value:.5g} {unit} (counted)"
+            shown = f"{measure.fmt_cost(s.value)} {unit} (counted)"
         elif paths.PATHS[case.path].unit == "bytes/s":
             shown = f"{s.value / 1e6:.1f} MB/s"
         else:
@@ -241,10 +255,21 @@ class Progress:
         self.log(f"[{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
 
 
+def _user_module_loads(doc, text):
+    """Record each user module's load in the context; the failures."""
+    loads = {u["module"]: u for u in console.user_modules(text)}
+    for entry in doc["context"].get("user_modules", []):
+        entry.update({k: loads[entry["module"]][k] for k in ("loaded", "message")}
+                     if entry["module"] in loads else {})
+    return [f"user module {u['module']} failed to load: {u['message']}"
+            for u in loads.values() if not u["loaded"]]
+
+
 def finish(doc, outcome, records, run_dir, suite):
     verdict = console.read(outcome.console, outcome.timed_out)
     ended = any(r.get("type") == "end" for r in records)
-    failures = [f"setup failed: {f}" for f in results.setup_failures(records)]
+    load_failures = _user_module_loads(doc, outcome.console)
+    failures = load_failures + [f"setup failed: {f}" for f in results.setup_failures(records)]
     guest = next((r for r in records if r.get("type") == "guest"), None)
     if guest:
         doc["context"]["guest"]["release"] = guest.get("release")
@@ -262,8 +287,8 @@ def finish(doc, outcome, records, run_dir, suite):
     if verdict.finished and ended and not failures:
         doc["status"], doc["failure"] = "ok", None
     else:
-        reason = verdict.reason or (failures[0] if failures
-                                    else "the runner did not reach the end of the plan")
+        reason = (load_failures[:1] or [verdict.reason])[0] or \
+            (failures[0] if failures else "the runner did not reach the end of the plan")
         doc["status"], doc["failure"] = "failed", {"reason": reason,
                                                     "last_case": verdict.last_case}
     results.validate(doc)
@@ -280,8 +305,7 @@ def run(opts, log=print):
     run_dir = Path(opts.results_dir) / run_id
     share = run_dir / "guest"
     share.mkdir(parents=True, exist_ok=False)
-    tree, art, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log,
-                                                         opts.module_params)
+    tree, art, user, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log, opts)
     try:
         env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
                              counted=measure.get(suite.measure).counted)
@@ -294,6 +318,8 @@ def run(opts, log=print):
         doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
                "failure": None, "context": make_context(suite, kspec, cfg, why), "results": []}
         doc["context"]["module_params"] = list(opts.module_params)
+        doc["context"]["user_modules"] = [{"module": m.name, "source": m.source,
+                                           "loaded": None, "message": None} for m in user]
         progress = Progress(suite, doc, share, run_dir, log)
         on_line = lambda line: log(line[line.index("kdio: "):]) if "kdio: " in line and " start " not in line else None
         outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",

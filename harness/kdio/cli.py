@@ -24,7 +24,8 @@ def _bench_one(args, suite, kernel_name, run_id):
                                         results_dir=Path(args.results_dir), run_id=run_id,
                                         timeout_s=args.timeout,
                                         module_params=tuple(args.module_param),
-                                        measure=args.measure))
+                                        measure=args.measure,
+                                        user_modules=tuple(_split(args.module))))
 
 
 def _run_and_print(opts):
@@ -32,6 +33,9 @@ def _run_and_print(opts):
     doc, run_dir = bench.run(opts, log)
     if doc["context"].get("module_params"):
         log(f"module parameters: {' '.join(doc['context']['module_params'])}")
+    for u in doc["context"].get("user_modules", []):
+        log(f"user module {u['module']} ({u['source']}): "
+            + ("loaded" if u["loaded"] else f"NOT loaded: {u['message']}"))
     log("")
     log(_banner(doc))
     log(table.render(doc))
@@ -157,24 +161,46 @@ def cmd_compare(args):
     return 1 if result["regressions"] else 0
 
 
+def _gate_options(args, kernel_name, run_id):
+    return bench.Options(suite=args.suite, kernel=kernel_name,
+                         results_dir=Path(args.results_dir), run_id=run_id,
+                         module_params=tuple(args.module_param), measure=args.measure,
+                         user_modules=tuple(_split(args.module)))
+
+
+def _base_run(args, gate):
+    """(BASE document, what it is): the committed baseline, or with
+    --base-kernel a run of the same gate suite on that kernel now."""
+    if not args.base_kernel:
+        baseline = Path(args.baseline or bench.TOP / gate["baseline"])
+        return results.load(baseline), str(baseline)
+    stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log(f"=== BASE: suite {args.suite} on kernel {args.base_kernel} ===")
+    doc, _ = _run_and_print(_gate_options(args, args.base_kernel, f"{stamp}-base"))
+    if _run_failed(doc):
+        raise KdioError(f"the BASE run on {args.base_kernel} failed",
+                        "fix that kernel's run first (see its console.log)")
+    log(f"=== NEW: suite {args.suite} on kernel {args.kernel} ===")
+    return doc, f"the same suite on {args.base_kernel}"
+
+
 def cmd_regress(args):
     suite = config.load_suite(args.suite)
     gate = dict(suite.gate)
     if not gate:
         raise KdioError(f"suite {suite.name} has no [gate] section", "use --suite ci")
-    baseline = Path(args.baseline or bench.TOP / gate.pop("baseline"))
+    base, what = _base_run(args, gate)
     gate.pop("baseline", None)
-    base = results.load(baseline)
-    doc, run_dir = _run_and_print(bench.Options(
-        suite=args.suite, kernel=args.kernel, results_dir=Path(args.results_dir),
-        run_id=args.run_id, module_params=tuple(args.module_param), measure=args.measure))
+    run_id = f"{args.run_id}-new" if args.base_kernel and args.run_id else args.run_id
+    doc, run_dir = _run_and_print(_gate_options(args, args.kernel, run_id))
     if _run_failed(doc):
         return 1
     result = compare.compare(base, doc, compare.Settings(**gate))
-    text = compare.render_text(result)
-    log(f"\ncompared with {baseline}:\n{text}")
+    log(f"\ncompared with {what}:\n{compare.render_text(result)}")
     results.write_atomic(run_dir / "compare.json", json.dumps(result, indent=2) + "\n")
     results.write_atomic(run_dir / "compare.md", compare.render_text(result, markdown=True) + "\n")
+    if result["improvements"]:
+        log(f"improvement: {', '.join(result['improvements'])}")
     if result["regressions"]:
         log(f"REGRESSION: {', '.join(result['regressions'])}")
         return 1
@@ -278,6 +304,10 @@ def parser():
     b.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE",
                    help="load one of our modules with this parameter (repeatable), "
                         "e.g. kdio_dio.delay_us=200; recorded in the result's context")
+    b.add_argument("--module", action="append", default=[], metavar="DIR|KO",
+                   help="a module of your own to load before kdio's: a source folder with "
+                        "a Kbuild file (built against the guest kernel) or a .ko; repeat, or "
+                        "give a space-separated list; each load is recorded in the context")
     b.add_argument("--measure", choices=("wall", "counted"), default=None,
                    help="wall: wall-clock time; counted: guest instructions under QEMU "
                         "icount, reproducible, CPU-bound cases only (default: the suite's)")
@@ -306,11 +336,16 @@ def parser():
     s.add_argument("--suite", default="ci")
     s.add_argument("--kernel", default="debian-6.1")
     s.add_argument("--baseline", help="result.json to compare with (default: the suite's)")
+    s.add_argument("--base-kernel", default=None,
+                   help="run the gate suite on this kernel too, and compare with that "
+                        "instead of the committed baseline (A/B of two kernels)")
     s.add_argument("--results-dir", default=str(bench.TOP / "results"))
     s.add_argument("--run-id", default=None)
     s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
     s.add_argument("--measure", choices=("wall", "counted"), default=None,
                    help="override the gate suite's measure (its baseline must match)")
+    s.add_argument("--module", action="append", default=[], metavar="DIR|KO",
+                   help="a module of your own to load first (as for bench)")
     s.set_defaults(func=cmd_regress)
     s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
     s.add_argument("run", help="results/<run-id> folder, or just the run id")

@@ -75,6 +75,9 @@ class Suite:
     checks: tuple = ()
     gate: dict = field(default_factory=dict)   # regression-gate settings, if any
     measure: str = "wall"       # wall | counted (kdio.measure)
+    # Test only: extra arguments of a check's tool, {check: [arg, ...]}, for
+    # negative controls (e.g. kdio-badinput -W CHECK expects a wrong errno).
+    check_args: dict = field(default_factory=dict)
 
 
 def _load_toml(path, kind):
@@ -132,6 +135,22 @@ def _expand_matrix(suite_name, entry, path):
             yield Case(suite=suite_name, path=p, params=params)
 
 
+def _check_args(data, checks, path):
+    """[check_args] (test only): a list of strings per check the suite runs."""
+    args = data.get("check_args", {})
+    if not isinstance(args, dict):
+        raise ConfigError(f"{path}: check_args must be a table",
+                          "write [check_args] with one list of strings per check")
+    for name, value in args.items():
+        if name not in checks:
+            raise ConfigError(f"{path}: check_args names '{name}', which is not in checks",
+                              f"use one of the suite's checks: {', '.join(checks) or 'none'}")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: check_args.{name} must be a list of strings",
+                              f'write {name} = ["-W", "wrong-abi"]')
+    return {k: tuple(v) for k, v in args.items()}
+
+
 def load_suite(name_or_path):
     path = resolve(name_or_path, SUITES_DIR)
     data = _load_toml(path, "suite")
@@ -157,7 +176,8 @@ def load_suite(name_or_path):
     if mode not in ("wall", "counted"):
         raise ConfigError(f"{path}: measure must be \"wall\" or \"counted\", not {mode!r}",
                           "set measure = \"wall\" (time) or \"counted\" (instructions)")
+    checks = tuple(data.get("checks", []))
     return Suite(name=name, description=data.get("description", ""), repetitions=reps,
                  file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases),
-                 checks=tuple(data.get("checks", [])), gate=dict(data.get("gate", {})),
-                 measure=mode)
+                 checks=checks, gate=dict(data.get("gate", {})), measure=mode,
+                 check_args=_check_args(data, checks, path))

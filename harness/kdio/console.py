@@ -13,6 +13,7 @@ PREFIX = "kdio: "
 CASE_START = re.compile(r"kdio: case (\d+)/(\d+) start (\S+) rep (\d+)")
 POWEROFF = re.compile(r"kdio: poweroff (.*)")
 PANIC = re.compile(r"Kernel panic - not syncing: (.*)")
+USER_MODULE = re.compile(r"kdio: user module (\S+) (loaded|failed: (.*))")
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,15 @@ def read(text, timed_out=False):
         reason = _poweroff_reason(poweroff)
     return Verdict(finished=not reason, reason=reason, last_case=last_case,
                    guest_release=release, our_reports=ours)
+
+
+def user_modules(text):
+    """[{module, loaded, message}] for each user's module the guest's /init
+    tried to load, from its "kdio: user module ..." lines."""
+    out = []
+    for line in kdio_lines(text):
+        if m := USER_MODULE.match(line):
+            name = m.group(1)[:-3] if m.group(1).endswith(".ko") else m.group(1)
+            out.append({"module": name, "loaded": m.group(2) == "loaded",
+                        "message": (m.group(3) or "").strip() or None})
+    return out

@@ -103,7 +103,8 @@ def run(plan_path):
         for case in plan["cases"]:
             n += 1
             say(f"case {n}/{total} start {case['case']} rep {rep}")
-            result = execute(case["argv"], case.get("timeout_s", 600))
+            argv = case["argv_by_rep"][rep] if "argv_by_rep" in case else case["argv"]
+            result = execute(argv, case.get("timeout_s", 600))
             records.write({"type": "sample", "case": case["case"], "rep": rep, **result,
                            "kmsg": kmsg.drain()})
     for check in plan.get("checks", []):

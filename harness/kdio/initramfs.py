@@ -34,21 +34,22 @@ def _install_busybox(root):
 
 def _install_modules(root, modules):
     """modules: list of (path, params string) in load order; a params string
-    starting with '?' marks the module optional (its load may fail)."""
+    starting with '?' marks the module optional (its load may fail), one
+    starting with '!' a user's module (its load is reported either way)."""
     moddir = root / "kdio/modules"
     moddir.mkdir(parents=True)
     lines = []
     for path, params in modules:
         path = Path(path)
         name = path.name[:-3] if path.suffix == ".xz" else path.name
-        if name in {line.split()[0].lstrip("?") for line in lines}:
+        if name in {line.split()[0].lstrip("?!") for line in lines}:
             continue
         if path.suffix == ".xz":  # busybox insmod takes no compressed modules
             (moddir / name).write_bytes(lzma.decompress(path.read_bytes()))
         else:
             shutil.copy2(path, moddir / name)
-        optional = params.startswith("?")
-        lines.append(f"{'?' if optional else ''}{name} {params.lstrip('?')}".rstrip())
+        mark = params[:1] if params[:1] in ("?", "!") else ""
+        lines.append(f"{mark}{name} {params[len(mark):]}".rstrip())
     (root / "kdio/modules.order").write_text("\n".join(lines) + "\n")
 
 

@@ -4,29 +4,46 @@ The plan is plain JSON: setup steps (lay the pattern on every region the
 cases use), then every case's command line, then the suite's checks. The
 runner repeats the case list `repetitions` times, so repetitions of
 different cases interleave.
+
+Seeds (kdio.regions follows each kdio region through that order): setup
+lays every region out with the setup seed (GuestEnv.seed); every execution
+of a kdio write case writes a seed of its own (regions.write_seed, per case
+and repetition), so a write that moved no data cannot pass for one that
+did; a read with -V verifies the seed its range holds when it runs, so kdio
+storage cases carry one command line per repetition (`argv_by_rep`, beside
+`argv`, the first repetition's); the data check verifies each region, after
+the last case, against the seeds its last writers wrote.
 """
 
 import shlex
 
-from kdio import backends, measure, paths
+import dataclasses
+
+from kdio import backends, measure, paths, regions
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
+STEP_TIMEOUT_S = 600      # setup steps and checks
 GUEST_BASE_MIB = 640   # what the guest needs besides a RAM disk
 RO_FILE = "/run/kdio/ro/file"   # on a read-only tmpfs the guest's /init mounts
 
 
-def _verify_argv(env, mode, target):
-    return [env.tool("kdio-verify"), mode, "-f", target.path, "-O", str(target.offset),
-            "-s", str(env.file_size), "-S", str(env.seed), "-b", "1m"]
+def _verify_argv(env, mode, target, seed, start=0, size=None):
+    return [env.tool("kdio-verify"), mode, "-f", target.path, "-O", str(target.offset + start),
+            "-s", str(env.file_size if size is None else size), "-S", str(seed), "-b", "1m"]
 
 
 def _check_data(suite, env):
     """Read each kdio region back from user space (O_DIRECT, no module
-    involved) and compare it with the pattern every kdio path writes."""
-    return [(f"data-{b.name}", _verify_argv(env, "-c", b.target("kdio", env.file_size,
-                                                                  env.scratch)))
-            for b in paths.used_backends(suite)]
+    involved) and compare each of its segments with the seed the last write
+    over it used (kdio.regions): data-<backend>, and data-<backend>@<start>
+    for the segments after the first when later writes were shorter."""
+    steps = []
+    for b, start, end, seed in regions.final_segments(suite, env):
+        target = b.target("kdio", env.file_size, env.scratch)
+        name = f"data-{b.name}" + (f"@{start}" if start else "")
+        steps.append((name, _verify_argv(env, "-c", target, seed, start, end - start)))
+    return steps
 
 
 def _check_badinput(suite, env):
@@ -117,7 +134,7 @@ def setup_steps(suite, env):
         for family in backends.FAMILIES:
             target = b.target(family, env.file_size, env.scratch)
             steps.append({"name": f"lay out {family} region on {b.name}",
-                          "argv": _verify_argv(env, "-w", target)})
+                          "argv": _verify_argv(env, "-w", target, env.seed)})
     return steps
 
 
@@ -141,12 +158,40 @@ def param_check_steps(module_params, sysfs="/sys/module"):
     return steps
 
 
+def step_timeout(env, wall_s):
+    """The guest-side timeout of one step. None in counted runs: under
+    icount with sleep=off the guest's clock races ahead while it waits for
+    the host (9p reads of a busy host: a fio start once took 300 virtual
+    seconds), so a guest timeout would kill healthy steps; the host's
+    wall-clock timeout of the whole VM (the suite's timeout_s) catches hangs."""
+    return None if env.counted else wall_s
+
+
+def _case_steps(suite, env):
+    """Every case's command line; a kdio storage case's, with the seed each
+    repetition writes or expects (kdio.regions), one per repetition."""
+    seeds = regions.follow(suite, env).seeds
+    steps = []
+    for i, c in enumerate(suite.cases):
+        path = paths.PATHS[c.path]
+        step = {"case": c.case_id, "argv": path.argv(c.param_dict, env),
+                "timeout_s": step_timeout(env, CASE_TIMEOUT_S)}
+        if (0, i) in seeds:
+            step["argv_by_rep"] = [path.argv(c.param_dict,
+                                             dataclasses.replace(env, seed=seeds[rep, i]))
+                                   for rep in range(suite.repetitions)]
+            step["argv"] = step["argv_by_rep"][0]
+        steps.append(step)
+    return steps
+
+
 def build(suite, env, run_id, module_params=()):
     check_cases(suite)
-    cases = [{"case": c.case_id, "argv": paths.PATHS[c.path].argv(c.param_dict, env),
-              "timeout_s": CASE_TIMEOUT_S} for c in suite.cases]
-    checks = [{"name": name, "argv": argv}
+    cases = _case_steps(suite, env)
+    checks = [{"name": name, "argv": argv + list(suite.check_args.get(check, ())),
+               "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
               for check in suite.checks for name, argv in CHECKS[check](suite, env)]
+    setup = [{**step, "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
+             for step in param_check_steps(module_params) + setup_steps(suite, env)]
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
-            "setup": param_check_steps(module_params) + setup_steps(suite, env),
-            "cases": cases, "checks": checks}
+            "setup": setup, "cases": cases, "checks": checks}

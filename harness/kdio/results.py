@@ -134,22 +134,47 @@ def _json_lines(text):
     return out
 
 
+def _bad_line(ln):
+    """A line that says it is not ok, an errno without an ok, or bad blocks."""
+    return (ln.get("ok") is False or bool(ln.get("errno") and "ok" not in ln)
+            or (ln.get("bad_blocks") or 0) > 0)
+
+
+def _problem(ln):
+    if ln.get("bad_blocks"):
+        size, bs = ln.get("size"), ln.get("block_size")
+        blocks = -(-size // bs) if size and bs else "?"
+        return (f"{ln.get('mode')}: {ln['bad_blocks']}/{blocks} bad blocks, first at offset "
+                f"{ln.get('first_bad_offset')} (seed {ln.get('seed')})")
+    if ln.get("finding"):  # the fuzzer's
+        return (f"{ln['finding']}: {ln.get('interface')} {ln.get('op')} {ln.get('call')} "
+                f"gave {ln.get('result')}")
+    if "calls" in ln:      # the fuzzer's summary of one interface, or of all
+        return (f"{ln.get('interface') or 'all'}: {ln.get('undocumented')} undocumented, "
+                f"{ln.get('hangs')} hangs, {ln.get('crashes')} crashes")
+    return (f"{ln.get('check') or ln.get('mode') or ln.get('tool')}: "
+            f"{ln.get('error') or ln.get('got')}")
+
+
 def check_result(raw):
     """A check passes when it exits 0, every JSON line it printed says ok or
-    carries no errno, and the kernel log names none of our modules."""
+    carries no errno, and the kernel log names none of our modules. A line
+    the tool marks skipped (what it needs was not given) passes, but the
+    detail counts and names them: "30/32 ok, 2 skipped (a, b)"."""
     lines = _json_lines(raw.get("stdout"))
-    bad = [ln for ln in lines if ln.get("ok") is False or (ln.get("errno") and "ok" not in ln)]
+    bad = [ln for ln in lines if _bad_line(ln)]
+    skipped = [ln.get("check") or "?" for ln in lines if ln.get("skipped") is True]
     mine = dmesg.ours(raw.get("kmsg", []))
     ok = raw.get("rc") == 0 and bool(lines) and not bad and not mine
-    detail = (f"{len(lines) - len(bad)}/{len(lines)} ok"
-              + "".join(f"; {b.get('check') or b.get('mode')}: {b.get('error') or b.get('got')}"
-                        for b in bad[:5])
+    detail = (f"{len(lines) - len(bad) - len(skipped)}/{len(lines)} ok"
+              + (f", {len(skipped)} skipped ({', '.join(skipped[:5])})" if skipped else "")
+              + "".join(f"; {_problem(b)}" for b in bad[:5])
               + (f"; kernel report: {mine[0].first_line}" if mine else ""))
     calls = [ln for ln in lines if "calls" in ln and "interface" not in ln]
     if calls:  # the fuzzer's summary line
         c = calls[-1]
         detail += (f"; {c.get('calls')} calls, {c.get('distinct_errnos')} distinct errnos, "
-                   f"{c.get('hangs')} hangs")
+                   f"{c.get('hangs')} hangs, {c.get('undocumented')} undocumented")
     if not lines:
         detail = f"exit {raw.get('rc')}: {(raw.get('stderr') or '').strip()[-200:]}"
     return {"name": raw["name"], "ok": ok, "detail": detail}

@@ -119,7 +119,7 @@ def _fmt_value(r):
     if not s:
         return "-"
     if measure.is_cost(r["unit"]):
-        return f"{s['median']:11.5g} {r['unit']}"
+        return f"{measure.fmt_cost(s['median']):>11} {r['unit']}"
     if r["unit"] == "bytes/s":
         return f"{s['median'] / MB:9.1f} MB/s"
     if r["unit"] == "ops/s":

@@ -71,3 +71,20 @@ def test_gate_suites_have_a_committed_baseline_of_their_own_mode():
         assert suite.gate["normalize"] is normalize
         baseline = results.load(bench.TOP / suite.gate["baseline"])
         assert measure.mode_of(baseline) == mode
+
+
+def suite_file(tmp_path, extra):
+    p = tmp_path / "s.toml"
+    p.write_text('name="t"\nrepetitions=1\nchecks=["badinput"]\n' + extra +
+                 '\n[[matrix]]\npaths=["dio.null"]\nop="write"\nbs="4k"\nsize="1m"\n')
+    return p
+
+
+def test_check_args_are_test_only_lists_for_the_suites_own_checks(tmp_path):
+    s = config.load_suite(suite_file(tmp_path, '[check_args]\nbadinput = ["-W", "wrong-abi"]'))
+    assert s.check_args == {"badinput": ("-W", "wrong-abi")}
+    assert config.load_suite(suite_file(tmp_path, "")).check_args == {}
+    with pytest.raises(ConfigError, match="not in checks"):
+        config.load_suite(suite_file(tmp_path, '[check_args]\nfuzz = ["-U", "EINVAL"]'))
+    with pytest.raises(ConfigError, match="list of strings"):
+        config.load_suite(suite_file(tmp_path, '[check_args]\nbadinput = "-W x"'))

@@ -199,3 +199,35 @@ def test_cli_compare_of_the_two_gate_baselines_is_refused_with_exit_2(capsys):
     top = bench.TOP / "ci" / "baselines"
     assert cli.main(["compare", str(top / "ci-wall.json"), str(top / "ci.json")]) == 2
     assert "BASE is a wall run and NEW a counted run" in capsys.readouterr().err
+
+
+def test_each_run_is_announced_as_wall_or_counted():
+    from kdio import cli
+
+    def doc(mode):
+        return {"context": {"suite": {"name": "s"}, "accelerator": "tcg",
+                            "measure": measure.MODES[mode].context()}}
+    assert cli._banner(doc("counted")).startswith("=== suite s: COUNTED figures: guest "
+                                                  "instructions")
+    assert "WALL-CLOCK figures: time under TCG" in cli._banner(doc("wall"))
+    assert "WALL-CLOCK" in cli._banner({"context": {"suite": {"name": "old"},
+                                                    "accelerator": "kvm"}})
+
+
+def test_every_shipped_counted_suite_is_countable():
+    names = [p.stem for p in sorted(config.SUITES_DIR.glob("*.toml"))
+             if config.load_suite(p.stem).measure == "counted"]
+    assert {"ci", "dio-counted", "xfer-counted", "crypto-counted"} <= set(names)
+    for name in names:
+        plan.check_cases(config.load_suite(name))
+
+
+def test_counted_plans_leave_timeouts_to_the_host():
+    s = config.load_suite("ci")
+    counted = plan.build(s, paths.GuestEnv(tools_dir="/t", file_size=s.file_size,
+                                           counted=True), "r", ("kdio_dio.work_loops=1",))
+    steps = counted["setup"] + counted["cases"] + counted["checks"]
+    assert steps and all(st["timeout_s"] is None for st in steps)
+    wall = plan.build(s, paths.GuestEnv(tools_dir="/t", file_size=s.file_size), "r")
+    assert {c["timeout_s"] for c in wall["cases"]} == {plan.CASE_TIMEOUT_S}
+    assert {st["timeout_s"] for st in wall["setup"]} == {plan.STEP_TIMEOUT_S}

@@ -25,11 +25,78 @@ def test_smoke_plan_commands():
     assert opt(vm_read, "-f") == "/run/kdio/scratch/kdio.dat" and opt(vm_read, "-O") == "0"
     fio_read = by_id["fio.psync/op=read/bs=64k/size=8m"]
     assert "--filename=/run/kdio/scratch/fio.dat" in fio_read and "--direct=1" in fio_read
-    # setup lays the pattern on both regions with the seed the cases use
+    # setup lays the pattern on both regions with a seed no kdio write uses
     assert [opt(s["argv"], "-f") for s in doc["setup"]] == ["/run/kdio/scratch/kdio.dat",
                                                               "/run/kdio/scratch/fio.dat"]
-    assert {opt(s["argv"], "-S") for s in doc["setup"]} == {opt(vm_read, "-S")}
+    assert {opt(s["argv"], "-S") for s in doc["setup"]} == {str(ENV.seed)}
     assert [c["name"] for c in doc["checks"]] == ["data-ext4", "badinput", "xfer-badinput", "fuzz"]
+
+
+def seeds_by_rep(doc, case_id):
+    case = next(c for c in doc["cases"] if c["case"] == case_id)
+    return [int(opt(a, "-S")) for a in case["argv_by_rep"]]
+
+
+def test_every_write_has_a_seed_of_its_own_and_reads_expect_the_last():
+    doc = plan.build(config.load_suite("smoke"), ENV, "run1")
+    w64 = seeds_by_rep(doc, "dio.vmmap/op=write/bs=64k/size=8m")
+    w1m = seeds_by_rep(doc, "dio.vmmap/op=write/bs=1m/size=8m")
+    writes = w64 + w1m
+    assert len(set(writes)) == 6 and ENV.seed not in writes
+    # the 1 MiB write runs after the 64 KiB one in every repetition: reads see it
+    for read in ("dio.vmmap/op=read/bs=64k/size=8m", "dio.vmmap/op=read/bs=1m/size=8m"):
+        assert seeds_by_rep(doc, read) == w1m
+    data = next(c for c in doc["checks"] if c["name"] == "data-ext4")
+    assert "-c" in data["argv"]
+    assert int(opt(data["argv"], "-S")) == w1m[-1]     # the last writer's seed
+    assert opt(data["argv"], "-s") == str(8 << 20)
+    # the runner's first repetition runs argv
+    case = next(c for c in doc["cases"] if c["case"] == "dio.vmmap/op=read/bs=1m/size=8m")
+    assert case["argv"] == case["argv_by_rep"][0]
+    assert "argv_by_rep" not in next(c for c in doc["cases"] if c["case"].startswith("fio."))
+    assert "argv_by_rep" not in next(c for c in doc["cases"] if c["case"].startswith("dio.null"))
+
+
+def test_read_before_any_write_expects_setup_then_the_write(tmp_path):
+    s = suite_with(tmp_path, '[[matrix]]\npaths=["dio.bvec"]\nop=["read", "write"]\n'
+                             'bs="1m"\nsize="8m"\n')
+    doc = plan.build(s, ENV, "r")
+    writes = seeds_by_rep(doc, "dio.bvec/op=write/bs=1m/size=8m")
+    reads = seeds_by_rep(doc, "dio.bvec/op=read/bs=1m/size=8m")
+    assert reads == [ENV.seed, writes[0], writes[1]]
+
+
+def test_shorter_last_write_leaves_two_segments_to_check(tmp_path):
+    s = suite_with(tmp_path, '[[matrix]]\npaths=["dio.bvec"]\nop="write"\nbs="1m"\n'
+                             'size=["8m", "2m"]\n', extra='checks = ["data"]')
+    doc = plan.build(s, ENV, "r")
+    big = seeds_by_rep(doc, "dio.bvec/op=write/bs=1m/size=8m")
+    small = seeds_by_rep(doc, "dio.bvec/op=write/bs=1m/size=2m")
+    data = {c["name"]: c["argv"] for c in doc["checks"] if c["name"].startswith("data")}
+    assert sorted(data) == ["data-ext4", f"data-ext4@{2 << 20}"]
+    assert int(opt(data["data-ext4"], "-S")) == small[-1]
+    assert opt(data["data-ext4"], "-s") == str(2 << 20)
+    tail = data[f"data-ext4@{2 << 20}"]
+    assert int(opt(tail, "-S")) == big[-1] and opt(tail, "-O") == str(2 << 20)
+    assert opt(tail, "-s") == str(6 << 20)
+
+
+def test_read_of_a_partly_written_region_is_refused(tmp_path):
+    s = suite_with(tmp_path, '[[matrix]]\npaths=["dio.bvec"]\nop="write"\nbs="1m"\n'
+                             'size="2m"\n[[matrix]]\npaths=["dio.bvec"]\nop="read"\n'
+                             'bs="1m"\nsize="8m"\n')
+    with pytest.raises(ConfigError, match="written only in part") as e:
+        plan.build(s, ENV, "r")
+    assert "write case at least as large" in e.value.hint
+
+
+def test_expected_error_write_keeps_the_seed_its_range_holds(tmp_path):
+    s = suite_with(tmp_path, '[[matrix]]\npaths=["dio.bvec", "dio.kvec-kmalloc"]\n'
+                             'op=["write", "read"]\nbs="1m"\nsize="8m"\n')
+    doc = plan.build(s, ENV, "r")
+    bvec = seeds_by_rep(doc, "dio.bvec/op=write/bs=1m/size=8m")
+    assert seeds_by_rep(doc, "dio.kvec-kmalloc/op=write/bs=1m/size=8m") == bvec
+    assert seeds_by_rep(doc, "dio.bvec/op=read/bs=1m/size=8m") == bvec
 
 
 MATRIX_BLK = '''[[matrix]]

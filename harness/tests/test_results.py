@@ -185,3 +185,44 @@ def test_timeout_marks_the_run_failed_and_keeps_samples(tmp_path, fixtures, smok
     saved = results.load(tmp_path / "result.json")
     assert saved["status"] == "failed" and "timeout" in saved["failure"]["reason"]
     assert any(r["samples"] for r in saved["results"])
+
+
+def check_raw(*lines, rc=0):
+    return {"type": "check", "name": "badinput", "rc": rc,
+            "stdout": "\n".join(json.dumps(ln) for ln in lines), "kmsg": []}
+
+
+def test_skipped_bad_input_lines_pass_but_are_counted_and_named():
+    r = results.check_result(check_raw({"check": "a", "ok": True, "skipped": False},
+                                       {"check": "rofs", "ok": True, "skipped": True}))
+    assert r["ok"] and r["detail"].startswith("1/2 ok, 1 skipped (rofs)")
+
+
+def test_a_wrong_line_or_no_line_fails_the_check():
+    r = results.check_result(check_raw({"check": "a", "ok": True},
+                                       {"check": "wrong-abi", "ok": False, "got": "EPROTO"},
+                                       rc=1))
+    assert not r["ok"] and "wrong-abi: EPROTO" in r["detail"]
+    assert not results.check_result(check_raw())["ok"]
+
+
+def test_a_data_check_with_bad_blocks_fails_and_says_how_many():
+    line = {"tool": "kdio-verify", "mode": "check", "size": 8 << 20, "block_size": 1 << 20,
+            "seed": 30, "bad_blocks": 8, "first_bad_offset": 0, "errno": 0}
+    r = results.check_result(check_raw(line, rc=1))
+    assert not r["ok"]
+    assert r["detail"] == "0/1 ok; check: 8/8 bad blocks, first at offset 0 (seed 30)"
+    # bad blocks fail the check even if the tool's exit code did not say so
+    assert not results.check_result(check_raw(line, rc=0))["ok"]
+
+
+def test_fuzz_findings_are_named_in_the_detail():
+    finding = {"tool": "kdio-fuzz", "finding": "undocumented-errno", "interface": "kdio_xfer",
+               "op": "mmap", "call": "mmap", "result": "EINVAL", "ok": False}
+    total = {"tool": "kdio-fuzz", "calls": 10, "distinct_errnos": 2, "hangs": 0,
+             "undocumented": 1, "crashes": 0, "ok": False}
+    r = results.check_result(check_raw(finding, total, rc=1))
+    assert not r["ok"]
+    assert r["detail"] == ("0/2 ok; undocumented-errno: kdio_xfer mmap mmap gave EINVAL; "
+                           "all: 1 undocumented, 0 hangs, 0 crashes; 10 calls, "
+                           "2 distinct errnos, 0 hangs, 1 undocumented")

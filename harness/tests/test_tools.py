@@ -84,3 +84,14 @@ def test_dio_without_module_says_what_to_do(tools, datafile):
                        "-b", "64k", "-s", "1m", "-D", datafile.parent / "no-device")
     assert rc == 1 and lines[0]["errno_name"] == "ENOENT"
     assert "load the kdio_dio module" in lines[0]["error"]
+
+
+def test_test_only_fuzz_flag_takes_only_an_errno_name(tools, tmp_path):
+    rc, _, err = run(tools / "kdio-fuzz", "-n", 1, "-s", 1, "-d", tmp_path, "-U", "EBOGUS")
+    assert rc == 2 and "-U EBOGUS: not an errno name" in err
+
+
+def test_test_only_bad_input_flag_is_in_every_tools_usage(tools):
+    for name in ("kdio-badinput", "kdio-xfer-badinput", "kdio-crypto-badinput"):
+        r = subprocess.run([str(tools / name), "-h"], capture_output=True, text=True)
+        assert r.returncode == 0 and "-W CHECK" in r.stdout and "test only" in r.stdout

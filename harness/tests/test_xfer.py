@@ -16,6 +16,10 @@ def xfer_doc(fixtures):
 
 
 def test_every_channel_case_is_ok_with_latency(xfer_doc):
+    suite = config.load_suite("xfer")
+    assert len(xfer_doc["results"]) == len(suite.cases)
+    channels = [r for r in xfer_doc["results"] if r["path"].startswith("xfer.")]
+    assert len(channels) == sum(1 for c in suite.cases if c.path.startswith("xfer.")) > 0
     for r in xfer_doc["results"]:
         assert r["status"] == "ok", (r["case"], r["message"])
         if r["path"].startswith("xfer."):
