@@ -239,7 +239,7 @@ class Progress:
         case = self.cases.get(r["case"])
         s = results.sample_of(r, case, paths.PATHS[case.path]) if case else None
         counted = self.suite.measure == "counted"
-        unit = measure.cost_unit(paths.PATHS[case.path].unit, case.param_dict) if case else None
+        unit = results.unit_of(case, counted) if case else None
         if s is not None and counted:
             s = results.counted_sample(s, case, unit)
         if s is None:

@@ -19,13 +19,13 @@ def log(msg):
     print(msg, flush=True)
 
 
-def _bench_one(args, suite, kernel_name, run_id):
-    return _run_and_print(bench.Options(suite=suite, kernel=kernel_name,
-                                        results_dir=Path(args.results_dir), run_id=run_id,
-                                        timeout_s=args.timeout,
-                                        module_params=tuple(args.module_param),
-                                        measure=args.measure,
-                                        user_modules=tuple(_split(args.module))))
+def _options(args, suite, kernel_name, run_id):
+    """bench.Options from the arguments bench and regress share."""
+    return bench.Options(suite=suite, kernel=kernel_name,
+                         results_dir=Path(args.results_dir), run_id=run_id,
+                         timeout_s=getattr(args, "timeout", None),
+                         module_params=tuple(args.module_param), measure=args.measure,
+                         user_modules=tuple(_split(args.module)))
 
 
 def _run_and_print(opts):
@@ -100,7 +100,7 @@ def cmd_bench(args):
                       else f"{stamp}-{suite}-{bench.kernel_label(name)}")
             if runs > 1:
                 log(f"=== suite {suite}, kernel {name} ===")
-            doc, _ = _bench_one(args, suite, name, run_id)
+            doc, _ = _run_and_print(_options(args, suite, name, run_id))
             docs.append(doc)
             status = max(status, _verdict(doc))
         if len(docs) > 1:
@@ -161,13 +161,6 @@ def cmd_compare(args):
     return 1 if result["regressions"] else 0
 
 
-def _gate_options(args, kernel_name, run_id):
-    return bench.Options(suite=args.suite, kernel=kernel_name,
-                         results_dir=Path(args.results_dir), run_id=run_id,
-                         module_params=tuple(args.module_param), measure=args.measure,
-                         user_modules=tuple(_split(args.module)))
-
-
 def _base_run(args, gate):
     """(BASE document, what it is): the committed baseline, or with
     --base-kernel a run of the same gate suite on that kernel now."""
@@ -176,7 +169,7 @@ def _base_run(args, gate):
         return results.load(baseline), str(baseline)
     stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     log(f"=== BASE: suite {args.suite} on kernel {args.base_kernel} ===")
-    doc, _ = _run_and_print(_gate_options(args, args.base_kernel, f"{stamp}-base"))
+    doc, _ = _run_and_print(_options(args, args.suite, args.base_kernel, f"{stamp}-base"))
     if _run_failed(doc):
         raise KdioError(f"the BASE run on {args.base_kernel} failed",
                         "fix that kernel's run first (see its console.log)")
@@ -192,7 +185,7 @@ def cmd_regress(args):
     base, what = _base_run(args, gate)
     gate.pop("baseline", None)
     run_id = f"{args.run_id}-new" if args.base_kernel and args.run_id else args.run_id
-    doc, run_dir = _run_and_print(_gate_options(args, args.kernel, run_id))
+    doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id))
     if _run_failed(doc):
         return 1
     result = compare.compare(base, doc, compare.Settings(**gate))

@@ -114,12 +114,11 @@ def normalized_samples(doc):
     (table.reference): 'ratio' is higher-is-better, 'cost-ratio' lower."""
     out, refs = {}, table.References(doc["results"])
     for r in doc["results"]:
-        cost = measure.is_cost(r["unit"])
-        if r.get("baseline") or not (cost or r["unit"] == "bytes/s") or r["status"] != "ok":
+        if r.get("baseline") or r["status"] != "ok":
             continue
         ref = refs.find(r, table.reference(r))
-        if ref and ref["unit"] == r["unit"] and len(ref["samples"]) == len(r["samples"]):
-            out[r["case"]] = ("cost-ratio" if cost else "ratio",
+        if table.has_ratio(r, ref) and len(ref["samples"]) == len(r["samples"]):
+            out[r["case"]] = ("cost-ratio" if measure.is_cost(r["unit"]) else "ratio",
                               [a / b for a, b in zip(r["samples"], ref["samples"])])
     return out
 
@@ -130,7 +129,7 @@ def check_same_mode(base_doc, new_doc):
     base, new = measure.mode_of(base_doc), measure.mode_of(new_doc)
     if base != new:
         raise MixedModesError(
-            f"BASE is a {base} run and NEW a {new} run: {measure.MODES['counted'].context()['figures']} "
+            f"BASE is a {base} run and NEW a {new} run: {measure.COUNTED_FIGURES} "
             "cannot be compared with wall-clock time",
             f"compare two {base} runs, or run NEW again with --measure {base}")
 

@@ -31,14 +31,14 @@ class Measure:
     def context(self):
         """What the run's context records about the mode."""
         return {"mode": self.name, "icount": self.icount or None, "cpus": self.cpus,
-                "figures": "guest instructions (1 virtual ns = 1 instruction)"
-                           if self.counted else "wall-clock time"}
+                "figures": COUNTED_FIGURES if self.counted else "wall-clock time"}
 
     @property
     def counted(self):
         return self.name == "counted"
 
 
+COUNTED_FIGURES = "guest instructions (1 virtual ns = 1 instruction)"
 WALL = Measure("wall")
 COUNTED = Measure("counted", icount="shift=0,sleep=off", cpus=1)
 MODES = {m.name: m for m in (WALL, COUNTED)}

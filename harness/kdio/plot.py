@@ -12,7 +12,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from kdio import measure, table
+from kdio import table
 from kdio.sizes import format_size
 from kdio.errors import KdioError
 

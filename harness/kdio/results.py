@@ -86,11 +86,17 @@ def counted_sample(sample, case, unit):
     return replace(sample, value=value)
 
 
+def unit_of(case, counted):
+    """The unit of case's figures: its path's, or its counted cost unit."""
+    path = paths.PATHS[case.path]
+    return measure.cost_unit(path.unit, case.param_dict) if counted else path.unit
+
+
 def case_result(case, raws, reps, counted=False):
     """The result of one case from its raw records; counted=True takes each
     sample's cost in guest instructions instead of its rate."""
     path = paths.PATHS[case.path]
-    unit = measure.cost_unit(path.unit, case.param_dict) if counted else path.unit
+    unit = unit_of(case, counted)
     samples = [sample_of(r, case, path) for r in raws]
     if counted:
         samples = [counted_sample(s, case, unit) for s in samples]

@@ -127,11 +127,16 @@ def _fmt_value(r):
     return f"{s['median']:9.1f} {r['unit']}"
 
 
-def ratio_value(r, ref):
-    """The median of r over its reference's: throughputs (wall) or costs
+def has_ratio(r, ref):
+    """Can r be divided by its reference ref: throughputs (wall) or costs
     (counted, lower is better), and only between figures of one unit."""
     comparable = r["unit"] == "bytes/s" or measure.is_cost(r["unit"])
-    if not comparable or not r["summary"] or ref is None or ref["unit"] != r["unit"]:
+    return comparable and bool(r["summary"]) and ref is not None and ref["unit"] == r["unit"]
+
+
+def ratio_value(r, ref):
+    """The median of r over its reference's, or None (has_ratio)."""
+    if not has_ratio(r, ref):
         return None
     return stats.ratio(r["summary"]["median"], ref["summary"]["median"])
 
