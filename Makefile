@@ -56,10 +56,13 @@ build: deps
 # Build a guest kernel from a source (folder or tarball) with kdio's fragment
 # merged into BASE (tinyconfig, defconfig or a .config file); cached, so a
 # second run builds nothing. It ends by printing the KERNEL= for make bench.
+# SET="CONFIG_X=y CONFIG_Y=n" changes options after the fragment: the B of an
+# A/B pair, rebuilt from the build without them (only what they change).
 SRC      ?= /usr/src/linux-source-6.1.tar.xz
 BASE     ?= tinyconfig
+SET      ?=
 kernel: deps
-	$(KDIO) kernel build $(abspath $(SRC)) --base $(if $(wildcard $(BASE)),$(abspath $(BASE)),$(BASE)) $(if $(OUT),--out $(abspath $(OUT)))
+	$(KDIO) kernel build $(abspath $(SRC)) --base $(if $(wildcard $(BASE)),$(abspath $(BASE)),$(BASE)) $(if $(OUT),--out $(abspath $(OUT))) $(foreach s,$(SET),--set '$(s)')
 
 # Print the config fragment every guest and suite need.
 kernel-config:

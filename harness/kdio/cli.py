@@ -230,8 +230,10 @@ def cmd_kernel_config(args):
 
 
 def cmd_kernel_build(args):
-    kb = kbuild.plan(args.src, base=args.base, out=args.out, jobs=args.jobs, log=log)
-    log(f"source {kb.source.root} ({kb.source.version}), base {kb.base}, key {kb.key}")
+    kb = kbuild.plan(args.src, base=args.base, out=args.out, jobs=args.jobs,
+                     settings=args.set, log=log)
+    log(f"source {kb.source.root} ({kb.source.version}), base {kb.base}"
+        + "".join(f", {r.line}" for r in kb.settings) + f", key {kb.key}")
     tree = kbuild.build(kb, log)
     log(f"KERNEL={tree}")
     log(f"  e.g. make bench SUITE=smoke KERNEL={tree}")
@@ -265,6 +267,10 @@ def _kernel_parser(sub):
                         ".config file")
     s.add_argument("--out", help="build folder (default: <cache>/trees/build/<key>)")
     s.add_argument("--jobs", type=int, default=None, help="make -j (default: CPU count)")
+    s.add_argument("--set", action="append", default=[], metavar="CONFIG_X=VALUE",
+                   help="an option to set after the fragment (y, m, n for not set, a number "
+                        "or a quoted string); repeat for more. Builds the B of an A/B pair: "
+                        "started from the build without it, only what it changes is rebuilt")
     s.set_defaults(func=cmd_kernel_build)
     s = ksub.add_parser("check", help="check a built tree, and its .config for a suite")
     s.add_argument("tree")

@@ -2,10 +2,16 @@
 merged in, then vmlinux and modules, out of tree (O=).
 
 A build is cached by a key made of the source's identity (its folder,
-Makefile version and, in a git checkout, commit and edits), the base, the fragment and the compiler: a second call
-with the same ones finds the finished tree and builds nothing. The build
-runs in <out>.partial, renamed to <out> when complete; a failed or
-interrupted build removes it (its log is kept under <cache>/trees/logs/).
+Makefile version and, in a git checkout, commit and edits), the base, the
+fragment, the --set settings and the compiler: a second call with the same
+ones finds the finished tree and builds nothing. The build runs in
+<out>.partial, renamed to <out> when complete; a failed or interrupted build
+removes it (its log is kept under <cache>/trees/logs/).
+
+A build with --set settings (an A/B pair: the same tree with one option
+changed) starts from a copy of the finished build without them, when the
+cache has it: kbuild's per-option dependencies then rebuild only the objects
+that read a changed option, as an incremental build in one's own tree does.
 """
 
 import hashlib
@@ -38,6 +44,8 @@ class KernelBuild:
     key: str
     jobs: int
     logs: Path              # folder of build logs (kept after a failure)
+    settings: tuple = ()    # kconfig.Requirements of --set, in order
+    seed: Path = None       # a finished build to start from (the same without settings)
 
     @property
     def partial(self):
@@ -64,23 +72,32 @@ def base_identity(base):
     return "file:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def cache_key(source, base_id, fragment_lines, compiler):
+def cache_key(source, base_id, fragment_lines, compiler, setting_lines=()):
     """<version>-<12 hex digits> over everything the built tree depends on."""
     ident = "\n".join((str(source.root), source.version, base_id, *fragment_lines, compiler))
     if source.revision:  # a git checkout: its commit and edits too
         ident += "\n" + source.revision
+    if setting_lines:
+        ident += "\nset\n" + "\n".join(setting_lines)
     return f"{source.version}-{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
 
 
-def plan(src, base="tinyconfig", out=None, jobs=None, cache=None, log=print):
-    """The KernelBuild for src (unpacking a tarball source once)."""
+def plan(src, base="tinyconfig", out=None, jobs=None, cache=None, settings=(), log=print):
+    """The KernelBuild for src (unpacking a tarball source once); settings
+    are `--set` lines (CONFIG_X=y|m|n|value) applied after the fragment."""
     cache = Path(cache or kernel.cache_dir())  # the one cache, shared with Debian kernels
+    fragment = kconfig.load_fragment()
+    reqs = kconfig.parse_settings(settings)
+    kconfig.check_settings(reqs, fragment)
     source = ksource.open_source(src, cache, log)
-    key = cache_key(source, base_identity(base),
-                    kconfig.fragment_lines(kconfig.load_fragment()), _compiler())
-    out = Path(out).resolve() if out else cache / "trees" / "build" / key
+    ident = (source, base_identity(base), kconfig.fragment_lines(fragment), _compiler())
+    key = cache_key(*ident, [r.line for r in reqs])
+    builds = cache / "trees" / "build"
+    seed = builds / cache_key(*ident) if reqs else None
+    out = Path(out).resolve() if out else builds / key
     return KernelBuild(source=source, base=str(base), out=out, key=key,
-                       jobs=jobs or os.cpu_count() or 1, logs=cache / "trees" / "logs")
+                       jobs=jobs or os.cpu_count() or 1, logs=cache / "trees" / "logs",
+                       settings=reqs, seed=seed if seed and _is_built(seed) else None)
 
 
 def _make_argv(kb, objdir, *args):
@@ -101,22 +118,38 @@ def _checked(r, what, kb):
 
 
 def configure(kb, objdir, fragment, log=print):
-    """objdir/.config: the base with the fragment merged in, every fragment
-    option checked to have survived."""
+    """objdir/.config: the base with the fragment and the --set settings
+    merged in, every one of them checked to have taken effect."""
     objdir.mkdir(parents=True, exist_ok=True)
     if kb.base in NAMED_BASES:
         log(f"config: make {kb.base}")
         _checked(_make(kb, objdir, kb.base), kb.base, kb)
     else:
         shutil.copyfile(kb.base, objdir / ".config")
-    (objdir / "kdio.config").write_text(kconfig.render(fragment))
-    log("config: merging kdio's fragment (kdio kernel config), then make olddefconfig")
+    (objdir / "kdio.config").write_text(kconfig.render(fragment)
+                                        + "".join(r.line + "\n" for r in kb.settings))
+    log("config: merging kdio's fragment (kdio kernel config)"
+        + "".join(f", {r.line}" for r in kb.settings) + ", then make olddefconfig")
     r = subprocess.run([str(kb.source.root / "scripts/kconfig/merge_config.sh"), "-m",
                         "-O", str(objdir), str(objdir / ".config"), str(objdir / "kdio.config")],
                        cwd=kb.source.root, capture_output=True, text=True)
     _checked(r, "merge_config.sh", kb)
     _checked(_make(kb, objdir, "olddefconfig"), "olddefconfig", kb)
-    kconfig.check_merged(kconfig.read_config(objdir / ".config"), fragment, objdir / ".config")
+    kconfig.check_merged(kconfig.read_config(objdir / ".config"), fragment, objdir / ".config",
+                         kb.settings)
+
+
+def seed_from(kb, objdir, log=print):
+    """objdir as a copy of kb.seed, timestamps kept, so that make rebuilds
+    only what the settings change."""
+    log(f"starting from the build without {' '.join(r.line for r in kb.settings)}: "
+        f"{kb.seed} (only the objects that read a changed option are rebuilt)")
+    r = subprocess.run(["cp", "-a", "--reflink=auto", str(kb.seed), str(objdir)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BuildError(f"copying {kb.seed} failed: {r.stderr.strip()}",
+                         "free some disk space under the cache, then run again")
+    (objdir / STAMP).unlink()
 
 
 def _short_step(line):
@@ -177,11 +210,14 @@ def _error_lines(log_path):
     return (errors or lines)[:8]
 
 
+def _is_built(out, key=None):
+    stamp = out / STAMP
+    return stamp.exists() and (key is None or stamp.read_text().split("\n", 1)[0] == key)
+
+
 def _finished(kb):
-    stamp = kb.out / STAMP
-    if stamp.exists():
-        if stamp.read_text().split("\n", 1)[0] == kb.key:
-            return True
+    if _is_built(kb.out, kb.key):
+        return True
     if kb.out.exists():
         raise TreeError(f"{kb.out} exists and is not kdio's build {kb.key}",
                         "choose another --out, or delete that folder")
@@ -198,11 +234,14 @@ def build(kb, log=print):
     t0 = time.monotonic()
     try:
         fragment = kconfig.load_fragment()
+        if kb.seed:
+            seed_from(kb, kb.partial, log)
         configure(kb, kb.partial, fragment, log)
         shutil.copyfile(kb.partial / ".config", kb.logs / f"{kb.key}.config")
         count = compile_tree(kb, kb.partial, kb.logs / f"{kb.key}.log", log)
         (kb.partial / STAMP).write_text(f"{kb.key}\nsource {kb.source.root}\nbase {kb.base}\n"
-                                        f"objects {count}\n")
+                                        + "".join(f"set {r.line}\n" for r in kb.settings)
+                                        + f"objects {count}\n")
         kb.partial.rename(kb.out)
     except BaseException:
         shutil.rmtree(kb.partial, ignore_errors=True)

@@ -21,6 +21,7 @@ FRAGMENT_FILE = Path(__file__).resolve().parent.parent / "kconfig" / "fragment.t
 EVERY_BOOT = ("guest", "kdio modules")
 _SET = re.compile(r"^(CONFIG_\w+)=(.*)$")
 _UNSET = re.compile(r"^# (CONFIG_\w+) is not set$")
+_SETTING = re.compile(r'^((?:CONFIG_)?[A-Z0-9_]+)=([ymn]|-?\d+|0x[0-9a-fA-F]+|"[^"]*")$')
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ class Requirement:
 
     @property
     def line(self):
-        """The line a .config needs for this option."""
+        """The line a .config needs for this option ("n": the not-set line)."""
+        if self.value == "n":
+            return f"# {self.name} is not set"
         return self.set_by or f"{self.name}={self.value}"
 
     def satisfied_by(self, config):
-        return config.get(self.name) in (self.accept or (self.value,))
+        return config.get(self.name, "n") in (self.accept or (self.value,))
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,41 @@ def check_tree_config(config, fragment, suite, config_path):
         f"and 'kdio kernel build SRC' builds a tree that has them")
 
 
-def check_merged(config, fragment, config_path):
+def parse_settings(settings):
+    """Requirements for `kdio kernel build --set` lines: CONFIG_X=y|m|n or a
+    number or a quoted string (the CONFIG_ may be left off). "n" means not set."""
+    reqs = []
+    for text in settings:
+        m = _SETTING.match(text.strip())
+        if not m:
+            raise KconfigError(f"--set {text!r} is not an option setting",
+                               'write --set CONFIG_NAME=VALUE, VALUE y, m, n, a number or '
+                               'a "quoted string", e.g. --set CONFIG_CRYPTO_STATS=y')
+        name = m.group(1) if m.group(1).startswith("CONFIG_") else "CONFIG_" + m.group(1)
+        reqs.append(Requirement(name=name, value=m.group(2), needed_by="--set"))
+    return tuple(reqs)
+
+
+def check_settings(settings, fragment):
+    """Refuse a --set that undoes an option kdio's fragment needs."""
+    for req in settings:
+        clash = [f for f in fragment.options
+                 if f.name == req.name and req.value not in (f.accept or (f.value,))]
+        if clash:
+            raise KconfigError(
+                f"--set {req.name}={req.value} undoes kdio's fragment: {clash[0].line} is "
+                f"needed by {clash[0].needed_by}",
+                "a kernel kdio boots needs that option; drop this --set, or set another value "
+                f"it accepts ({', '.join(clash[0].accept or (clash[0].value,))})")
+
+
+def check_merged(config, fragment, config_path, settings=()):
     """After a merge: raise KconfigError naming every fragment option the
-    merged config lost (an option whose dependencies are not met is dropped)."""
+    merged config lost (an option whose dependencies are not met is dropped),
+    then every --set setting that did not take effect."""
     lacks = lacking(config, fragment.options)
     if not lacks:
+        _check_settings_took(config, settings, config_path)
         return
     listed = "\n  ".join(lack.describe() for lack in lacks)
     raise KconfigError(
@@ -156,6 +189,22 @@ def check_merged(config, fragment, config_path):
         "a dependency of each is off in the base: add that dependency to "
         "harness/kconfig/fragment.toml (make menuconfig, then '/' and the option's name "
         "shows what it depends on), or choose a larger --base")
+
+
+def _now(config, name):
+    return f"{name}={config[name]}" if name in config else "not set"
+
+
+def _check_settings_took(config, settings, config_path):
+    lost = [req for req in settings if not req.satisfied_by(config)]
+    if not lost:
+        return
+    listed = "\n  ".join(f"{r.name}={r.value} (now {_now(config, r.name)})" for r in lost)
+    raise KconfigError(
+        f"{len(lost)} --set setting(s) did not take effect in {config_path}:\n  {listed}",
+        "olddefconfig drops an option whose dependencies are off and keeps one another "
+        "option selects; no such symbol is dropped too: check the name, then set its "
+        "dependencies as well (make menuconfig, '/' and the name shows them)")
 
 
 def fragment_lines(fragment):

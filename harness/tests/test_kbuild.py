@@ -12,7 +12,8 @@ from kdio import kbuild, kconfig, ksource
 from kdio.errors import BuildError, KconfigError, TreeError
 
 # tinyconfig writes a base; olddefconfig gives the symbols with no prompt
-# their values (DROP=1 drops PVH as a missing dependency would); vmlinux
+# their values (DROP=1 drops PVH as a missing dependency would, and it
+# always drops CONFIG_NOSUCH, a symbol the source lacks); vmlinux
 # prints kbuild's short lines, or fails with FAIL=1.
 FAKE_MAKEFILE = """VERSION = 6
 PATCHLEVEL = 1
@@ -23,6 +24,7 @@ tinyconfig defconfig:
 olddefconfig:
 \tprintf 'CONFIG_CRYPTO_AEAD2=y\\nCONFIG_CRYPTO_SKCIPHER2=y\\n' >> $(O)/.config
 \tif [ -f $(CURDIR)/DROP ]; then sed -i /CONFIG_PVH=/d $(O)/.config; fi
+\tsed -i /CONFIG_NOSUCH/d $(O)/.config
 vmlinux:
 \t@echo '  CC      init/main.o'; echo '  CC [M]  drivers/block/brd.o'
 \t@if [ -f $(CURDIR)/FAIL ]; then echo 'init/main.c:1:1: error: boom' >&2; exit 1; fi
@@ -145,7 +147,12 @@ def test_progress_lines_come_while_make_runs(src, tmp_path, monkeypatch):
     said = []
     kbuild.build(kbuild.plan(src, cache=tmp_path / "cache", log=quiet), said.append)
     progress = [m for m in said if m.startswith("kernel build: ")]
-    assert len(progress) >= 3 and "(last: CC init/main.o)" in progress[1]
+    # one line per line make printed (and one per second of silence, which
+    # a loaded host may add): the object count and the last step follow make
+    assert len(progress) >= 3
+    assert any("kernel build: 1 objects" in m and "(last: CC init/main.o)" in m
+               for m in progress)
+    assert "kernel build: 4 objects" in progress[-1]
 
 
 def test_a_failed_build_leaves_nothing_but_its_log(src, tmp_path):
@@ -195,3 +202,58 @@ def test_a_git_source_is_known_by_its_commit_and_edits(src, tmp_path):
     edited = kbuild.plan(src, cache=tmp_path / "cache", log=quiet)
     assert edited.source.revision.startswith(committed.source.revision + "+")
     assert len({plain, committed.key, edited.key}) == 3
+
+
+@pytest.mark.parametrize("text, line", [
+    ("CONFIG_CRYPTO_STATS=y", "CONFIG_CRYPTO_STATS=y"),
+    ("CRYPTO_STATS=y", "CONFIG_CRYPTO_STATS=y"),
+    ("CONFIG_HARDENED_USERCOPY=n", "# CONFIG_HARDENED_USERCOPY is not set"),
+    ("CONFIG_LOG_BUF_SHIFT=17", "CONFIG_LOG_BUF_SHIFT=17"),
+    ('CONFIG_CMDLINE="a b"', 'CONFIG_CMDLINE="a b"')])
+def test_settings_are_option_lines(text, line):
+    (req,) = kconfig.parse_settings([text])
+    assert req.line == line
+
+
+@pytest.mark.parametrize("text", ["CONFIG_X", "CONFIG_X=yes", "config_x=y", "CONFIG_X=a b"])
+def test_a_setting_that_is_no_setting_is_refused(text):
+    with pytest.raises(KconfigError, match="is not an option setting") as e:
+        kconfig.parse_settings([text])
+    assert "--set CONFIG_NAME=VALUE" in e.value.hint
+
+
+def test_a_setting_that_undoes_the_fragment_is_refused(src, tmp_path):
+    with pytest.raises(KconfigError, match="undoes kdio's fragment: CONFIG_PVH=y is needed by "
+                                           "guest"):
+        kbuild.plan(src, cache=tmp_path / "cache", settings=["CONFIG_PVH=n"], log=quiet)
+
+
+def test_settings_make_another_build_started_from_the_plain_one(src, tmp_path):
+    cache = tmp_path / "cache"
+    plain = kbuild.build(kbuild.plan(src, cache=cache, log=quiet), quiet)
+    (plain / "from-the-plain-build").write_text("")
+    kb = kbuild.plan(src, cache=cache, settings=["CONFIG_EXTRA=y", "CONFIG_BASE=n"], log=quiet)
+    assert kb.key != plain.name and kb.seed == plain
+    said = []
+    tree = kbuild.build(kb, said.append)
+    merged = kconfig.read_config(tree / ".config")
+    assert merged["CONFIG_EXTRA"] == "y" and "CONFIG_BASE" not in merged
+    assert (tree / "from-the-plain-build").exists() and (plain / kbuild.STAMP).exists()
+    assert any(m.startswith("starting from the build without CONFIG_EXTRA=y") for m in said)
+    stamp = (tree / kbuild.STAMP).read_text()
+    assert "set CONFIG_EXTRA=y\nset # CONFIG_BASE is not set\n" in stamp
+    assert kbuild.plan(src, cache=cache, settings=["CONFIG_EXTRA=y"], log=quiet).key != kb.key
+
+
+def test_without_the_plain_build_settings_build_from_scratch(src, tmp_path):
+    kb = kbuild.plan(src, cache=tmp_path / "cache", settings=["CONFIG_EXTRA=y"], log=quiet)
+    assert kb.seed is None
+    assert kconfig.read_config(kbuild.build(kb, quiet) / ".config")["CONFIG_EXTRA"] == "y"
+
+
+def test_a_setting_that_does_not_take_effect_is_named(src, tmp_path):
+    kb = kbuild.plan(src, cache=tmp_path / "cache", settings=["CONFIG_NOSUCH=y"], log=quiet)
+    with pytest.raises(KconfigError, match="1 --set setting.s. did not take effect") as e:
+        kbuild.build(kb, quiet)
+    assert "CONFIG_NOSUCH=y (now not set)" in str(e.value)
+    assert not kb.out.exists() and not kb.partial.exists()
