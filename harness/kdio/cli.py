@@ -7,6 +7,7 @@ Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
 import argparse
 import datetime
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -356,8 +357,14 @@ def parser():
     return p
 
 
+def _terminated(signum, _frame):
+    """SIGTERM as Ctrl-C, so that what a step was making is removed."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
     except KdioError as e:

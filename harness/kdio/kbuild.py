@@ -16,6 +16,7 @@ that read a changed option, as an incremental build in one's own tree does.
 
 import hashlib
 import os
+import re
 import select
 import shutil
 import signal
@@ -150,6 +151,24 @@ def seed_from(kb, objdir, log=print):
         raise BuildError(f"copying {kb.seed} failed: {r.stderr.strip()}",
                          "free some disk space under the cache, then run again")
     (objdir / STAMP).unlink()
+    _move_paths(objdir, kb.seed, objdir)
+
+
+def _move_paths(objdir, old, new):
+    """Rewrite old's folder to new in objdir's kbuild command and dependency
+    files. Host tools (objtool) are built with absolute paths: left as they
+    were, make would see changed commands, rebuild objtool, and with it every
+    object that objtool checks, which is all of them."""
+    was = re.compile(re.escape(str(old)) + r"(\.partial)?(?=/|$|\s)")
+    for path in objdir.rglob("*"):
+        if path.suffix not in (".cmd", ".d") or not path.is_file() or path.is_symlink():
+            continue
+        text = path.read_text(errors="surrogateescape")
+        moved = was.sub(str(new), text)
+        if moved != text:
+            stat = path.stat()
+            path.write_text(moved, errors="surrogateescape")
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def _short_step(line):
@@ -170,38 +189,61 @@ def _progress(count, t0, last):
                                                                    if last else "")
 
 
+class _Steps:
+    """kbuild's output as it comes: written to the log, objects counted."""
+
+    def __init__(self, out):
+        self.out, self.count, self.last, self.pending = out, 0, None, b""
+
+    def feed(self, chunk):
+        *lines, self.pending = (self.pending + chunk).split(b"\n")
+        for raw in lines:
+            self._line(raw.decode(errors="replace"))
+
+    def close(self):
+        if self.pending:
+            self._line(self.pending.decode(errors="replace"))
+
+    def _line(self, line):
+        self.out.write(line + "\n")
+        step = _short_step(line)
+        if step:
+            self.count, self.last = self.count + 1, step
+
+
 def compile_tree(kb, objdir, log_path, log=print):
     """make vmlinux modules in objdir, a progress line every PROGRESS_EVERY_S."""
     argv = _make_argv(kb, objdir, f"-j{kb.jobs}", "vmlinux", "modules")
     log(f"+ {' '.join(argv)}  (log: {log_path})")
-    t0, shown, count, last = time.monotonic(), time.monotonic(), 0, None
+    t0 = shown = time.monotonic()
     with open(log_path, "w") as out:
+        steps = _Steps(out)
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1, start_new_session=True)
+                                bufsize=0, start_new_session=True)
         try:
-            while True:
-                ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-                line = proc.stdout.readline() if ready else ""
-                if ready and not line:
+            fd = proc.stdout.fileno()
+            while True:  # os.read, not readline: select sees the pipe, not a buffer
+                ready, _, _ = select.select([fd], [], [], 1.0)
+                chunk = os.read(fd, 65536) if ready else b""
+                if ready and not chunk:
                     break
-                out.write(line)
-                step = _short_step(line.rstrip("\n"))
-                count, last = (count + 1, step) if step else (count, last)
+                steps.feed(chunk)
                 if time.monotonic() - shown >= PROGRESS_EVERY_S:
-                    log(_progress(count, t0, last))
+                    log(_progress(steps.count, t0, steps.last))
                     shown = time.monotonic()
+            steps.close()
         except BaseException:  # interrupted: stop make and its jobs before the folder goes
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise
         proc.wait()
-    log(_progress(count, t0, None) + f", make exited {proc.returncode}")
+    log(_progress(steps.count, t0, None) + f", make exited {proc.returncode}")
     if proc.returncode != 0:
         raise BuildError(f"kernel build failed (make exited {proc.returncode}):\n  "
                          + "\n  ".join(_error_lines(log_path)),
                          f"the whole log is {log_path}, the merged config beside it; fix the "
                          f"source or the base config and run again")
-    return count
+    return steps.count
 
 
 def _error_lines(log_path):
