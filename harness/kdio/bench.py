@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kdio.errors import ConfigError
 from kdio import (backends, build, builttree, config, console, disk, drivers, initramfs,
-                  kconfig, kernel, measure, paths, plan, qemu, results, vm)
+                  kbuild, kconfig, kernel, measure, paths, plan, qemu, results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -58,6 +58,9 @@ def kernel_context(kspec):
     ctx = {"name": kspec.name, "release": kspec.release, "version": kspec.version}
     if isinstance(kspec, builttree.TreeSpec):
         ctx["tree"] = str(kspec.path)
+        built = kbuild.described(kspec.path)
+        if built:  # built by `kdio kernel build`: its base and --set settings
+            ctx["built"] = built
     return ctx
 
 

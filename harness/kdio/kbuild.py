@@ -252,6 +252,18 @@ def _error_lines(log_path):
     return (errors or lines)[:8]
 
 
+def described(tree):
+    """{key, base, set} of a tree kdio built (its stamp), else None: what a
+    run's context records of how its kernel was configured."""
+    stamp = Path(tree) / STAMP
+    if not stamp.is_file():
+        return None
+    lines = stamp.read_text().splitlines()
+    fields = dict(ln.split(" ", 1) for ln in lines[1:] if " " in ln and not ln.startswith("set "))
+    return {"key": lines[0], "base": fields.get("base"),
+            "set": [ln[4:] for ln in lines if ln.startswith("set ")]}
+
+
 def _is_built(out, key=None):
     stamp = out / STAMP
     return stamp.exists() and (key is None or stamp.read_text().split("\n", 1)[0] == key)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kdio import table
 
-CONTEXT_ROWS = (("kernel", lambda c: f"{c['kernel']['release']} ({c['kernel']['version']})"),
+CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
                 ("accelerator", lambda c: f"{c['accelerator']} ({c.get('accelerator_reason', '')})"),
                 ("guest", lambda c: f"{c['guest']['cpus']} CPUs, {c['guest']['memory_mib']} MiB, "
                                     f"disk cache={c['guest'].get('disk_cache')}, "
@@ -25,6 +25,16 @@ CONTEXT_ROWS = (("kernel", lambda c: f"{c['kernel']['release']} ({c['kernel']['v
                 ("kdio", lambda c: c["kdio_git_sha"]),
                 ("date", lambda c: c["date"]),
                 ("command", lambda c: c["command_line"]))
+
+
+def _kernel_row(k):
+    row = f"{k['release']} ({k['version']})"
+    if k.get("tree"):
+        row += f", tree {k['tree']}"
+    if k.get("built"):
+        row += f", built on {k['built']['base']} + kdio's fragment" + "".join(
+            f" + {line}" for line in k["built"]["set"])
+    return row
 
 
 def _measure_row(m):

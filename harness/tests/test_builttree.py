@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kdio import bench, builttree, config
+from kdio import report, bench, builttree, config
 from kdio.errors import KconfigError, TreeError
 
 RELEASE = "6.1.192-kdio"
@@ -189,6 +189,13 @@ def test_a_tree_spec_goes_into_the_result_context(tmp_path):
     ctx = bench.kernel_context(spec)
     assert ctx == {"name": "tree-linux", "release": RELEASE, "version": "6.1.192",
                    "tree": str(spec.path)}
+    (spec.path / ".kdio-built").write_text("6.1.192-k\nsource /s\nbase tinyconfig\n"
+                                           "set CONFIG_CRYPTO_STATS=y\nobjects 9\n")
+    ctx = bench.kernel_context(spec)
+    assert ctx["built"] == {"key": "6.1.192-k", "base": "tinyconfig",
+                            "set": ["CONFIG_CRYPTO_STATS=y"]}
+    assert report._kernel_row(ctx).endswith(
+        f"tree {spec.path}, built on tinyconfig + kdio's fragment + CONFIG_CRYPTO_STATS=y")
 
 
 def test_kdio_kernel_check_prints_each_missing_option(tmp_path, capsys):

@@ -243,6 +243,9 @@ def test_settings_make_another_build_started_from_the_plain_one(src, tmp_path):
     assert any(m.startswith("starting from the build without CONFIG_EXTRA=y") for m in said)
     stamp = (tree / kbuild.STAMP).read_text()
     assert "set CONFIG_EXTRA=y\nset # CONFIG_BASE is not set\n" in stamp
+    assert kbuild.described(tree) == {"key": kb.key, "base": "tinyconfig",
+                                      "set": ["CONFIG_EXTRA=y", "# CONFIG_BASE is not set"]}
+    assert kbuild.described(plain)["set"] == [] and kbuild.described(tmp_path) is None
     assert kbuild.plan(src, cache=cache, settings=["CONFIG_EXTRA=y"], log=quiet).key != kb.key
 
 
