@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kdio import report, bench, builttree, config
+from kdio import bench, builttree, config, report
 from kdio.errors import KconfigError, TreeError
 
 RELEASE = "6.1.192-kdio"
