@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jsonl.h"
+#include "ktap.h"
 
 void badinput_say(struct badinput_outcome *o, enum badinput_kind kind, const char *fmt, ...)
 {
@@ -28,24 +28,29 @@ void badinput_say(struct badinput_outcome *o, enum badinput_kind kind, const cha
 	va_end(ap);
 }
 
+/* The one writer of the tool's KTAP lines. */
+static struct ktap out;
+
+/* An errno's name for a result line: "0" for none. */
+static const char *ktap_errno(int err)
+{
+	return err ? errno_name(err) : "0";
+}
+
 bool badinput_emit(const struct badinput_tool *t, const char *name, int expect, int got,
 		   const struct badinput_outcome *o)
 {
 	bool skipped = o->detail[0] && o->kind == BADINPUT_SKIP;
 	bool failed = o->detail[0] && o->kind == BADINPUT_FAIL;
-	bool ok = skipped || (got == expect && !failed);
-	struct jsonl j;
+	bool ok = got == expect && !failed;
 
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", t->name);
-	jsonl_str(&j, "check", name);
-	jsonl_str(&j, "expected", errno_name(expect));
-	jsonl_str(&j, "got", skipped ? NULL : errno_name(got));
-	jsonl_bool(&j, "ok", ok);
-	if (t->says_skipped)
-		jsonl_bool(&j, "skipped", skipped);
-	jsonl_str(&j, "detail", o->detail[0] ? o->detail : NULL);
-	return jsonl_end(&j) == 0 && ok;
+	(void)t;
+	if (skipped)
+		return ktap_result(&out, true, name, "SKIP %s", o->detail) == 0;
+	if (o->detail[0])
+		ktap_diag(&out, "%s: %s", name, o->detail);
+	return ktap_result(&out, ok, name, "expected=%s got=%s", ktap_errno(expect),
+			   ktap_errno(got)) == 0 && ok;
 }
 
 void badinput_emit_failure(const struct badinput_tool *t, const char *name, int err,
@@ -53,6 +58,8 @@ void badinput_emit_failure(const struct badinput_tool *t, const char *name, int 
 {
 	struct badinput_outcome o;
 
+	ktap_begin(&out, stdout, 0, 1);
+	ktap_diag(&out, "%s: could not start", t->name);
 	badinput_say(&o, BADINPUT_FAIL, "%s", msg);
 	badinput_emit(t, name, 0, err, &o);
 }
@@ -116,6 +123,8 @@ int badinput_run(const struct badinput_tool *t, const struct badinput_check *fir
 				      "-W names no check of this tool; give a name from its output");
 		return EXIT_USAGE;
 	}
+	ktap_begin(&out, stdout, 0, (unsigned int)n);
+	ktap_diag(&out, "%s: %zu checks", t->name, n);
 	for (i = 0; i < n; i++) {
 		const struct badinput_check *c =
 			(const void *)((const char *)first + i * size);

@@ -75,6 +75,10 @@ def _check_fuzz(suite, env):
 CHECKS = {"data": _check_data, "badinput": _check_badinput,
           "xfer-badinput": _check_xfer_badinput, "crypto-badinput": _check_crypto_badinput,
           "fuzz": _check_fuzz}
+# What each check's tool prints (kdio.results reads it so): kdio-verify JSON
+# lines, the bad-input tools and the fuzzer KTAP.
+CHECK_OUTPUT = {"data": "jsonl", "badinput": "ktap", "xfer-badinput": "ktap",
+                "crypto-badinput": "ktap", "fuzz": "ktap"}
 
 
 def _check_case(suite, case):
@@ -189,7 +193,7 @@ def build(suite, env, run_id, module_params=()):
     check_cases(suite)
     cases = _case_steps(suite, env)
     checks = [{"name": name, "argv": argv + list(suite.check_args.get(check, ())),
-               "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
+               "output": CHECK_OUTPUT[check], "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
               for check in suite.checks for name, argv in CHECKS[check](suite, env)]
     setup = [{**step, "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
              for step in param_check_steps(module_params) + setup_steps(suite, env)]
