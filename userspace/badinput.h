@@ -116,4 +116,27 @@ int badinput_unprivileged_open(const char *device, struct badinput_outcome *o);
  */
 int badinput_unload_in_use(const char *module, struct badinput_outcome *o);
 
+/*
+ * What a tool must do with arguments it has to refuse: exit with exit,
+ * EXIT_ERROR with exactly one JSON line (its "errno" and "error") and
+ * nothing on stderr, EXIT_USAGE with nothing on stdout and the message as
+ * the first line of stderr; that one message must say each of says (the
+ * input, what is wrong with it, what to do).
+ */
+struct badinput_refusal {
+	const char *argv[20];	/* the tool's arguments, NULL-terminated */
+	int exit;
+	const char *says[3];
+};
+
+/*
+ * Run argv (argv[0]: the tool's path; killed after BADINPUT_REFUSAL_S)
+ * and check that it refuses as exit and says (NULL-terminated) want; the
+ * errno of its JSON line (0 for none), o saying what was wrong, else its
+ * message.
+ */
+int badinput_refused(const char *const *argv, int exit, const char *const *says,
+		     struct badinput_outcome *o);
+#define BADINPUT_REFUSAL_S	30
+
 #endif /* KDIO_BADINPUT_H */

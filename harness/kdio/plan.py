@@ -26,6 +26,7 @@ CASE_TIMEOUT_S = 300
 STEP_TIMEOUT_S = 600      # setup steps and checks
 GUEST_BASE_MIB = 640   # what the guest needs besides a RAM disk
 RO_FILE = "/run/kdio/ro/file"   # on a read-only tmpfs the guest's /init mounts
+NODIO_FILE = "/run/kdio/nodio/file"   # on a ramfs (no O_DIRECT) it mounts
 
 
 def _verify_argv(env, mode, target, seed, start=0, size=None):
@@ -47,8 +48,10 @@ def _check_data(suite, env):
 
 
 def _check_badinput(suite, env):
-    """Every invalid ioctl request gives its documented errno."""
-    return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch, "-R", RO_FILE])]
+    """Every invalid ioctl request gives its documented errno, and kdio-dio
+    refuses every bad input saying what is wrong and what to do."""
+    return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch, "-R", RO_FILE,
+                          "-N", NODIO_FILE, "-T", env.tool("kdio-dio")])]
 
 
 def _check_xfer_badinput(suite, env):

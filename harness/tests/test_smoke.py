@@ -10,8 +10,10 @@ from kdio import bench, console, dmesg, ktap, results
 
 pytestmark = pytest.mark.integration
 
-# Rows of kdio-badinput's table (userspace/kdio_badinput.c): one line each.
-BADINPUT_ROWS = 60
+# Rows of kdio-badinput's table (userspace/kdio_badinput.c): one KTAP result
+# each; 60 ioctl rows, then kdio-dio's 24 refusals (test_tools.REFUSAL_ROWS).
+BADINPUT_ROWS = 84
+REFUSAL_ROWS = 24
 EXPECTED_ERRNOS = {"EFAULT", "EPROTO", "EINVAL", "ENAMETOOLONG", "ENOENT", "EISDIR",
                    "ENODATA", "ENOTTY", "EACCES", "EPERM"}
 
@@ -74,6 +76,11 @@ def test_data_check_and_bad_input_matrix(smoke_run, summary):
     assert "skipped" not in checks["badinput"]["detail"]
     seen = {ln.fields["got"] for ln in lines if ln.fields.get("got", "0") != "0"}
     assert EXPECTED_ERRNOS <= seen
+    # kdio-dio's refusals, each with its message: exit 1 with a JSON line, or a usage error
+    refusals = [ln for ln in lines if ln.name.startswith("dio-")]
+    assert len(refusals) == REFUSAL_ROWS
+    assert all(ln.diagnostics[-1].startswith((f"{ln.name}: exit 1: ", f"{ln.name}: exit 2: "))
+               for ln in refusals)
     release = doc["context"]["kernel"]["release"]
     summary.append(f"{release}: {checks['badinput']['detail']} ioctl bad-input checks "
                    f"({len(seen)} distinct errnos: {' '.join(sorted(seen))}); "
