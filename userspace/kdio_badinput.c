@@ -5,15 +5,23 @@
  * promises, plus valid requests that must succeed (and one whose data
  * must fail verification), so that the checker is seen to tell success
  * from failure. One KTAP result per check (badinput.h); exit 0 only if
- * all are ok. Needs
- * root, and a scratch directory on a filesystem with O_DIRECT.
+ * all are ok. Needs root, and a scratch directory on a filesystem with
+ * O_DIRECT.
  *
- * Two checks need what only the caller can give or allow, and are skipped
- * (ok, with "skipped": true and the reason in "detail") without it: a
- * write to a file on a read-only filesystem (-R) must fail with EROFS,
- * and a write past the scratch filesystem's free space must stop with
- * ENOSPC after writing some of it; that one fills the filesystem, so it
- * runs only where at most FILL_MAX_FREE is free.
+ * The last rows give kdio-dio (-T, else the one beside this tool) inputs
+ * it must refuse, and check that it does so with the exit code, errno and
+ * one message that names the input, says what is wrong and what to do
+ * (badinput_refused()); -t runs those rows alone, with no module.
+ *
+ * Some checks need what only the caller can give or allow, and are
+ * skipped without it (a SKIP result with the reason): a write to a file on
+ * a read-only filesystem (-R) must fail with EROFS, from the module and
+ * from kdio-dio; kdio-dio must refuse a file on a filesystem without
+ * O_DIRECT (-N); a read past the end of the scratch directory's block
+ * device needs one this tool may open; and a write past the scratch
+ * filesystem's free space must stop with ENOSPC after writing some of it;
+ * that one fills the filesystem, so it runs only where at most
+ * FILL_MAX_FREE is free.
  *
  * Two checks record what 6.1 does rather than what every kernel must:
  * kernel_read() with O_DIRECT on kmalloc memory fails with EFAULT there

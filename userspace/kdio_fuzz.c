@@ -37,8 +37,15 @@
  * uninterruptibly, or in a loop that looks only for fatal signals) is a
  * hang too, and the worker is killed with SIGKILL; a worker killed by a
  * signal is a crash. Either way the counts so far are reported. Each
- * finding is a line naming the iteration; -v prints every call on stderr
- * before it is made. Exit 0 if every errno seen is one that kdio_uapi.h
+ * finding names the iteration, on stderr at once and in the report; -v
+ * prints every call on stderr before it is made.
+ *
+ * The report is KTAP (ktap.h): the run is one test, "kdio-fuzz", with one
+ * subtest per device, "ok N DEVICE # calls=n hangs=n undocumented=n
+ * crashes=n" (a device that is not there: SKIP), its findings and its
+ * errno counts ("errnos OK=n EINVAL=n ...") as diagnostics before it;
+ * the run's result carries the totals, "calls=n distinct_errnos=n hangs=n
+ * undocumented=n crashes=n". Exit 0 if every errno seen is one that kdio_uapi.h
  * documents for its call (or that the kernel's code in front of the
  * module gives: path lookup, mmap(2), pread(2) on a stream) and nothing
  * hung or crashed, 1 otherwise, 2 on a usage error. Needs root and the
