@@ -178,7 +178,10 @@ def jsonl_check_result(raw):
 
 
 def _ktap_failure(r):
-    return f"{r.name}: {r.data}" + (f" ({r.diagnostics[0]})" if r.diagnostics else "")
+    """A failed result's name and fields, and the first diagnostic about it
+    (one that starts with its name: the tools print a test's own lines so)."""
+    own = [d for d in r.diagnostics if d.startswith(f"{r.name}: ")]
+    return f"{r.name}: {r.data}" + (f" ({own[0]})" if own else "")
 
 
 def _ktap_totals(report):

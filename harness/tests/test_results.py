@@ -272,6 +272,12 @@ def test_fuzz_findings_are_named_in_the_detail():
                            "(kdio_xfer: undocumented-errno: mmap mmap at iteration 3 gave "
                            "EINVAL; kdio-fuzz -s 1 -n 4 -v shows it as the last call); "
                            "10 calls, 2 distinct errnos, 0 hangs, 1 undocumented, 0 crashes")
+    # a failed result is told with its own diagnostic, not the run's header before it
+    header = FUZZ_FOUND.replace("    # kdio_dio: errnos OK=4\n",
+                                "    # kdio-fuzz: seed 1, 10 iterations\n    # kdio_dio: errnos OK=4\n")
+    header = header.replace("    ok 1 kdio_dio", "    not ok 1 kdio_dio")
+    r = results.check_result({**raw, "stdout": header})
+    assert "kdio_dio: calls=4 hangs=0 undocumented=0 crashes=0 (kdio_dio: errnos OK=4)" in r["detail"]
     clean = FUZZ_FOUND.replace("not ok", "ok").replace("undocumented=1", "undocumented=0")
     r = results.check_result({**raw, "rc": 0, "stdout": clean})
     assert r["ok"] and " 0 hangs" in r["detail"]
