@@ -4,9 +4,17 @@
  * print the kernel's raw counters, one JSON line per ioctl.
  *
  * Before the first ioctl it checks what the kernel would otherwise only
- * answer with a bare errno: that the file exists, and that the block size
- * and offset suit the file's O_DIRECT alignment (not for the buffered
- * method, which does not use O_DIRECT).
+ * answer with a bare errno, and refuses it in one message that names the
+ * input, says what is wrong and what to do: every option by name and
+ * value (exit 2: a number that is not one, a block size of 0 or above
+ * 64m, a size that is 0 or not a multiple of it, an offset and size past
+ * 2^63 - 1, ...); then the target (exit 1, one JSON line): that it exists,
+ * is a regular file or a block device, not on a pseudo file system such
+ * as proc, opens as the module will open it (O_DIRECT but for the
+ * buffered method: a file system without it, a read-only one), that the
+ * block size and offset suit its O_DIRECT alignment, and that a read (on
+ * a device, any I/O) ends inside it. What the module answers is told as
+ * a sentence too.
  *
  * Each line also carries "delay_us", the module's test-only per-call delay
  * as /sys/module/kdio_dio/parameters/delay_us reads just before the ioctl
