@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jsonl.h"
+#include "ktap.h"
 
 void badinput_say(struct badinput_outcome *o, enum badinput_kind kind, const char *fmt, ...)
 {
@@ -28,24 +29,29 @@ void badinput_say(struct badinput_outcome *o, enum badinput_kind kind, const cha
 	va_end(ap);
 }
 
+/* The one writer of the tool's KTAP lines. */
+static struct ktap out;
+
+/* An errno's name for a result line: "0" for none. */
+static const char *ktap_errno(int err)
+{
+	return err ? errno_name(err) : "0";
+}
+
 bool badinput_emit(const struct badinput_tool *t, const char *name, int expect, int got,
 		   const struct badinput_outcome *o)
 {
 	bool skipped = o->detail[0] && o->kind == BADINPUT_SKIP;
 	bool failed = o->detail[0] && o->kind == BADINPUT_FAIL;
-	bool ok = skipped || (got == expect && !failed);
-	struct jsonl j;
+	bool ok = got == expect && !failed;
 
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", t->name);
-	jsonl_str(&j, "check", name);
-	jsonl_str(&j, "expected", errno_name(expect));
-	jsonl_str(&j, "got", skipped ? NULL : errno_name(got));
-	jsonl_bool(&j, "ok", ok);
-	if (t->says_skipped)
-		jsonl_bool(&j, "skipped", skipped);
-	jsonl_str(&j, "detail", o->detail[0] ? o->detail : NULL);
-	return jsonl_end(&j) == 0 && ok;
+	(void)t;
+	if (skipped)
+		return ktap_result(&out, true, name, "SKIP %s", o->detail) == 0;
+	if (o->detail[0])
+		ktap_diag(&out, "%s: %s", name, o->detail);
+	return ktap_result(&out, ok, name, "expected=%s got=%s", ktap_errno(expect),
+			   ktap_errno(got)) == 0 && ok;
 }
 
 void badinput_emit_failure(const struct badinput_tool *t, const char *name, int err,
@@ -53,6 +59,8 @@ void badinput_emit_failure(const struct badinput_tool *t, const char *name, int 
 {
 	struct badinput_outcome o;
 
+	ktap_begin(&out, stdout, 0, 1);
+	ktap_diag(&out, "%s: could not start", t->name);
 	badinput_say(&o, BADINPUT_FAIL, "%s", msg);
 	badinput_emit(t, name, 0, err, &o);
 }
@@ -116,6 +124,8 @@ int badinput_run(const struct badinput_tool *t, const struct badinput_check *fir
 				      "-W names no check of this tool; give a name from its output");
 		return EXIT_USAGE;
 	}
+	ktap_begin(&out, stdout, 0, (unsigned int)n);
+	ktap_diag(&out, "%s: %zu checks", t->name, n);
 	for (i = 0; i < n; i++) {
 		const struct badinput_check *c =
 			(const void *)((const char *)first + i * size);
@@ -199,5 +209,119 @@ int badinput_unload_in_use(const char *module, struct badinput_outcome *o)
 
 	if (!err)
 		badinput_say(o, BADINPUT_FAIL, "the module was unloaded under an open file");
+	return err;
+}
+
+/* What a run of a tool left: its wait status, stdout, and stderr's first line. */
+struct captured {
+	int status;
+	char out[4096];
+	char err[MSG_MAX];
+};
+
+/* The text written to memfd fd, into buf; closes fd. */
+static void read_back(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/* In the child: stdout and stderr to the memfds, a time limit, the tool. */
+static void exec_captured(const char *const *argv, int out, int err)
+{
+	if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+		_exit(BADINPUT_CHILD_SETUP_FAILED);
+	alarm(BADINPUT_REFUSAL_S);	/* kept across execv: a hang dies of SIGALRM */
+	execv(argv[0], (char *const *)argv);
+	_exit(BADINPUT_CHILD_SETUP_FAILED);
+}
+
+/* Run argv with its output captured into c; 0 or errno. */
+static int capture(const char *const *argv, struct captured *c)
+{
+	int out = memfd_create("kdio-stdout", MFD_CLOEXEC);
+	int err = memfd_create("kdio-stderr", MFD_CLOEXEC);
+	int ret = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = out < 0 || err < 0 ? -1 : fork();
+	if (!pid)
+		exec_captured(argv, out, err);
+	if (pid < 0 || waitpid(pid, &c->status, 0) < 0)
+		ret = errno;
+	if (out >= 0)
+		read_back(out, c->out, sizeof(c->out));
+	if (err >= 0)
+		read_back(err, c->err, sizeof(c->err));
+	c->err[strcspn(c->err, "\n")] = '\0';
+	return ret;
+}
+
+/* The "errno" and "error" of a JSON line (unescaped), into *err and msg. */
+static void line_error(const char *line, int *err, char *msg, size_t len)
+{
+	const char *e = strstr(line, "\"errno\":"), *m = strstr(line, "\"error\":\"");
+	size_t n = 0;
+
+	*err = e ? atoi(e + strlen("\"errno\":")) : 0;
+	for (m = m ? m + strlen("\"error\":\"") : ""; *m && *m != '"' && n + 1 < len; m++) {
+		if (*m == '\\' && m[1])
+			m++;
+		msg[n++] = *m;
+	}
+	msg[n] = '\0';
+}
+
+/* Where the output is not the one message it must be: what is wrong, or NULL. */
+static const char *output_problem(const struct captured *c, int exit, int lines)
+{
+	if (exit == EXIT_USAGE)
+		return lines ? "it printed on stdout; want only a message on stderr" : NULL;
+	if (lines != 1)
+		return "it printed no JSON line, or more than one; want one";
+	return c->err[0] ? "it printed on stderr too; want one JSON line only" : NULL;
+}
+
+/* Whether msg says each of says (NULL-terminated); o says which not. */
+static bool says_all(const char *msg, const char *const *says, struct badinput_outcome *o)
+{
+	for (; *says; says++)
+		if (!strstr(msg, *says)) {
+			badinput_say(o, BADINPUT_FAIL, "the message does not say \"%s\": %s", *says, msg);
+			return false;
+		}
+	return true;
+}
+
+int badinput_refused(const char *const *argv, int exit, const char *const *says,
+		     struct badinput_outcome *o)
+{
+	struct captured c = { 0 };
+	const char *problem, *p;
+	char msg[MSG_MAX];
+	int err = 0, lines = 0, ret;
+
+	ret = capture(argv, &c);
+	if (ret || !WIFEXITED(c.status) || WEXITSTATUS(c.status) == BADINPUT_CHILD_SETUP_FAILED) {
+		badinput_say(o, BADINPUT_FAIL, "%s did not run to an exit: %s", argv[0],
+			     ret ? strerror(ret) : "killed, or could not be started");
+		return ret;
+	}
+	for (p = c.out; (p = strchr(p, '\n')); p++)
+		lines++;
+	if (exit == EXIT_USAGE)
+		snprintf(msg, sizeof(msg), "%s", c.err);
+	else
+		line_error(c.out, &err, msg, sizeof(msg));
+	problem = output_problem(&c, exit, lines);
+	if (WEXITSTATUS(c.status) != exit)
+		badinput_say(o, BADINPUT_FAIL, "exit %d, want %d: %s", WEXITSTATUS(c.status), exit, msg);
+	else if (problem)
+		badinput_say(o, BADINPUT_FAIL, "%s: %s", problem, msg);
+	else if (says_all(msg, says, o))
+		badinput_say(o, BADINPUT_NOTE, "exit %d: %s", exit, msg);
 	return err;
 }

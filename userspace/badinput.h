@@ -2,8 +2,12 @@
 /*
  * The runner of the bad-input tools: each keeps a table of checks whose
  * entries start with a struct badinput_check, runs them in order through
- * its own run function and reports each as one JSON line (the errno it
- * expected and the one it got, whether that is ok, and a detail).
+ * its own run function and reports them in KTAP (ktap.h): a plan of one
+ * test per check, then for each check a result line named for it,
+ * "ok N NAME # expected=ERRNO got=ERRNO" (not ok if they differ or the
+ * check failed otherwise; "0" for success), its detail as a "# NAME: ..."
+ * diagnostic line before it, and "ok N NAME # SKIP reason" for a check
+ * that could not run.
  */
 #ifndef KDIO_BADINPUT_H
 #define KDIO_BADINPUT_H
@@ -18,7 +22,7 @@
 enum badinput_kind {
 	BADINPUT_FAIL,		/* why the check failed, whatever its errno */
 	BADINPUT_NOTE,		/* a remark: the errno alone decides */
-	BADINPUT_SKIP,		/* why it was not run: it passes, marked skipped */
+	BADINPUT_SKIP,		/* why it was not run: a SKIP result */
 };
 
 /* What a check found besides its errno. */
@@ -43,8 +47,7 @@ struct badinput_check {
 	((const type *)((const char *)(b) - offsetof(type, bi)))
 
 struct badinput_tool {
-	const char *name;		/* "tool" in every line */
-	bool says_skipped;		/* every line has "skipped" */
+	const char *name;		/* in the first diagnostic line */
 	enum badinput_kind detail_kind;	/* of a detail nobody says otherwise */
 	/* Run check c with ctx; the errno seen, 0 for none. */
 	int (*run)(const struct badinput_check *c, void *ctx, struct badinput_outcome *o);
@@ -55,18 +58,21 @@ void badinput_say(struct badinput_outcome *o, enum badinput_kind kind, const cha
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * One line for check name; returns whether it was ok. A skipped check
- * is ok, with "got" null.
+ * The result line of check name (and its detail's line); whether it was
+ * ok. A skipped check is ok for the tool's exit code, and says SKIP.
  */
 bool badinput_emit(const struct badinput_tool *t, const char *name, int expect, int got,
 		   const struct badinput_outcome *o);
-/* The line of a step outside the table that failed with err, saying msg. */
+/*
+ * The whole output of a tool that failed with err in a step outside the
+ * table, before any check ran: a plan of 1 and that step, not ok, saying msg.
+ */
 void badinput_emit_failure(const struct badinput_tool *t, const char *name, int err,
 			   const char *msg);
 
 /*
  * Run the n checks of a table whose entries are size bytes apart, first
- * the head of its first entry, and emit a line for each; EXIT_OK if all
+ * the head of its first entry, and emit the plan and a result for each; EXIT_OK if all
  * were ok, else EXIT_ERROR.
  */
 int badinput_run(const struct badinput_tool *t, const struct badinput_check *first, size_t n,
@@ -109,5 +115,28 @@ int badinput_unprivileged_open(const char *device, struct badinput_outcome *o);
  * the refusal; o says so if the module was unloaded.
  */
 int badinput_unload_in_use(const char *module, struct badinput_outcome *o);
+
+/*
+ * What a tool must do with arguments it has to refuse: exit with exit,
+ * EXIT_ERROR with exactly one JSON line (its "errno" and "error") and
+ * nothing on stderr, EXIT_USAGE with nothing on stdout and the message as
+ * the first line of stderr; that one message must say each of says (the
+ * input, what is wrong with it, what to do).
+ */
+struct badinput_refusal {
+	const char *argv[20];	/* the tool's arguments, NULL-terminated */
+	int exit;
+	const char *says[3];
+};
+
+/*
+ * Run argv (argv[0]: the tool's path; killed after BADINPUT_REFUSAL_S)
+ * and check that it refuses as exit and says (NULL-terminated) want; the
+ * errno of its JSON line (0 for none), o saying what was wrong, else its
+ * message.
+ */
+int badinput_refused(const char *const *argv, int exit, const char *const *says,
+		     struct badinput_outcome *o);
+#define BADINPUT_REFUSAL_S	30
 
 #endif /* KDIO_BADINPUT_H */

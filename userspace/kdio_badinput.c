@@ -4,15 +4,24 @@
  * requests and check that each gets exactly the errno kdio_uapi.h
  * promises, plus valid requests that must succeed (and one whose data
  * must fail verification), so that the checker is seen to tell success
- * from failure. One JSON line per check; exit 0 only if all are ok. Needs
- * root, and a scratch directory on a filesystem with O_DIRECT.
+ * from failure. One KTAP result per check (badinput.h); exit 0 only if
+ * all are ok. Needs root, and a scratch directory on a filesystem with
+ * O_DIRECT.
  *
- * Two checks need what only the caller can give or allow, and are skipped
- * (ok, with "skipped": true and the reason in "detail") without it: a
- * write to a file on a read-only filesystem (-R) must fail with EROFS,
- * and a write past the scratch filesystem's free space must stop with
- * ENOSPC after writing some of it; that one fills the filesystem, so it
- * runs only where at most FILL_MAX_FREE is free.
+ * The last rows give kdio-dio (-T, else the one beside this tool) inputs
+ * it must refuse, and check that it does so with the exit code, errno and
+ * one message that names the input, says what is wrong and what to do
+ * (badinput_refused()); -t runs those rows alone, with no module.
+ *
+ * Some checks need what only the caller can give or allow, and are
+ * skipped without it (a SKIP result with the reason): a write to a file on
+ * a read-only filesystem (-R) must fail with EROFS, from the module and
+ * from kdio-dio; kdio-dio must refuse a file on a filesystem without
+ * O_DIRECT (-N); a read past the end of the scratch directory's block
+ * device needs one this tool may open; and a write past the scratch
+ * filesystem's free space must stop with ENOSPC after writing some of it;
+ * that one fills the filesystem, so it runs only where at most
+ * FILL_MAX_FREE is free.
  *
  * Two checks record what 6.1 does rather than what every kernel must:
  * kernel_read() with O_DIRECT on kmalloc memory fails with EFAULT there
@@ -24,6 +33,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,11 +44,11 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "badinput.h"
 #include "common.h"
-#include "jsonl.h"
 #include "kdio_pattern.h"
 #include "kdio_uapi.h"
 
@@ -70,7 +80,12 @@ struct env {
 	const char *device;
 	const char *kbuf_device;
 	const char *rofile;		/* -R, or NULL */
+	const char *nodio;		/* -N, or NULL */
+	bool refusals_only;		/* -t */
+	char dio_tool[KDIO_PATH_MAX];	/* -T, or the kdio-dio beside this tool */
 	struct scratch s;
+	/* the scratch directory's block device and its size, else why not */
+	char bdev[KDIO_PATH_MAX], bdev_end[24], bdev_why[MSG_MAX];
 };
 
 /* One ioctl to make: the request, and the cmd and argument to pass. */
@@ -103,6 +118,8 @@ struct check {
 	void (*kbuf)(struct kbuf_probe *p);
 	/* ... or run something else; returns the errno seen, 0 for none. */
 	int (*run)(struct env *e, const struct check *c, struct badinput_outcome *o);
+	/* For run_refusal: what kdio-dio must refuse, and how. */
+	const struct badinput_refusal *refusal;
 	/* For run: the method, queue depth and seed, or kbuf mode. */
 	__u32 method, qd, mode;
 	uint64_t seed;
@@ -111,13 +128,20 @@ struct check {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: kdio-badinput -d SCRATCHDIR [-R ROFILE] [-D DEVICE] [-K KBUF_DEVICE]\n"
+		"usage: kdio-badinput -d SCRATCHDIR [-R ROFILE] [-N NODIO_FILE] [-T KDIO_DIO] [-t]\n"
+		"                     [-D DEVICE] [-K KBUF_DEVICE]\n"
 		"  -d SCRATCHDIR  existing directory on a filesystem with O_DIRECT;\n"
 		"                 kdio-badinput.* files are made and removed there.\n"
 		"                 If at most 2g is free there, one check fills it\n"
 		"                 (a write 64m past its free space must end in ENOSPC)\n"
 		"  -R ROFILE      existing file on a read-only filesystem: a write\n"
-		"                 request on it must fail with EROFS (skipped without)\n"
+		"                 request on it, and kdio-dio -o write, must fail with\n"
+		"                 EROFS (skipped without)\n"
+		"  -N NODIO_FILE  existing file on a filesystem without O_DIRECT (ramfs):\n"
+		"                 kdio-dio must refuse it, saying so (skipped without)\n"
+		"  -T KDIO_DIO    the kdio-dio whose refusals are checked (default: the\n"
+		"                 one beside this tool)\n"
+		"  -t             only kdio-dio's refusals: no module needed\n"
 		"  -D DEVICE      default " KDIO_DIO_DEVICE "\n"
 		"  -K KBUF_DEVICE default " KDIO_KBUF_DEVICE "\n"
 		"  -W CHECK       test only: expect a wrong errno for CHECK, to prove\n"
@@ -603,9 +627,80 @@ static int run_enospc(struct env *e, const struct check *c, struct badinput_outc
 	return err;
 }
 
+/* A "@name" of a refusal row: what it stands for; NULL with why if nothing. */
+static const char *resolve(const struct env *e, const char *arg, const char **why)
+{
+	const struct { const char *name, *value, *why; } at[] = {
+		{ "@dir", e->s.dir, NULL }, { "@fifo", e->s.fifo, NULL },
+		{ "@small", e->s.small, NULL }, { "@missing", e->s.missing, NULL },
+		{ "@rofile", e->rofile, "no -R ROFILE given" },
+		{ "@nodio", e->nodio, "no -N NODIO_FILE given" },
+		{ "@bdev", e->bdev[0] ? e->bdev : NULL, e->bdev_why },
+		{ "@bdev_end", e->bdev[0] ? e->bdev_end : NULL, e->bdev_why },
+	};
+	size_t i;
+
+	if (arg[0] != '@')
+		return arg;
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (!strcmp(arg, at[i].name)) {
+			*why = at[i].value ? NULL : at[i].why;
+			return at[i].value;
+		}
+	*why = NULL;
+	return NULL;
+}
+
+/*
+ * The n strings of in (n: up to the first NULL) into out, "@name"s
+ * resolved; false with o saying so if one stands for what was not given
+ * (a skip) or is unknown (a failure).
+ */
+static bool resolve_all(const struct env *e, const char *const *in, size_t n, const char **out,
+			struct badinput_outcome *o)
+{
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < n && in[i]; i++) {
+		out[i] = resolve(e, in[i], &why);
+		if (out[i])
+			continue;
+		if (why)
+			badinput_say(o, BADINPUT_SKIP, "%s", why);
+		else
+			badinput_say(o, BADINPUT_FAIL, "the row names an unknown %s", in[i]);
+		return false;
+	}
+	return true;
+}
+
+/* kdio-dio with the row's arguments must refuse them as the row says. */
+static int run_refusal(struct env *e, const struct check *c, struct badinput_outcome *o)
+{
+	const struct badinput_refusal *r = c->refusal;
+	const size_t max = sizeof(r->argv) / sizeof(r->argv[0]);
+	const char *argv[sizeof(r->argv) / sizeof(r->argv[0]) + 1] = { e->dio_tool };
+	const char *says[4] = { NULL };
+
+	if (!resolve_all(e, r->argv, max, argv + 1, o) || !resolve_all(e, r->says, 3, says, o))
+		return 0;
+	return badinput_refused(argv, r->exit, says, o);
+}
+
 /* A valid run of the valid file: method m at queue depth q, seed sd. */
 #define VALID(n, fn, m, q, sd) { .bi = { n, 0 }, .run = fn, .method = m, .qd = q, .seed = sd }
 #define KBUF_ODIRECT(n, md, e) { .bi = { n, e }, .run = run_kbuf_odirect, .mode = md }
+/*
+ * kdio-dio must refuse argv with errno err (0: none, a usage error) and
+ * exit x, its message saying what says3 lists; "@name"s: see resolve().
+ */
+#define REFUSAL(n, err, x, says3, ...) \
+	{ .bi = { n, err }, .run = run_refusal, \
+	  .refusal = &(const struct badinput_refusal){ .exit = x, .says = says3, \
+						       .argv = { __VA_ARGS__, NULL } } }
+#define SAYS(input, wrong, todo)	{ input, wrong, todo }
+#define READ_4K(f)	"-m", "vmmap", "-o", "read", "-f", f, "-b", "4k", "-s", "4k"
 
 static const struct check checks[] = {
 	{ .bi = { "bogus-pointer", EFAULT }, .corrupt = c_bogus_ptr },
@@ -673,6 +768,71 @@ static const struct check checks[] = {
 	KBUF_ODIRECT("kbuf-page-odirect", KDIO_KBUF_PAGES, 0),
 	KBUF_ODIRECT("kbuf-pfn-odirect-efault", KDIO_KBUF_PFN, EFAULT),
 	{ .bi = { "bvec-write-past-free-space", ENOSPC }, .run = run_enospc },
+	/* kdio-dio's refusals, the last rows (-t runs them alone). */
+	REFUSAL("dio-fifo", EINVAL, EXIT_ERROR,
+		SAYS("@fifo", "is a FIFO", "give a regular file or a block device"), READ_4K("@fifo")),
+	REFUSAL("dio-char-device", EINVAL, EXIT_ERROR,
+		SAYS("/dev/null", "is a character device", "give a regular file or a block device"),
+		READ_4K("/dev/null")),
+	REFUSAL("dio-directory", EISDIR, EXIT_ERROR,
+		SAYS("@dir", "is a directory", "give a file in it"), READ_4K("@dir")),
+	REFUSAL("dio-proc-file", EINVAL, EXIT_ERROR,
+		SAYS("/proc/version", "is on proc", "give a file on a disk file system"),
+		READ_4K("/proc/version")),
+	REFUSAL("dio-proc-buffered-write", EINVAL, EXIT_ERROR,
+		SAYS("/proc/version", "the kernel's own state", "give a file on a disk file system"),
+		"-m", "buffered", "-o", "write", "-f", "/proc/version", "-b", "4k", "-s", "4k"),
+	REFUSAL("dio-fs-without-odirect", EINVAL, EXIT_ERROR,
+		SAYS("@nodio", "does not support O_DIRECT", "or -m buffered"), READ_4K("@nodio")),
+	REFUSAL("dio-missing-file", ENOENT, EXIT_ERROR,
+		SAYS("@missing", "no such file", "create it first"), READ_4K("@missing")),
+	REFUSAL("dio-read-past-file-end", ENODATA, EXIT_ERROR,
+		SAYS("@small", "holds 8192 bytes", "write them first"), READ_4K("@small"), "-s", "16k"),
+	REFUSAL("dio-read-past-device-end", ENODATA, EXIT_ERROR,
+		SAYS("@bdev", "goes past its end", "lower -O or -s"), READ_4K("@bdev"),
+		"-O", "@bdev_end"),
+	REFUSAL("dio-write-on-read-only-fs", EROFS, EXIT_ERROR,
+		SAYS("@rofile", "is on a read-only file system", "give a file on a writable one"),
+		"-m", "vmmap", "-o", "write", "-f", "@rofile", "-b", "4k", "-s", "4k"),
+	REFUSAL("dio-offset-unaligned", EINVAL, EXIT_ERROR,
+		SAYS("offset 100", "is not a multiple of 512", "use a multiple of 512"),
+		READ_4K("@small"), "-O", "100"),
+	REFUSAL("dio-not-a-kdio-device", ENOTTY, EXIT_ERROR,
+		SAYS("/dev/null", "does not speak this tool's kdio ABI", "load the kdio_dio module"),
+		READ_4K("@small"), "-D", "/dev/null"),
+	REFUSAL("dio-size-not-multiple-of-bs", 0, EXIT_USAGE,
+		SAYS("-s 10k", "is not a multiple of -b 4k", "use a multiple of 4096"),
+		READ_4K("@small"), "-s", "10k"),
+	REFUSAL("dio-bs-above-64m", 0, EXIT_USAGE,
+		SAYS("-b 128m", "is above 64m", "use 64m or less"),
+		READ_4K("@small"), "-b", "128m", "-s", "128m"),
+	REFUSAL("dio-size-zero", 0, EXIT_USAGE,
+		SAYS("-s 0", "must move at least one block", "give a multiple of -b"),
+		READ_4K("@small"), "-s", "0"),
+	REFUSAL("dio-unknown-method", 0, EXIT_USAGE,
+		SAYS("-m fast", "no such method", "use one of null|vmmap"), READ_4K("@small"), "-m", "fast"),
+	REFUSAL("dio-unknown-op", 0, EXIT_USAGE,
+		SAYS("-o append", "no such op", "use write or read"), READ_4K("@small"), "-o", "append"),
+	REFUSAL("dio-negative-number", 0, EXIT_USAGE,
+		SAYS("-b -4k", "is negative", "give a whole number of bytes"),
+		READ_4K("@small"), "-b", "-4k"),
+	REFUSAL("dio-garbage-number", 0, EXIT_USAGE,
+		SAYS("-s 1x", "is not a number", "give a whole number of bytes"),
+		READ_4K("@small"), "-s", "1x"),
+	REFUSAL("dio-number-too-large", 0, EXIT_USAGE,
+		SAYS("-s 99999999999999999999", "is too large", "give a whole number of bytes"),
+		READ_4K("@small"), "-s", "99999999999999999999"),
+	REFUSAL("dio-offset-plus-size-overflows", 0, EXIT_USAGE,
+		SAYS("-O 9223372036854775296", "ends past 2^63 - 1", "lower -O or -s"),
+		READ_4K("@small"), "-O", "9223372036854775296"),
+	REFUSAL("dio-count-zero", 0, EXIT_USAGE,
+		SAYS("-n 0", "at least one run", "use -n 1 or more"), READ_4K("@small"), "-n", "0"),
+	REFUSAL("dio-no-path", 0, EXIT_USAGE,
+		SAYS("-f PATH", "is required", "give an existing file or block device"),
+		"-m", "vmmap", "-o", "read", "-b", "4k", "-s", "4k"),
+	REFUSAL("dio-qd-on-sync-method", 0, EXIT_USAGE,
+		SAYS("-q QD", "needs -m bvec-async", "the other methods are synchronous"),
+		READ_4K("@small"), "-q", "4"),
 };
 
 /* Make a file of size bytes of the pattern for seed, replacing any. */
@@ -749,47 +909,128 @@ static int run_check(const struct badinput_check *b, void *ctx, struct badinput_
 }
 
 static const struct badinput_tool tool = {
-	.name = "kdio-badinput", .says_skipped = true, .detail_kind = BADINPUT_NOTE,
+	.name = "kdio-badinput", .detail_kind = BADINPUT_NOTE,
 	.run = run_check,
 };
 
-int main(int argc, char **argv)
+/*
+ * The block device under the scratch directory and its size, for the read
+ * past its end (from /sys/dev/block/MAJ:MIN/uevent); else why not.
+ */
+static void find_scratch_bdev(struct env *e)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-	struct env e = { .device = KDIO_DIO_DEVICE, .kbuf_device = KDIO_KBUF_DEVICE };
-	char msg[MSG_MAX];
-	int c, ret;
+	char sys[64], line[128];
+	uint64_t size = 0;
+	struct stat st;
+	FILE *f = NULL;
+	int fd = -1;
 
-	while ((c = getopt(argc, argv, "d:R:D:K:W:h")) != -1) {
+	if (!stat(e->s.dir, &st)) {
+		snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/uevent", major(st.st_dev),
+			 minor(st.st_dev));
+		f = fopen(sys, "re");
+	}
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "DEVNAME=", 8)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(e->bdev, sizeof(e->bdev), "/dev/%s", line + 8);
+		}
+	if (f)
+		fclose(f);
+	if (e->bdev[0])
+		fd = open(e->bdev, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && !ioctl(fd, BLKGETSIZE64, &size)) {
+		snprintf(e->bdev_end, sizeof(e->bdev_end), "%" PRIu64, size);
+	} else {
+		snprintf(e->bdev_why, sizeof(e->bdev_why), "%s is on no block device this tool may open (%s)",
+			 e->s.dir, e->bdev[0] ? strerror(errno) : "none in /sys/dev/block");
+		e->bdev[0] = '\0';
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The kdio-dio beside this tool, into e->dio_tool (unless -T gave one). */
+static void find_dio_tool(struct env *e)
+{
+	char self[KDIO_PATH_MAX];
+	ssize_t n;
+
+	if (e->dio_tool[0])
+		return;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	if (strrchr(self, '/'))
+		*strrchr(self, '/') = '\0';
+	snprintf(e->dio_tool, sizeof(e->dio_tool), "%.*s/kdio-dio", KDIO_PATH_MAX - 10, self);
+}
+
+/* With -t: the refusal rows only, the last of the table; no device. */
+static int run_refusals(struct env *e)
+{
+	size_t first = 0, n = sizeof(checks) / sizeof(checks[0]);
+
+	while (first < n && !checks[first].refusal)
+		first++;
+	return badinput_run(&tool, &checks[first].bi, n - first, sizeof(checks[0]), e);
+}
+
+/* The options into e; -1 to go on, else the exit code. */
+static int parse_opts(int argc, char **argv, struct env *e)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "d:R:N:T:tD:K:W:h")) != -1) {
 		switch (c) {
-		case 'd': e.s.dir = optarg; break;
-		case 'R': e.rofile = optarg; break;
-		case 'D': e.device = optarg; break;
-		case 'K': e.kbuf_device = optarg; break;
+		case 'd': e->s.dir = optarg; break;
+		case 'R': e->rofile = optarg; break;
+		case 'N': e->nodio = optarg; break;
+		case 'T': snprintf(e->dio_tool, sizeof(e->dio_tool), "%s", optarg); break;
+		case 't': e->refusals_only = true; break;
+		case 'D': e->device = optarg; break;
+		case 'K': e->kbuf_device = optarg; break;
 		case 'W': badinput_test_wrong_expectation(optarg); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (!e.s.dir || optind != argc) {
+	if (!e->s.dir || optind != argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	sigaction(SIGALRM, &sa, NULL);
+	return -1;
+}
 
-	e.fd = open_device(e.device, msg, sizeof(msg));
-	if (e.fd < 0) {
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct env e = { .fd = -1, .device = KDIO_DIO_DEVICE, .kbuf_device = KDIO_KBUF_DEVICE };
+	char msg[MSG_MAX];
+	int ret;
+
+	ret = parse_opts(argc, argv, &e);
+	if (ret >= 0)
+		return ret;
+	sigaction(SIGALRM, &sa, NULL);
+	find_dio_tool(&e);
+
+	if (!e.refusals_only)
+		e.fd = open_device(e.device, msg, sizeof(msg));
+	if (!e.refusals_only && e.fd < 0) {
 		badinput_emit_failure(&tool, "open-device", -e.fd, msg);
 		return EXIT_ERROR;
 	}
 	ret = scratch_setup(&e.s, msg, sizeof(msg));
 	if (ret) {
 		badinput_emit_failure(&tool, "setup", -ret, msg);
-		close(e.fd);
+		if (e.fd >= 0)
+			close(e.fd);
 		return EXIT_ERROR;
 	}
-	ret = BADINPUT_RUN(&tool, checks, &e);
+	find_scratch_bdev(&e);
+	ret = e.refusals_only ? run_refusals(&e) : BADINPUT_RUN(&tool, checks, &e);
 	scratch_remove(&e.s);
-	close(e.fd);
+	if (e.fd >= 0)
+		close(e.fd);
 	return ret;
 }

@@ -37,8 +37,15 @@
  * uninterruptibly, or in a loop that looks only for fatal signals) is a
  * hang too, and the worker is killed with SIGKILL; a worker killed by a
  * signal is a crash. Either way the counts so far are reported. Each
- * finding is a line naming the iteration; -v prints every call on stderr
- * before it is made. Exit 0 if every errno seen is one that kdio_uapi.h
+ * finding names the iteration, on stderr at once and in the report; -v
+ * prints every call on stderr before it is made.
+ *
+ * The report is KTAP (ktap.h): the run is one test, "kdio-fuzz", with one
+ * subtest per device, "ok N DEVICE # calls=n hangs=n undocumented=n
+ * crashes=n" (a device that is not there: SKIP), its findings and its
+ * errno counts ("errnos OK=n EINVAL=n ...") as diagnostics before it;
+ * the run's result carries the totals, "calls=n distinct_errnos=n hangs=n
+ * undocumented=n crashes=n". Exit 0 if every errno seen is one that kdio_uapi.h
  * documents for its call (or that the kernel's code in front of the
  * module gives: path lookup, mmap(2), pread(2) on a stream) and nothing
  * hung or crashed, 1 otherwise, 2 on a usage error. Needs root and the
@@ -64,7 +71,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "jsonl.h"
+#include "ktap.h"
 #include "kdio_uapi.h"
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
@@ -93,7 +100,7 @@
 #define KMALLOC_CAP	(4ULL << 20)	/* kvec-kmalloc's block limit */
 #define SLOTS		3		/* open files kept per device */
 #define MAPS		4		/* mappings kept per device */
-#define MAX_FINDINGS	20		/* finding lines printed */
+#define MAX_FINDINGS	20		/* findings kept and printed */
 #define ERRNO_MAX	4096
 #define ALARM_DEFAULT_S	30
 #define WORKDIR		"kdio-fuzz.d"
@@ -159,6 +166,11 @@ struct shared {
 	struct iface *iface;		/* of that call */
 	const char *op, *call;
 	struct counts counts[NR_IFACES];
+	unsigned int nr_findings;	/* all found; the first MAX_FINDINGS kept */
+	struct {
+		size_t iface;		/* index in ifaces[] */
+		char text[MSG_MAX];
+	} findings[MAX_FINDINGS];
 };
 
 struct scratch {
@@ -185,7 +197,6 @@ struct fuzz {
 	struct iface *iface;		/* of the call being made */
 	const char *op;
 	unsigned int wild;		/* % of fields off the valid ones */
-	unsigned int findings;
 	struct shared *sh;
 };
 
@@ -397,30 +408,26 @@ static bool listed(const int *errs, int err)
 	return false;
 }
 
+static struct iface ifaces[NR_IFACES];
+
 /*
- * One line for a hang, an undocumented errno or a crash, up to
- * MAX_FINDINGS; result is the errno's name, "OK" or the signal's.
+ * A hang, an undocumented errno or a crash: said on stderr at once, and
+ * the first MAX_FINDINGS kept in the shared counts, whence report() prints
+ * them before their interface's result; result is the errno's name, "OK"
+ * or the signal's.
  */
 static void finding(struct fuzz *f, const char *kind, const char *call, const char *result)
 {
-	char how[MSG_MAX];
-	struct jsonl j;
+	unsigned int n = f->sh->nr_findings++;
+	char text[MSG_MAX];
 
-	if (++f->findings > MAX_FINDINGS)
+	snprintf(text, sizeof(text), "%s: %s %s at iteration %" PRIu64 " gave %s; kdio-fuzz -s %" PRIu64 " -n %" PRIu64 " -v shows it as the last call",
+		 kind, f->op, call, f->iter, result, f->seed, f->iter + 1);
+	fprintf(stderr, "kdio-fuzz: %s: %s\n", f->iface->name, text);
+	if (n >= MAX_FINDINGS)
 		return;
-	snprintf(how, sizeof(how), "kdio-fuzz -s %" PRIu64 " -n %" PRIu64 " -v shows it as the last call",
-		 f->seed, f->iter + 1);
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-fuzz");
-	jsonl_str(&j, "finding", kind);
-	jsonl_str(&j, "interface", f->iface->name);
-	jsonl_str(&j, "op", f->op);
-	jsonl_str(&j, "call", call);
-	jsonl_u64(&j, "iteration", f->iter);
-	jsonl_str(&j, "result", result);
-	jsonl_bool(&j, "ok", false);
-	jsonl_str(&j, "detail", how);
-	jsonl_end(&j);
+	f->sh->findings[n].iface = (size_t)(f->iface - ifaces);
+	memcpy(f->sh->findings[n].text, text, sizeof(text));
 }
 
 static uint64_t now_ms(void)
@@ -1349,7 +1356,7 @@ static const struct op crypto_fuzz_ops[] = {
 	{ .name = n, .device = dev, .ops = table, .nr_ops = ARRAY_LEN(table), \
 	  .cmds = real, .nr_cmds = ARRAY_LEN(real), .fd = -1 }
 
-static struct iface ifaces[] = {
+static struct iface ifaces[NR_IFACES] = {
 	IFACE("kdio_dio", KDIO_DIO_DEVICE, dio_fuzz_ops, dio_cmds),
 	IFACE("kdio_kbuf", KDIO_KBUF_DEVICE, kbuf_fuzz_ops, kbuf_cmds),
 	IFACE("kdio_xfer", KDIO_XFER_DEVICE, xfer_fuzz_ops, xfer_cmds),
@@ -1486,50 +1493,74 @@ static int cpus_setup(struct fuzz *f)
 	return 0;
 }
 
-/* One line per interface: its calls and errnos, or why it was skipped. */
-static int report_iface(const struct iface *i)
-{
-	struct jsonl j;
-	int e;
+/* The KTAP levels of the output: the run, and one test per interface in it. */
+static struct ktap top, sub;
 
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-fuzz");
-	jsonl_str(&j, "interface", i->name);
-	jsonl_str(&j, "device", i->device);
-	if (i->fd < 0) {
-		jsonl_bool(&j, "ok", true);
-		jsonl_bool(&j, "skipped", true);
-		jsonl_str(&j, "detail", i->absent);
-		return jsonl_end(&j);
-	}
-	jsonl_u64(&j, "calls", i->c->calls);
-	jsonl_obj_begin(&j, "errnos");
-	if (i->c->errnos[0])
-		jsonl_u64(&j, "OK", i->c->errnos[0]);
-	for (e = 1; e < ERRNO_MAX; e++)
-		if (i->c->errnos[e])
-			jsonl_u64(&j, errno_name(e), i->c->errnos[e]);
-	jsonl_obj_end(&j);
-	jsonl_u64(&j, "hangs", i->c->hangs);
-	jsonl_u64(&j, "undocumented", i->c->undocumented);
-	jsonl_bool(&j, "ok", !i->c->hangs && !i->c->undocumented && !i->c->crashes);
-	return jsonl_end(&j);
+/* The headers of both levels, and what this run is. */
+static void report_begin(const struct fuzz *f, uint64_t count)
+{
+	ktap_begin(&top, stdout, 0, 1);
+	ktap_begin(&sub, stdout, 1, NR_IFACES);
+	ktap_diag(&sub, "kdio-fuzz: seed %" PRIu64 ", %" PRIu64 " iterations", f->seed, count);
 }
 
-/* The interface lines and the summary; whether the run was clean. */
-static bool report(const struct fuzz *f, uint64_t elapsed_ms)
+/* "# NAME: errnos OK=n EINVAL=n ..." of an interface's calls. */
+static void report_errnos(const struct iface *i)
+{
+	char line[2 * MSG_MAX];
+	size_t n = 0;
+	int e;
+
+	line[0] = '\0';
+	if (i->c->errnos[0])
+		n += snprintf(line, sizeof(line), " OK=%" PRIu64, i->c->errnos[0]);
+	for (e = 1; e < ERRNO_MAX && n < sizeof(line); e++)
+		if (i->c->errnos[e])
+			n += snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
+				      errno_name(e), i->c->errnos[e]);
+	ktap_diag(&sub, "%s: errnos%s", i->name, line);
+}
+
+/*
+ * An interface's result: its findings and errnos as diagnostics, then
+ * "ok N NAME # calls=n hangs=n undocumented=n crashes=n" (not ok if any
+ * of the last three is not 0), or a SKIP saying why it was not fuzzed.
+ */
+static int report_iface(const struct fuzz *f, size_t k)
+{
+	const struct iface *i = &ifaces[k];
+	const struct counts *c = i->c;
+	unsigned int n;
+
+	if (i->fd < 0)
+		return ktap_result(&sub, true, i->name, "SKIP %s", i->absent);
+	for (n = 0; n < f->sh->nr_findings && n < MAX_FINDINGS; n++)
+		if (f->sh->findings[n].iface == k)
+			ktap_diag(&sub, "%s: %s", i->name, f->sh->findings[n].text);
+	report_errnos(i);
+	return ktap_result(&sub, !c->hangs && !c->undocumented && !c->crashes, i->name,
+			   "calls=%" PRIu64 " hangs=%" PRIu64 " undocumented=%" PRIu64 " crashes=%" PRIu64,
+			   c->calls, c->hangs, c->undocumented, c->crashes);
+}
+
+/*
+ * The interfaces' results and the run's: "ok 1 kdio-fuzz # calls=n
+ * distinct_errnos=n hangs=n undocumented=n crashes=n", not ok if the
+ * worker did not run to its end (ran false) or anything was found.
+ * Whether the run was clean and every line written.
+ */
+static bool report(const struct fuzz *f, uint64_t elapsed_ms, bool ran)
 {
 	struct counts sum = { 0 };
 	bool seen[ERRNO_MAX] = { false }, written = true, ok;
 	uint64_t distinct = 0;
-	struct jsonl j;
 	size_t k;
 	int e;
 
 	for (k = 0; k < ARRAY_LEN(ifaces); k++) {
 		const struct counts *c = ifaces[k].c;
 
-		written &= report_iface(&ifaces[k]) == 0;
+		written &= report_iface(f, k) == 0;
 		sum.calls += c->calls;
 		sum.hangs += c->hangs;
 		sum.undocumented += c->undocumented;
@@ -1539,33 +1570,24 @@ static bool report(const struct fuzz *f, uint64_t elapsed_ms)
 	}
 	for (e = 1; e < ERRNO_MAX; e++)
 		distinct += seen[e];
-	ok = !sum.hangs && !sum.undocumented && !sum.crashes;
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-fuzz");
-	jsonl_u64(&j, "seed", f->seed);
-	jsonl_u64(&j, "iterations", f->sh->iter);
-	jsonl_u64(&j, "calls", sum.calls);
-	jsonl_u64(&j, "distinct_errnos", distinct);
-	jsonl_u64(&j, "hangs", sum.hangs);
-	jsonl_u64(&j, "undocumented", sum.undocumented);
-	jsonl_u64(&j, "crashes", sum.crashes);
-	jsonl_u64(&j, "elapsed_ms", elapsed_ms);
-	jsonl_bool(&j, "ok", ok);
-	written &= jsonl_end(&j) == 0;
+	ok = ran && !sum.hangs && !sum.undocumented && !sum.crashes;
+	ktap_diag(&top, "kdio-fuzz: seed %" PRIu64 ", %" PRIu64 " iterations in %" PRIu64 " ms, %u finding(s)",
+		  f->seed, f->sh->iter, elapsed_ms, f->sh->nr_findings);
+	written &= ktap_result(&top, ok, "kdio-fuzz",
+			       "calls=%" PRIu64 " distinct_errnos=%" PRIu64 " hangs=%" PRIu64 " undocumented=%" PRIu64 " crashes=%" PRIu64,
+			       sum.calls, distinct, sum.hangs, sum.undocumented, sum.crashes) == 0;
 	return written && ok;
 }
 
-/* A line for a failure before any fuzzing, saying what to do. */
+/*
+ * The whole output of a run that failed before any fuzzing: one test, in
+ * ERROR, saying what to do.
+ */
 static int fail(const char *what, int err, const char *msg)
 {
-	struct jsonl j;
-
-	jsonl_begin(&j, stdout);
-	jsonl_str(&j, "tool", "kdio-fuzz");
-	jsonl_str(&j, "step", what);
-	json_error_fields(&j, err, msg);
-	jsonl_bool(&j, "ok", false);
-	jsonl_end(&j);
+	ktap_begin(&top, stdout, 0, 1);
+	ktap_diag(&top, "kdio-fuzz: %s: %s", what, msg);
+	ktap_result(&top, false, "kdio-fuzz", "ERROR %s failed with %s", what, errno_name(err));
 	return EXIT_ERROR;
 }
 
@@ -1646,22 +1668,20 @@ static int supervise(struct fuzz *f, pid_t pid)
 static int run_worker(struct fuzz *f, uint64_t count)
 {
 	uint64_t t0 = now_ms();
-	bool ok;
+	bool ran;
 	pid_t pid;
 
-	fflush(stdout);
+	report_begin(f, count);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
-		return fail("fork", errno, "cannot start the worker process");
+		ktap_diag(&sub, "kdio-fuzz: cannot start the worker process: %s", strerror(errno));
 	if (!pid) {
 		fuzz_loop(f, count);
-		fflush(stdout);
 		_exit(EXIT_OK);
 	}
-	ok = supervise(f, pid) == 0;
-	ok = report(f, now_ms() - t0) && ok;
-	return ok ? EXIT_OK : EXIT_ERROR;
+	ran = pid > 0 && supervise(f, pid) == 0;
+	return report(f, now_ms() - t0, ran) ? EXIT_OK : EXIT_ERROR;
 }
 
 /* The machinery around the loop: alarm, CPUs, arena, devices, scratch. */

@@ -4,7 +4,7 @@
  * requests and misuses and check that each gets exactly the errno
  * kdio_uapi.h promises, with valid uses beside them that must succeed
  * and deliver whole messages, so that the checker is seen to tell success
- * from failure. One JSON line per check, like kdio-badinput; exit 0 only
+ * from failure. One KTAP result per check, like kdio-badinput; exit 0 only
  * if all are ok. Needs root and kdio_xfer.ko loaded; no other kdio_xfer
  * consumer may run meanwhile (sessions are one per channel).
  *

@@ -110,7 +110,8 @@ def run(plan_path):
     for check in plan.get("checks", []):
         say(f"check {check['name']}")
         result = execute(check["argv"], check.get("timeout_s", 600))
-        records.write({"type": "check", "name": check["name"], **result, "kmsg": kmsg.drain()})
+        records.write({"type": "check", "name": check["name"],
+                       "output": check.get("output", "jsonl"), **result, "kmsg": kmsg.drain()})
     records.write({"type": "end"})
     say("runner done")
     return 0

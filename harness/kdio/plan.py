@@ -26,6 +26,7 @@ CASE_TIMEOUT_S = 300
 STEP_TIMEOUT_S = 600      # setup steps and checks
 GUEST_BASE_MIB = 640   # what the guest needs besides a RAM disk
 RO_FILE = "/run/kdio/ro/file"   # on a read-only tmpfs the guest's /init mounts
+NODIO_FILE = "/run/kdio/nodio/file"   # on a ramfs (no O_DIRECT) it mounts
 
 
 def _verify_argv(env, mode, target, seed, start=0, size=None):
@@ -47,8 +48,10 @@ def _check_data(suite, env):
 
 
 def _check_badinput(suite, env):
-    """Every invalid ioctl request gives its documented errno."""
-    return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch, "-R", RO_FILE])]
+    """Every invalid ioctl request gives its documented errno, and kdio-dio
+    refuses every bad input saying what is wrong and what to do."""
+    return [("badinput", [env.tool("kdio-badinput"), "-d", env.scratch, "-R", RO_FILE,
+                          "-N", NODIO_FILE, "-T", env.tool("kdio-dio")])]
 
 
 def _check_xfer_badinput(suite, env):
@@ -75,6 +78,10 @@ def _check_fuzz(suite, env):
 CHECKS = {"data": _check_data, "badinput": _check_badinput,
           "xfer-badinput": _check_xfer_badinput, "crypto-badinput": _check_crypto_badinput,
           "fuzz": _check_fuzz}
+# What each check's tool prints (kdio.results reads it so): kdio-verify JSON
+# lines, the bad-input tools and the fuzzer KTAP.
+CHECK_OUTPUT = {"data": "jsonl", "badinput": "ktap", "xfer-badinput": "ktap",
+                "crypto-badinput": "ktap", "fuzz": "ktap"}
 
 
 def _check_case(suite, case):
@@ -189,7 +196,7 @@ def build(suite, env, run_id, module_params=()):
     check_cases(suite)
     cases = _case_steps(suite, env)
     checks = [{"name": name, "argv": argv + list(suite.check_args.get(check, ())),
-               "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
+               "output": CHECK_OUTPUT[check], "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
               for check in suite.checks for name, argv in CHECKS[check](suite, env)]
     setup = [{**step, "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
              for step in param_check_steps(module_params) + setup_steps(suite, env)]

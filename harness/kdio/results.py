@@ -11,7 +11,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from kdio import dmesg, measure, paths, stats
+from kdio import dmesg, ktap, measure, paths, stats
 from kdio.errors import KdioError, SchemaError
 
 SCHEMA_VERSION = 1
@@ -152,38 +152,75 @@ def _problem(ln):
         blocks = -(-size // bs) if size and bs else "?"
         return (f"{ln.get('mode')}: {ln['bad_blocks']}/{blocks} bad blocks, first at offset "
                 f"{ln.get('first_bad_offset')} (seed {ln.get('seed')})")
-    if ln.get("finding"):  # the fuzzer's
-        return (f"{ln['finding']}: {ln.get('interface')} {ln.get('op')} {ln.get('call')} "
-                f"gave {ln.get('result')}")
-    if "calls" in ln:      # the fuzzer's summary of one interface, or of all
-        return (f"{ln.get('interface') or 'all'}: {ln.get('undocumented')} undocumented, "
-                f"{ln.get('hangs')} hangs, {ln.get('crashes')} crashes")
-    return (f"{ln.get('check') or ln.get('mode') or ln.get('tool')}: "
-            f"{ln.get('error') or ln.get('got')}")
+    return f"{ln.get('mode') or ln.get('tool')}: {ln.get('error') or ln.get('errno_name')}"
+
+
+def _kernel_report(raw):
+    mine = dmesg.ours(raw.get("kmsg", []))
+    return (mine, f"; kernel report: {mine[0].first_line}" if mine else "")
+
+
+def _no_output(raw):
+    return f"exit {raw.get('rc')}: {(raw.get('stderr') or '').strip()[-200:]}"
+
+
+def jsonl_check_result(raw):
+    """A check whose tool prints JSON lines (kdio-verify) passes when it
+    exits 0, every line it printed says ok or carries no errno and no bad
+    blocks, and the kernel log names none of our modules."""
+    lines = _json_lines(raw.get("stdout"))
+    bad = [ln for ln in lines if _bad_line(ln)]
+    mine, report = _kernel_report(raw)
+    ok = raw.get("rc") == 0 and bool(lines) and not bad and not mine
+    detail = (f"{len(lines) - len(bad)}/{len(lines)} ok"
+              + "".join(f"; {_problem(b)}" for b in bad[:5]) + report)
+    return {"name": raw["name"], "ok": ok, "detail": detail if lines else _no_output(raw)}
+
+
+def _ktap_failure(r):
+    """A failed result's name and fields, and the first diagnostic about it
+    (one that starts with its name: the tools print a test's own lines so)."""
+    own = [d for d in r.diagnostics if d.startswith(f"{r.name}: ")]
+    return f"{r.name}: {r.data}" + (f" ({own[0]})" if own else "")
+
+
+def _ktap_totals(report):
+    """The fields of the results that sum up subtests (the fuzzer's run):
+    "5000 calls, 12 distinct errnos, 0 hangs, ..."."""
+    return "".join("; " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r.fields.items())
+                   for r in ktap.walk(report) if r.subtests and r.fields)
+
+
+def ktap_check_result(raw):
+    """A check whose tool prints KTAP (the bad-input tools, the fuzzer)
+    passes when it exits 0, its output is KTAP with at least one test,
+    nothing in it is "not ok", and the kernel log names none of our modules.
+    A skipped test passes but is not counted ok: the detail counts and names
+    them, "30/32 ok, 2 skipped (a, b)"; failures are named with what their
+    result line says."""
+    try:
+        report = ktap.parse(raw.get("stdout"))
+    except ktap.KtapError as e:
+        return {"name": raw["name"], "ok": False,
+                "detail": f"output is not KTAP: {e}; " + _no_output(raw)}
+    tests, failed = ktap.leaves(report), ktap.failures(report)
+    skipped = [t.name for t in tests if t.skipped]
+    mine, kernel = _kernel_report(raw)
+    ok = raw.get("rc") == 0 and bool(tests) and not failed and not mine
+    detail = (f"{sum(t.passed for t in tests)}/{len(tests)} ok"
+              + (f", {len(skipped)} skipped ({', '.join(skipped[:5])})" if skipped else "")
+              + "".join(f"; {_ktap_failure(r)}" for r in failed[:5]) + kernel
+              + _ktap_totals(report))
+    return {"name": raw["name"], "ok": ok, "detail": detail}
+
+
+CHECK_READERS = {"jsonl": jsonl_check_result, "ktap": ktap_check_result}
 
 
 def check_result(raw):
-    """A check passes when it exits 0, every JSON line it printed says ok or
-    carries no errno, and the kernel log names none of our modules. A line
-    the tool marks skipped (what it needs was not given) passes, but the
-    detail counts and names them: "30/32 ok, 2 skipped (a, b)"."""
-    lines = _json_lines(raw.get("stdout"))
-    bad = [ln for ln in lines if _bad_line(ln)]
-    skipped = [ln.get("check") or "?" for ln in lines if ln.get("skipped") is True]
-    mine = dmesg.ours(raw.get("kmsg", []))
-    ok = raw.get("rc") == 0 and bool(lines) and not bad and not mine
-    detail = (f"{len(lines) - len(bad) - len(skipped)}/{len(lines)} ok"
-              + (f", {len(skipped)} skipped ({', '.join(skipped[:5])})" if skipped else "")
-              + "".join(f"; {_problem(b)}" for b in bad[:5])
-              + (f"; kernel report: {mine[0].first_line}" if mine else ""))
-    calls = [ln for ln in lines if "calls" in ln and "interface" not in ln]
-    if calls:  # the fuzzer's summary line
-        c = calls[-1]
-        detail += (f"; {c.get('calls')} calls, {c.get('distinct_errnos')} distinct errnos, "
-                   f"{c.get('hangs')} hangs, {c.get('undocumented')} undocumented")
-    if not lines:
-        detail = f"exit {raw.get('rc')}: {(raw.get('stderr') or '').strip()[-200:]}"
-    return {"name": raw["name"], "ok": ok, "detail": detail}
+    """The verdict of one check record, read as its tool's output format
+    says (the record's "output", set by the plan; JSON lines if absent)."""
+    return CHECK_READERS[raw.get("output", "jsonl")](raw)
 
 
 def dio_alignment(suite, records):

@@ -7,12 +7,11 @@ test-only tool flags (the suite's check_args) make one right outcome count
 as wrong (kdio-badinput -W: a wrong expected errno for one row; kdio-fuzz
 -U: a documented errno counted as undocumented)."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from kdio import bench, cli, results
+from kdio import bench, cli, ktap, results
 
 pytestmark = pytest.mark.integration
 
@@ -108,16 +107,17 @@ def test_a_wrong_bad_input_expectation_fails_the_check(negative_run, summary, na
     doc, run_dir = negative_run
     check = next(c for c in doc["checks"] if c["name"] == name)
     assert not check["ok"] and row in check["detail"], check["detail"]
-    lines = check_lines(run_dir, name)
-    wrong = {ln["check"]: ln for ln in lines if not ln["ok"]}
-    assert wrong[row]["expected"] == "EDOM" and wrong[row]["got"] not in (None, "EDOM")
+    lines = ktap.leaves(check_report(run_dir, name))
+    wrong = {ln.name: ln for ln in lines if not ln.ok}
+    assert wrong[row].fields["expected"] == "EDOM"
+    assert wrong[row].fields["got"] not in (None, "0", "EDOM")
     corrupted = CORRUPTED_ROWS[name]
     others = [n for n in wrong if n != row]
     assert all(n.startswith(corrupted) for n in others) if corrupted else others == [], others
     assert bool(others) == bool(corrupted)
     assert len(lines) > len(wrong)
     summary.append(f"{name} -W {row}: {len(lines) - len(wrong)}/{len(lines)} ok; {row}: "
-                   f"expected {wrong[row]['expected']}, got {wrong[row]['got']}"
+                   f"expected {wrong[row].fields['expected']}, got {wrong[row].fields['got']}"
                    + (f"; {len(others)} data rows broken by corrupt_output" if others else ""))
 
 
@@ -125,14 +125,17 @@ def test_an_undocumented_errno_fails_the_fuzz_check(negative_run, summary):
     doc, run_dir = negative_run
     check = next(c for c in doc["checks"] if c["name"] == "fuzz")
     assert not check["ok"], check["detail"]
-    total = [ln for ln in check_lines(run_dir, "fuzz") if "calls" in ln and "interface" not in ln]
-    assert total and total[-1]["undocumented"] > 0 and total[-1]["ok"] is False
+    total = check_report(run_dir, "fuzz").results
+    assert len(total) == 1 and total[-1].name == "kdio-fuzz"
+    assert int(total[-1].fields["undocumented"]) > 0 and total[-1].ok is False
     assert doc["status"] == "failed"
-    summary.append(f"fuzz -U EINVAL: {total[-1]['undocumented']} undocumented; "
+    summary.append(f"fuzz -U EINVAL: {total[-1].fields['undocumented']} undocumented; "
                    f"{check['detail']}")
 
 
-def check_lines(run_dir, name):
+def check_report(run_dir, name):
+    """The parsed KTAP output of check name in the run's raw records."""
     records = results.read_records(run_dir / "guest" / "records.jsonl")
     raw = next(r for r in records if r.get("type") == "check" and r["name"] == name)
-    return [json.loads(ln) for ln in raw["stdout"].splitlines() if ln.startswith("{")]
+    assert raw["output"] == "ktap"
+    return ktap.parse(raw["stdout"])

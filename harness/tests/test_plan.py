@@ -30,6 +30,10 @@ def test_smoke_plan_commands():
                                                               "/run/kdio/scratch/fio.dat"]
     assert {opt(s["argv"], "-S") for s in doc["setup"]} == {str(ENV.seed)}
     assert [c["name"] for c in doc["checks"]] == ["data-ext4", "badinput", "xfer-badinput", "fuzz"]
+    # each check says what its tool prints, for kdio.results to read it so
+    assert [c["output"] for c in doc["checks"]] == ["jsonl", "ktap", "ktap", "ktap"]
+    bad = doc["checks"][1]["argv"]
+    assert opt(bad, "-N") == plan.NODIO_FILE and opt(bad, "-T") == "/opt/kdio/bin/kdio-dio"
 
 
 def seeds_by_rep(doc, case_id):

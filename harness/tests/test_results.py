@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from kdio import bench, config, paths, results, vm
+from kdio import bench, config, paths, plan, results, vm
 from kdio.errors import SchemaError
 
 
@@ -188,22 +188,54 @@ def test_timeout_marks_the_run_failed_and_keeps_samples(tmp_path, fixtures, smok
 
 
 def check_raw(*lines, rc=0):
-    return {"type": "check", "name": "badinput", "rc": rc,
+    return {"type": "check", "name": "data-ext4", "rc": rc,
             "stdout": "\n".join(json.dumps(ln) for ln in lines), "kmsg": []}
 
 
+def ktap_raw(*results, rc=0, kmsg=()):
+    """A bad-input tool's record: its KTAP lines, plan included."""
+    text = "\n".join(["KTAP version 1", f"1..{len(results)}", *results]) + "\n"
+    return {"type": "check", "name": "badinput", "output": "ktap", "rc": rc,
+            "stdout": text, "kmsg": list(kmsg)}
+
+
 def test_skipped_bad_input_lines_pass_but_are_counted_and_named():
-    r = results.check_result(check_raw({"check": "a", "ok": True, "skipped": False},
-                                       {"check": "rofs", "ok": True, "skipped": True}))
+    r = results.check_result(ktap_raw("ok 1 a # expected=EINVAL got=EINVAL",
+                                      "ok 2 rofs # SKIP no -R ROFILE given"))
     assert r["ok"] and r["detail"].startswith("1/2 ok, 1 skipped (rofs)")
 
 
 def test_a_wrong_line_or_no_line_fails_the_check():
-    r = results.check_result(check_raw({"check": "a", "ok": True},
-                                       {"check": "wrong-abi", "ok": False, "got": "EPROTO"},
-                                       rc=1))
-    assert not r["ok"] and "wrong-abi: EPROTO" in r["detail"]
+    r = results.check_result(ktap_raw("ok 1 a # expected=0 got=0",
+                                      "not ok 2 wrong-abi # expected=EDOM got=EPROTO", rc=1))
+    assert not r["ok"] and "wrong-abi: expected=EDOM got=EPROTO" in r["detail"]
+    assert not results.check_result(ktap_raw())["ok"]     # 1..0: no test ran
     assert not results.check_result(check_raw())["ok"]
+
+
+def test_a_not_ok_line_fails_the_check_even_with_exit_0():
+    r = results.check_result(ktap_raw("not ok 1 wrong-abi # expected=EDOM got=EPROTO"))
+    assert not r["ok"] and r["detail"] == "0/1 ok; wrong-abi: expected=EDOM got=EPROTO"
+
+
+@pytest.mark.parametrize("stdout, says", [
+    ("", "no 'KTAP version 1' header"),
+    ("1..1\nok 1 a\n", "no 'KTAP version 1' header"),
+    ("KTAP version 1\nok 1 a\n", "no '1..N' plan"),
+    ("KTAP version 1\n1..2\nok 1 a\n", "the plan says 1..2 but 1 result(s) follow"),
+    ('{"check": "a", "ok": true}\n', "no 'KTAP version 1' header"),
+])
+def test_malformed_ktap_fails_the_check_and_says_why(stdout, says):
+    raw = {**ktap_raw(), "stdout": stdout, "stderr": "kdio-badinput: oops"}
+    r = results.check_result(raw)
+    assert not r["ok"] and r["detail"].startswith("output is not KTAP: ")
+    assert says in r["detail"] and "kdio-badinput: oops" in r["detail"]
+
+
+def test_a_kernel_report_fails_a_ktap_check():
+    oops = ["BUG: kernel NULL pointer dereference", "RIP: 0010:kdio_dio_ioctl+0x1/0x2 [kdio_dio]"]
+    r = results.check_result(ktap_raw("ok 1 a # expected=0 got=0", kmsg=oops))
+    assert not r["ok"] and "kernel report: BUG: kernel NULL pointer" in r["detail"]
 
 
 def test_a_data_check_with_bad_blocks_fails_and_says_how_many():
@@ -216,13 +248,41 @@ def test_a_data_check_with_bad_blocks_fails_and_says_how_many():
     assert not results.check_result(check_raw(line, rc=0))["ok"]
 
 
+FUZZ_FOUND = """\
+KTAP version 1
+1..1
+    KTAP version 1
+    1..2
+    # kdio_dio: errnos OK=4
+    ok 1 kdio_dio # calls=4 hangs=0 undocumented=0 crashes=0
+    # kdio_xfer: undocumented-errno: mmap mmap at iteration 3 gave EINVAL; kdio-fuzz -s 1 -n 4 -v shows it as the last call
+    # kdio_xfer: errnos OK=5 EINVAL=1
+    not ok 2 kdio_xfer # calls=6 hangs=0 undocumented=1 crashes=0
+# kdio-fuzz: seed 1, 10 iterations in 3 ms, 1 finding(s)
+not ok 1 kdio-fuzz # calls=10 distinct_errnos=2 hangs=0 undocumented=1 crashes=0
+"""
+
+
 def test_fuzz_findings_are_named_in_the_detail():
-    finding = {"tool": "kdio-fuzz", "finding": "undocumented-errno", "interface": "kdio_xfer",
-               "op": "mmap", "call": "mmap", "result": "EINVAL", "ok": False}
-    total = {"tool": "kdio-fuzz", "calls": 10, "distinct_errnos": 2, "hangs": 0,
-             "undocumented": 1, "crashes": 0, "ok": False}
-    r = results.check_result(check_raw(finding, total, rc=1))
+    raw = {"type": "check", "name": "fuzz", "output": "ktap", "rc": 1, "stdout": FUZZ_FOUND,
+           "kmsg": []}
+    r = results.check_result(raw)
     assert not r["ok"]
-    assert r["detail"] == ("0/2 ok; undocumented-errno: kdio_xfer mmap mmap gave EINVAL; "
-                           "all: 1 undocumented, 0 hangs, 0 crashes; 10 calls, "
-                           "2 distinct errnos, 0 hangs, 1 undocumented")
+    assert r["detail"] == ("1/2 ok; kdio_xfer: calls=6 hangs=0 undocumented=1 crashes=0 "
+                           "(kdio_xfer: undocumented-errno: mmap mmap at iteration 3 gave "
+                           "EINVAL; kdio-fuzz -s 1 -n 4 -v shows it as the last call); "
+                           "10 calls, 2 distinct errnos, 0 hangs, 1 undocumented, 0 crashes")
+    # a failed result is told with its own diagnostic, not the run's header before it
+    header = FUZZ_FOUND.replace("    # kdio_dio: errnos OK=4\n",
+                                "    # kdio-fuzz: seed 1, 10 iterations\n    # kdio_dio: errnos OK=4\n")
+    header = header.replace("    ok 1 kdio_dio", "    not ok 1 kdio_dio")
+    r = results.check_result({**raw, "stdout": header})
+    assert "kdio_dio: calls=4 hangs=0 undocumented=0 crashes=0 (kdio_dio: errnos OK=4)" in r["detail"]
+    clean = FUZZ_FOUND.replace("not ok", "ok").replace("undocumented=1", "undocumented=0")
+    r = results.check_result({**raw, "rc": 0, "stdout": clean})
+    assert r["ok"] and " 0 hangs" in r["detail"]
+
+
+def test_every_check_says_what_its_tool_prints():
+    assert set(plan.CHECK_OUTPUT) == set(plan.CHECKS)
+    assert set(plan.CHECK_OUTPUT.values()) == set(results.CHECK_READERS)

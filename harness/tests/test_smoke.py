@@ -4,16 +4,16 @@ suite runs the vm_mmap path and fio psync, then reads the data back from
 user space and runs the ioctl bad-input matrix. Asserts correctness, never
 speed."""
 
-import json
-
 import pytest
 
-from kdio import bench, console, dmesg, results
+from kdio import bench, console, dmesg, ktap, results
 
 pytestmark = pytest.mark.integration
 
-# Rows of kdio-badinput's table (userspace/kdio_badinput.c): one line each.
-BADINPUT_ROWS = 60
+# Rows of kdio-badinput's table (userspace/kdio_badinput.c): one KTAP result
+# each; 60 ioctl rows, then kdio-dio's 24 refusals (test_tools.REFUSAL_ROWS).
+BADINPUT_ROWS = 84
+REFUSAL_ROWS = 24
 EXPECTED_ERRNOS = {"EFAULT", "EPROTO", "EINVAL", "ENAMETOOLONG", "ENOENT", "EISDIR",
                    "ENODATA", "ENOTTY", "EACCES", "EPERM"}
 
@@ -68,13 +68,19 @@ def test_data_check_and_bad_input_matrix(smoke_run, summary):
     assert checks["badinput"]["ok"], checks["badinput"]["detail"]
     records = results.read_records(run_dir / "guest" / "records.jsonl")
     bad = next(r for r in records if r.get("type") == "check" and r["name"] == "badinput")
-    lines = [json.loads(ln) for ln in bad["stdout"].splitlines()]
-    assert len(lines) == BADINPUT_ROWS and all(ln["ok"] for ln in lines)
+    lines = ktap.leaves(ktap.parse(bad["stdout"]))
+    assert len(lines) == BADINPUT_ROWS and all(ln.ok for ln in lines)
     # nothing skipped in the guest: -R is given and the scratch disk is small
-    assert [ln["check"] for ln in lines if ln["skipped"]] == []
+    assert [ln.name for ln in lines if ln.skipped] == []
+    assert all(ln.passed for ln in lines)
     assert "skipped" not in checks["badinput"]["detail"]
-    seen = {ln["got"] for ln in lines if ln["got"]}
+    seen = {ln.fields["got"] for ln in lines if ln.fields.get("got", "0") != "0"}
     assert EXPECTED_ERRNOS <= seen
+    # kdio-dio's refusals, each with its message: exit 1 with a JSON line, or a usage error
+    refusals = [ln for ln in lines if ln.name.startswith("dio-")]
+    assert len(refusals) == REFUSAL_ROWS
+    assert all(ln.diagnostics[-1].startswith((f"{ln.name}: exit 1: ", f"{ln.name}: exit 2: "))
+               for ln in refusals)
     release = doc["context"]["kernel"]["release"]
     summary.append(f"{release}: {checks['badinput']['detail']} ioctl bad-input checks "
                    f"({len(seen)} distinct errnos: {' '.join(sorted(seen))}); "
