@@ -44,14 +44,20 @@ def metric(name, doc):
     return table.Metric(title, FIGURES[name], lambda v: fmt(v, counted), table.storage)
 
 
+BINS_NOTE = ("a percentile is the middle of its histogram bin (within 1/128): fio's own can "
+             "lie beyond fio's max, kdio's are kept within min..max")
+
+
 def heading(doc):
-    """What the figures are, in one line."""
+    """What the figures are: two lines."""
     if table.counted(doc):
-        return ("latency per I/O in VIRTUAL ns: guest instructions under QEMU icount, not time; "
+        what = ("latency per I/O in VIRTUAL ns: guest instructions under QEMU icount, not time; "
                 "median of the repetitions (kdio: each timed call, bvec-async submission to "
                 "completion; fio: its clat_ns)")
-    return ("latency per I/O, wall-clock: median of the repetitions (kdio: each timed call, "
-            "bvec-async submission to completion; fio: its clat_ns)")
+    else:
+        what = ("latency per I/O, wall-clock: median of the repetitions (kdio: each timed call, "
+                "bvec-async submission to completion; fio: its clat_ns)")
+    return [what, BINS_NOTE]
 
 
 def rows(doc):
@@ -87,7 +93,7 @@ def render(doc):
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
              for line in [head, *body]]
-    return "\n".join([heading(doc), *lines])
+    return "\n".join([*heading(doc), *lines])
 
 
 def markdown(doc):
@@ -96,5 +102,6 @@ def markdown(doc):
     if not body:
         return []
     head = header(doc)
-    return [heading(doc), "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+    what, note = heading(doc)
+    return [what, "", note, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
             *("| " + " | ".join(row) + " |" for row in body)]

@@ -100,8 +100,9 @@ def html_page(doc, plots, base_dir):
               _html_table(heads, [[r[k] for k in keys] for r in table.rows(doc)])]
     lat_rows = latency.rows(doc)
     if lat_rows:
-        parts += ["<h2>Latency</h2>", f"<p>{html.escape(latency.heading(doc))}</p>",
-                  _html_table(latency.header(doc), [latency.cells(doc, r) for r in lat_rows])]
+        parts += ["<h2>Latency</h2>"]
+        parts += [f"<p>{html.escape(line)}</p>" for line in latency.heading(doc)]
+        parts += [_html_table(latency.header(doc), [latency.cells(doc, r) for r in lat_rows])]
     notes = table.notes(doc, with_status=True)
     if notes:
         parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]

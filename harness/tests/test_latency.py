@@ -46,8 +46,9 @@ def test_units_scale_with_the_figure():
 
 def test_counted_figures_are_labelled_instructions(fixtures):
     text = latency.render(smoke_doc(fixtures, "counted"))
-    head, columns = text.splitlines()[:2]
+    head, note, columns = text.splitlines()[:3]
     assert "VIRTUAL ns: guest instructions" in head and "not time" in head
+    assert "middle of its histogram bin" in note
     assert "clat_p99 (insn)" in columns and " ns " not in text and "insn" in text
     wall = latency.render(smoke_doc(fixtures))
     assert "wall-clock" in wall.splitlines()[0] and "insn" not in wall
