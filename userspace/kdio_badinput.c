@@ -5,8 +5,9 @@
  * promises, plus valid requests that must succeed (and one whose data
  * must fail verification), so that the checker is seen to tell success
  * from failure. A valid run's latency histogram must hold one sample per
- * I/O call, whatever its out fields held when it went in. One JSON line per check; exit 0 only if all are ok. Needs
- * root, and a scratch directory on a filesystem with O_DIRECT.
+ * I/O call, whatever its out fields held when it went in. One JSON line
+ * per check; exit 0 only if all are ok. Needs root, and a scratch
+ * directory on a filesystem with O_DIRECT.
  *
  * Two checks need what only the caller can give or allow, and are skipped
  * (ok, with "skipped": true and the reason in "detail") without it: a
