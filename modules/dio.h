@@ -73,6 +73,8 @@ void kdio_dio_inject_delay(const struct kdio_dio_ctx *ctx);
 bool kdio_dio_drop_write(const struct kdio_dio_ctx *ctx);
 int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
 		     u64 elapsed_ns);
+int kdio_dio_account_request(struct kdio_dio_ctx *ctx, ssize_t done,
+			     size_t want, u64 clat_ns);
 void kdio_dio_add_elapsed(struct kdio_dio_ctx *ctx, u64 elapsed_ns);
 void kdio_dio_bad_block(struct kdio_dio_ctx *ctx, u64 file_offset);
 void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,

@@ -58,7 +58,11 @@
  * run would be. The test-only delay_us (dio_main.c) is spent at each
  * submission, after its timestamp, so it is busy time too; above queue
  * depth 1 it overlaps the requests in flight. calls counts completed
- * requests.
+ * requests. Each one's latency in the histogram (req->clat) is from its
+ * submission timestamp, before the ->write_iter/->read_iter call, to its
+ * completion timestamp, not to its reaping: the whole request, which an
+ * asynchronous fio engine reports as lat_ns (its clat_ns starts once the
+ * submission call has returned; with a synchronous engine the two agree).
  */
 #include <linux/bitmap.h>
 #include <linux/fcntl.h>
@@ -271,8 +275,9 @@ static void dio_async_submit(struct dio_async_run *run,
 }
 
 /*
- * Account one reaped request, mark a block read whole for the check after
- * the run, and give the slot back. Its time is in the busy intervals.
+ * Account one reaped request, its latency from submission to completion
+ * into the histogram, mark a block read whole for the check after the
+ * run, and give the slot back. Its time is in the busy intervals.
  */
 static void dio_async_finish(struct dio_async_run *run,
 			     struct dio_async_slot *slot)
@@ -280,7 +285,9 @@ static void dio_async_finish(struct dio_async_run *run,
 	int ret;
 
 	dio_async_busy_end(run, slot);
-	ret = kdio_dio_account(run->ctx, slot->res, run->ctx->req->block_size, 0);
+	ret = kdio_dio_account_request(run->ctx, slot->res,
+				       run->ctx->req->block_size,
+				       slot->t_done - slot->t_submit);
 	if (ret && !run->error)
 		run->error = ret;
 	if (!ret && run->read_whole)

@@ -63,10 +63,12 @@
 #include <linux/panic.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "dio.h"
+#include "kdio_clat.h"
 #include "kdio_compat.h"
 #include "kdio_param.h"
 #include "kdio_pattern.h"
@@ -178,24 +180,44 @@ bool kdio_dio_drop_write(const struct kdio_dio_ctx *ctx)
 }
 
 /*
- * Account one I/O call that asked for want bytes and returned done (bytes
- * or -errno) after elapsed_ns. A short read ends the run with -ENODATA
- * (end of file), a short write with -ENOSPC; the bytes moved still count.
+ * Tally one I/O call that asked for want bytes and returned done (bytes
+ * or -errno), its latency clat_ns into the run's histogram (a failed call
+ * too, so that the histogram holds every call). A short read ends the run
+ * with -ENODATA (end of file), a short write with -ENOSPC; the bytes moved
+ * still count. The histogram is the request's own copy: no lock.
  */
-int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
-		     u64 elapsed_ns)
+static int kdio_dio_tally(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
+			  u64 clat_ns)
 {
 	struct kdio_dio_req *req = ctx->req;
 
 	kdio_dio_count_call();
 	req->calls++;
-	req->elapsed_ns += elapsed_ns;
+	kdio_clat_add(&req->clat, clat_ns);
 	if (done < 0)
 		return done;
 	req->bytes_done += done;
 	if ((size_t)done < want)
 		return req->op == KDIO_OP_READ ? -ENODATA : -ENOSPC;
 	return 0;
+}
+
+/* A synchronous call: its elapsed_ns is its time and its latency. */
+int kdio_dio_account(struct kdio_dio_ctx *ctx, ssize_t done, size_t want,
+		     u64 elapsed_ns)
+{
+	ctx->req->elapsed_ns += elapsed_ns;
+	return kdio_dio_tally(ctx, done, want, elapsed_ns);
+}
+
+/*
+ * An asynchronous request, clat_ns from its submission to its completion;
+ * its time goes into elapsed_ns as busy time (kdio_dio_add_elapsed()).
+ */
+int kdio_dio_account_request(struct kdio_dio_ctx *ctx, ssize_t done,
+			     size_t want, u64 clat_ns)
+{
+	return kdio_dio_tally(ctx, done, want, clat_ns);
 }
 
 /* Time spent outside any one call, or not per call (async, fsync). */
@@ -446,32 +468,44 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 	return ret;
 }
 
+/* Whatever came in the out fields is overwritten before the run. */
+static void kdio_dio_reset_out(struct kdio_dio_req *req)
+{
+	req->bytes_done = 0;
+	req->elapsed_ns = 0;
+	req->calls = 0;
+	req->bad_blocks = 0;
+	req->first_bad_offset = 0;
+	req->reserved1 = 0;
+	kdio_clat_reset(&req->clat);
+}
+
 /*
  * KDIO_IOC_DIO_RUN. An invalid request returns before anything is written
  * back; from the open on, the out fields go back whatever the outcome.
+ * The request, histogram and all (about 15 KiB), is too big for the stack:
+ * it is copied in before validation and freed after the copy back.
  */
 static long kdio_dio_run_ioctl(struct kdio_dio_req __user *ureq)
 {
-	struct kdio_dio_req req;
+	struct kdio_dio_req *req;
 	int ret;
 
-	if (copy_from_user(&req, ureq, sizeof(req)))
-		return -EFAULT;
-	ret = kdio_dio_validate(&req);
+	req = memdup_user(ureq, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	ret = kdio_dio_validate(req);
 	if (ret)
-		return ret;
+		goto out_free_req;
 
-	req.bytes_done = 0;
-	req.elapsed_ns = 0;
-	req.calls = 0;
-	req.bad_blocks = 0;
-	req.first_bad_offset = 0;
-	req.reserved1 = 0;
-	ret = kdio_dio_execute(&req);
-	req.error = ret;
+	kdio_dio_reset_out(req);
+	ret = kdio_dio_execute(req);
+	req->error = ret;
 
-	if (copy_to_user(ureq, &req, sizeof(req)))
-		return -EFAULT;
+	if (copy_to_user(ureq, req, sizeof(*req)))
+		ret = -EFAULT;
+out_free_req:
+	kfree(req);
 	return ret;
 }
 
@@ -505,6 +539,7 @@ static int __init kdio_dio_init(void)
 
 	BUILD_BUG_ON(ARRAY_SIZE(kdio_dio_methods) != KDIO_DIO_NR_METHODS);
 	BUILD_BUG_ON(sizeof(struct kdio_dio_req) % 8);
+	BUILD_BUG_ON(sizeof(struct kdio_dio_req) >= (1U << _IOC_SIZEBITS));
 	BUILD_BUG_ON(sizeof(struct kdio_kbuf_req) % 8);
 
 	ret = misc_register(&kdio_dio_misc);

@@ -6,12 +6,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "kdio_clat.h"
 #include "kdio_pattern.h"
 #include "kdio_uapi.h"
 
@@ -185,6 +187,37 @@ void json_io_counts(struct jsonl *j, const struct io_counts *c)
 	json_u64_or_null(j, "calls", c, v->calls);
 	json_u64_or_null(j, "bad_blocks", c, v->bad_blocks);
 	json_u64_or_null(j, "first_bad_offset", v->bad_blocks, v->first_bad_offset);
+}
+
+/* "clat_bins": {"<ns the bin stands for>": count} of the bins in use. */
+static void json_clat_bins(struct jsonl *j, const struct kdio_clat *c)
+{
+	char key[24];
+	__u32 i;
+
+	jsonl_obj_begin(j, "clat_bins");
+	for (i = 0; i < KDIO_CLAT_NR_BINS; i++) {
+		if (!c->bins[i])
+			continue;
+		snprintf(key, sizeof(key), "%" PRIu64, (uint64_t)kdio_clat_value(i));
+		jsonl_u64(j, key, c->bins[i]);
+	}
+	jsonl_obj_end(j);
+}
+
+void json_clat(struct jsonl *j, const struct kdio_clat *c)
+{
+	static const struct kdio_clat none;
+	const struct kdio_clat *v = c ? c : &none;
+
+	json_u64_or_null(j, "clat_samples", c, v->samples);
+	json_u64_or_null(j, "clat_min_ns", c, v->min_ns);
+	json_u64_or_null(j, "clat_max_ns", c, v->max_ns);
+	json_u64_or_null(j, "clat_sum_ns", c, v->sum_ns);
+	if (c)
+		json_clat_bins(j, c);
+	else
+		jsonl_null(j, "clat_bins");
 }
 
 int msg_fail(char *msg, size_t len, int err, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "jsonl.h"
+#include "kdio_uapi.h"
 
 /* Exit codes of every tool. */
 #define EXIT_OK		0
@@ -85,6 +86,13 @@ void json_io_range(struct jsonl *j, int op, const char *path,
  * c NULL (nothing ran): all null.
  */
 void json_io_counts(struct jsonl *j, const struct io_counts *c);
+
+/*
+ * "clat_samples", "clat_min_ns", "clat_max_ns", "clat_sum_ns" and
+ * "clat_bins" ({"<ns>": count}, fio's json+ "bins": each bin in use keyed
+ * by the nanoseconds it stands for); c NULL (nothing ran): all null.
+ */
+void json_clat(struct jsonl *j, const struct kdio_clat *c);
 
 /* Format msg (len bytes) and return -err. */
 int __attribute__((format(printf, 4, 5)))

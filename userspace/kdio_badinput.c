@@ -4,9 +4,10 @@
  * requests and check that each gets exactly the errno kdio_uapi.h
  * promises, plus valid requests that must succeed (and one whose data
  * must fail verification), so that the checker is seen to tell success
- * from failure. One KTAP result per check (badinput.h); exit 0 only if
- * all are ok. Needs root, and a scratch directory on a filesystem with
- * O_DIRECT.
+ * from failure. A valid run's latency histogram must hold one sample per
+ * I/O call, whatever its out fields held when it went in. One KTAP result
+ * per check (badinput.h); exit 0 only if all are ok. Needs root, and a
+ * scratch directory on a filesystem with O_DIRECT.
  *
  * The last rows give kdio-dio (-T, else the one beside this tool) inputs
  * it must refuse, and check that it does so with the exit code, errno and
@@ -319,7 +320,31 @@ static int valid_ioctl(struct env *e, struct kdio_dio_req *req, const struct che
 	p.req.seed = seed;
 	p.req.flags = verify ? KDIO_F_VERIFY : 0;
 	*req = p.req;
+	/* out only: what comes in must not show in what goes out */
+	memset(&req->clat, 0xa5, sizeof(req->clat));
 	return timed_ioctl(e->fd, p.cmd, req);
+}
+
+/*
+ * Whether the histogram of run r holds one latency per call and nothing
+ * else; if not, o says so.
+ */
+static bool clat_per_call(const struct kdio_dio_req *r, const char *what,
+			  struct badinput_outcome *o)
+{
+	uint64_t in_bins = 0;
+	unsigned int i;
+
+	for (i = 0; i < KDIO_CLAT_NR_BINS; i++)
+		in_bins += r->clat.bins[i];
+	if (r->clat.samples == r->calls && in_bins == r->calls &&
+	    r->clat.min_ns <= r->clat.max_ns && r->clat.sum_ns >= r->clat.max_ns)
+		return true;
+	badinput_say(o, BADINPUT_FAIL, "%s: latency histogram of %llu samples, %llu in its bins, min %llu max %llu ns, for %llu calls; want one sample per call",
+		     what, (unsigned long long)r->clat.samples, (unsigned long long)in_bins,
+		     (unsigned long long)r->clat.min_ns, (unsigned long long)r->clat.max_ns,
+		     (unsigned long long)r->calls);
+	return false;
 }
 
 /* Userspace's own look at the valid file, with O_DIRECT. */
@@ -362,6 +387,8 @@ static int run_round_trip(struct env *e, const struct check *c, struct badinput_
 	else if (rd.bad_blocks || r.bad_blocks)
 		badinput_say(o, BADINPUT_FAIL, "%llu bad block(s) seen by the module, %llu by userspace; want none",
 			 (unsigned long long)rd.bad_blocks, (unsigned long long)r.bad_blocks);
+	else if (clat_per_call(&w, "write", o))
+		clat_per_call(&rd, "read", o);
 	return 0;
 }
 
@@ -389,6 +416,8 @@ static int run_null(struct env *e, const struct check *c, struct badinput_outcom
 		badinput_say(o, BADINPUT_FAIL, "null counted %llu bytes in %llu calls; want %llu in %llu",
 			 (unsigned long long)rd.bytes_done, (unsigned long long)rd.calls,
 			 VALID_SIZE, VALID_SIZE / VALID_BS);
+	else if (!err)
+		clat_per_call(&rd, "null", o);
 	return err;
 }
 

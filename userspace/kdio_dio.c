@@ -16,6 +16,9 @@
  * a device, any I/O) ends inside it. What the module answers is told as
  * a sentence too.
  *
+ * Each line carries the latency histogram of the run's I/O calls, as the
+ * module filled it ("clat_*", see json_clat() in common.h).
+ *
  * Each line also carries "delay_us", the module's test-only per-call delay
  * as /sys/module/kdio_dio/parameters/delay_us reads just before the ioctl
  * (0 in every real run), so that a slowed-down run is never taken for a
@@ -718,6 +721,7 @@ static int emit(const struct dio_opts *o, uint64_t iteration,
 	if (delay_us)
 		jsonl_u64(&j, "delay_us", *delay_us);
 	json_io_counts(&j, req ? &c : NULL);
+	json_clat(&j, req ? &req->clat : NULL);
 	json_u64_or_null(&j, "dio_align", a->align, a->align);
 	jsonl_str(&j, "dio_align_source", a->align ? a->source : NULL);
 	return json_record_end(&j, err, msg);

@@ -13,7 +13,8 @@
  *
  * Per block, writes fill the pattern through the mapping (untimed) and
  * time the pwrite(); reads time the pread() and with -V then check the
- * block. Timing is CLOCK_MONOTONIC around each call.
+ * block. Timing is CLOCK_MONOTONIC around each call, and each call's time
+ * goes into a latency histogram of the module's shape (struct kdio_clat).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +32,7 @@
 
 #include "common.h"
 #include "jsonl.h"
+#include "kdio_clat.h"
 #include "kdio_pattern.h"
 #include "kdio_uapi.h"
 
@@ -165,12 +167,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* One timed pwrite()/pread() of the mapping at off; 0 or -errno. */
+/* What a run moved and found, and the latency of each of its calls. */
+struct kmap_result {
+	struct io_counts io;
+	struct kdio_clat clat;
+};
+
+/*
+ * One timed pwrite()/pread() of the mapping at off, its time counted in
+ * the histogram as the module counts its calls'; 0 or -errno.
+ */
 static int kmap_io(const struct kmap_opts *o, int fd, void *map, uint64_t off,
-		   struct io_counts *r)
+		   struct kmap_result *res)
 {
+	struct io_counts *r = &res->io;
+	uint64_t t0, ns;
 	ssize_t done;
-	uint64_t t0;
 	int err;
 
 	t0 = now_ns();
@@ -179,7 +191,9 @@ static int kmap_io(const struct kmap_opts *o, int fd, void *map, uint64_t off,
 	else
 		done = pread(fd, map, o->block_size, (off_t)off);
 	err = errno;
-	r->elapsed_ns += now_ns() - t0;
+	ns = now_ns() - t0;
+	r->elapsed_ns += ns;
+	kdio_clat_add(&res->clat, ns);
 	r->calls++;
 	if (done < 0)
 		return -err;
@@ -191,8 +205,9 @@ static int kmap_io(const struct kmap_opts *o, int fd, void *map, uint64_t off,
 
 /* Every block: fill the mapping, I/O, check; 0 or the -errno that ended it. */
 static int kmap_run(const struct kmap_opts *o, int fd, void *map,
-		    struct io_counts *r)
+		    struct kmap_result *res)
 {
+	struct io_counts *r = &res->io;
 	uint64_t pos;
 
 	for (pos = 0; pos < o->size; pos += o->block_size) {
@@ -201,7 +216,7 @@ static int kmap_run(const struct kmap_opts *o, int fd, void *map,
 
 		if (o->op == KDIO_OP_WRITE)
 			kdio_pattern_fill(map, o->block_size, off, o->seed);
-		ret = kmap_io(o, fd, map, off, r);
+		ret = kmap_io(o, fd, map, off, res);
 		if (ret)
 			return ret;
 		if (o->verify && kdio_pattern_check(map, o->block_size, off, o->seed)) {
@@ -235,8 +250,8 @@ static void describe(const struct kmap_opts *o, int err, const struct io_counts 
 		msg[0] = '\0';
 }
 
-/* One JSON line; r is NULL when no I/O was tried. */
-static int emit(const struct kmap_opts *o, const struct io_counts *r, int err,
+/* One JSON line; res is NULL when no I/O was tried. */
+static int emit(const struct kmap_opts *o, const struct kmap_result *res, int err,
 		const char *msg)
 {
 	struct jsonl j;
@@ -246,7 +261,8 @@ static int emit(const struct kmap_opts *o, const struct io_counts *r, int err,
 	json_io_range(&j, o->op, o->path, o->block_size, o->size, o->offset);
 	jsonl_u64(&j, "seed", o->seed);
 	jsonl_bool(&j, "verify", o->verify);
-	json_io_counts(&j, r);
+	json_io_counts(&j, res ? &res->io : NULL);
+	json_clat(&j, res ? &res->clat : NULL);
 	return json_record_end(&j, err, msg);
 }
 
@@ -269,7 +285,7 @@ static int open_target(const struct kmap_opts *o, char *msg, size_t len)
 
 int main(int argc, char **argv)
 {
-	struct io_counts r = { 0 };
+	static struct kmap_result r;	/* the histogram: 15 KiB */
 	struct kmap_opts o;
 	char msg[MSG_MAX];
 	void *map = NULL;
@@ -291,11 +307,11 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	ret = kmap_run(&o, fd, map, &r);
-	describe(&o, -ret, &r, msg, sizeof(msg));
+	describe(&o, -ret, &r.io, msg, sizeof(msg));
 	munmap(map, o.block_size);
 	close(kfd);
 	close(fd);
-	if (emit(&o, &r, -ret, msg) || ret || r.bad_blocks)
+	if (emit(&o, &r, -ret, msg) || ret || r.io.bad_blocks)
 		return EXIT_ERROR;
 	return EXIT_OK;
 }

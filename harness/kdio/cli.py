@@ -11,8 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
-from kdio import (bench, build, builttree, compare, config, kbuild, kconfig, kernel, kernels,
-                  measure, plot, report, results, table)
+from kdio import (bench, build, builttree, compare, config, export, kbuild, kconfig, kernel,
+                  kernels, latency, measure, plot, report, results, table)
 from kdio.errors import KdioError
 
 
@@ -29,8 +29,14 @@ def _options(args, suite, kernel_name, run_id):
                          user_modules=tuple(_split(args.module)))
 
 
-def _run_and_print(opts):
-    """One run, then its table, checks, context, files, plots and report."""
+def _extra_metrics(doc, names):
+    """The Metric columns of --metric NAME ..., for doc."""
+    return tuple(latency.metric(name, doc) for name in _split(names))
+
+
+def _run_and_print(opts, metrics=()):
+    """One run, then its table (with the --metric columns), checks,
+    context, files, plots and report."""
     doc, run_dir = bench.run(opts, log)
     if doc["context"].get("module_params"):
         log(f"module parameters: {' '.join(doc['context']['module_params'])}")
@@ -39,7 +45,7 @@ def _run_and_print(opts):
             + ("loaded" if u["loaded"] else f"NOT loaded: {u['message']}"))
     log("")
     log(_banner(doc))
-    log(table.render(doc))
+    log(table.render(doc, _extra_metrics(doc, metrics)))
     for c in doc.get("checks", []):
         log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
     ctx = doc["context"]
@@ -101,7 +107,7 @@ def cmd_bench(args):
                       else f"{stamp}-{suite}-{bench.kernel_label(name)}")
             if runs > 1:
                 log(f"=== suite {suite}, kernel {name} ===")
-            doc, _ = _run_and_print(_options(args, suite, name, run_id))
+            doc, _ = _run_and_print(_options(args, suite, name, run_id), args.metric)
             docs.append(doc)
             status = max(status, _verdict(doc))
         if len(docs) > 1:
@@ -111,7 +117,7 @@ def cmd_bench(args):
         for doc in every:
             log("")
             log(_banner(doc))
-            log(table.render(doc))
+            log(table.render(doc, _extra_metrics(doc, args.metric)))
     return status
 
 
@@ -137,13 +143,37 @@ def _plots_and_report(doc, run_dir):
     log(f"report: {md}  {page}")
 
 
-def cmd_plots(args):
-    run_dir = Path(args.run)
+def _run_dir(run):
+    """A run's folder from results/<run-id>, its result.json, or the id."""
+    run_dir = Path(run)
+    if run_dir.name == "result.json":
+        run_dir = run_dir.parent
     if not (run_dir / "result.json").exists():
         run_dir = bench.TOP / "results" / run_dir.name
+    return run_dir
+
+
+def cmd_plots(args):
+    run_dir = _run_dir(args.run)
     doc = results.load(run_dir / "result.json")
     results.validate(doc)
     _plots_and_report(doc, run_dir)
+    return 0
+
+
+def cmd_export(args):
+    """The run's storage cases in fio's json+ format (RUN/fio.json)."""
+    run_dir = _run_dir(args.run)
+    doc = results.load(run_dir / "result.json")
+    results.validate(doc)
+    out = export.fio_document(doc)
+    if not out["jobs"]:
+        raise KdioError(f"{run_dir}: no storage case ran ok, so there is nothing to export",
+                        "export a run with dio.*, kmap.* or fio.* cases")
+    dest = Path(args.out) if args.out else run_dir / "fio.json"
+    results.write_atomic(dest, json.dumps(out, indent=2) + "\n")
+    log(f"fio json+: {dest} ({out['kdio']['jobs']} jobs from {out['kdio']['cases']} storage "
+        f"cases, {out['kdio']['times']})")
     return 0
 
 
@@ -282,7 +312,14 @@ def _kernel_parser(sub):
 def cmd_show(args):
     doc = results.load(args.result)
     results.validate(doc)
-    log(table.render(doc))
+    if args.latency:
+        text = latency.render(doc)
+        if not text:
+            raise KdioError(f"{args.result}: no storage case has latency figures",
+                            "show a run of this harness with dio.*, kmap.* or fio.* cases")
+        log(text)
+        return 0
+    log(table.render(doc, _extra_metrics(doc, args.metric)))
     return 0
 
 
@@ -311,6 +348,7 @@ def parser():
     b.add_argument("--measure", choices=("wall", "counted"), default=None,
                    help="wall: wall-clock time; counted: guest instructions under QEMU "
                         "icount, reproducible, CPU-bound cases only (default: the suite's)")
+    _metric_argument(b)
     b.set_defaults(func=cmd_bench)
     for name, func, text in (("fetch", cmd_fetch, "download and unpack a guest kernel"),
                              ("build", cmd_build, "build modules and tools for a kernel")):
@@ -353,13 +391,30 @@ def parser():
     _kernel_parser(sub)
     s = sub.add_parser("show", help="validate a result.json and print its table")
     s.add_argument("result")
+    _metric_argument(s)
+    s.add_argument("--latency", action="store_true",
+                   help="print the latency table instead: clat p50/p90/p99/p99.9/max per "
+                        "I/O of every storage case, kdio paths and fio side by side")
     s.set_defaults(func=cmd_show)
+    s = sub.add_parser("export", help="write a run's storage cases in another tool's format")
+    s.add_argument("run", help="results/<run-id> folder, its result.json, or the run id")
+    s.add_argument("--format", choices=export.FORMATS, required=True,
+                   help="fio: fio's json+ document (jobs with clat_ns percentiles and bins)")
+    s.add_argument("--out", help="file to write (default: RUN/fio.json)")
+    s.set_defaults(func=cmd_export)
     return p
 
 
 def _terminated(signum, _frame):
     """SIGTERM as Ctrl-C, so that what a step was making is removed."""
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _metric_argument(p):
+    p.add_argument("--metric", action="append", default=[], metavar="NAME",
+                   help="add a latency column to the table (repeatable, or a list): "
+                        f"{', '.join(latency.FIGURES)}; the median of the repetitions, in "
+                        "virtual ns (instructions) in a counted run")
 
 
 def main(argv=None):

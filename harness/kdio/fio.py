@@ -1,15 +1,22 @@
 """fio as a baseline: job command lines and parsing of fio's JSON output.
 
-Figures keep fio's own names (bw_bytes, iops, clat_ns percentiles).
+Figures keep fio's own names (bw_bytes, iops, clat_ns percentiles); "io"
+is the direction of the job the case measured, as fio reports it, with
+its clat_ns histogram.
 """
 
 import json
 
+from kdio import clat
 from kdio.errors import KdioError
 
 FIO = "/usr/bin/fio"
 PERCENTILES = ("50.000000", "99.000000")
 SIDES = ("read", "write", "trim")
+# The clat percentiles fio is asked for: kdio's own (kdio.clat).
+PERCENTILE_LIST = ":".join(f"{p:g}" for p in clat.PERCENTILES)
+# What one direction of a fio job says of the I/Os themselves.
+IO_FIELDS = ("io_bytes", "bw_bytes", "iops", "runtime", "total_ios")
 
 
 class FioOutputError(KdioError):
@@ -18,11 +25,12 @@ class FioOutputError(KdioError):
 
 def argv(filename, op, bs, size, ioengine="psync", iodepth=1, offset=0, extra=()):
     """An O_DIRECT fio job on filename, one thread, size bytes in bs blocks
-    from offset, iodepth I/Os in flight."""
+    from offset, iodepth I/Os in flight; its report in json+ (the JSON with
+    the clat histogram's bins), with kdio's clat percentiles."""
     return [FIO, "--name=kdio", f"--filename={filename}", f"--rw={op}", f"--bs={bs}",
             f"--offset={offset}", f"--size={size}", f"--ioengine={ioengine}",
-            f"--iodepth={iodepth}", "--direct=1", "--thread", "--output-format=json",
-            *extra]
+            f"--iodepth={iodepth}", "--direct=1", "--thread", "--output-format=json+",
+            f"--percentile_list={PERCENTILE_LIST}", *extra]
 
 
 def _json_part(text):
@@ -50,8 +58,8 @@ def parse(text, op):
     except (KeyError, IndexError):
         raise FioOutputError(f"fio's report has no '{op}' figures",
                              "check that the job's rw= matches the case's op") from None
-    clat = side.get("clat_ns", {})
-    pct = clat.get("percentile", {})
+    latency = side.get("clat_ns", {})
+    pct = latency.get("percentile", {})
     lat = side.get("lat_ns", {})
     return {
         "fio_version": doc.get("fio version"),
@@ -60,9 +68,11 @@ def parse(text, op):
         "bw_bytes": side["bw_bytes"],
         "iops": side["iops"],
         "runtime_ms": side["runtime"],
-        "clat_ns_mean": clat.get("mean"),
+        "clat_ns_mean": latency.get("mean"),
         "clat_ns_p50": pct.get(PERCENTILES[0]),
         "clat_ns_p99": pct.get(PERCENTILES[1]),
         "lat_ns_mean": lat.get("mean"),
         "lat_ns_n": lat.get("N"),
+        **clat.metrics(latency),
+        "io": {**{k: side.get(k) for k in IO_FIELDS}, "clat_ns": latency},
     }

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from kdio import backends, fio
+from kdio import backends, clat, fio
 
 @dataclass(frozen=True)
 class GuestEnv:
@@ -37,6 +37,7 @@ class Sample:
     status: str = "ok"        # ok | expected-error | error
     errno: str = None
     message: str = None
+    io: dict = None           # storage: the run in the shape of one direction of a fio job
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,22 @@ def _dio_metrics(out):
             "bad_blocks": out.get("bad_blocks", 0)}
 
 
+def _dio_clat(out):
+    """The tool's latency histogram as a latency record, or None."""
+    if not isinstance(out.get("clat_bins"), dict) or out.get("clat_samples") is None:
+        return None
+    return clat.from_counts(out["clat_samples"], out.get("clat_min_ns"), out.get("clat_max_ns"),
+                            out.get("clat_sum_ns") or 0, out["clat_bins"])
+
+
+def _dio_io(out, latency):
+    """A kdio run in the shape of one direction of a fio job."""
+    elapsed = out["elapsed_ns"]
+    return {"io_bytes": out["bytes"], "bw_bytes": int(out["bytes"] * 1e9 // elapsed),
+            "iops": out["calls"] * 1e9 / elapsed, "runtime": round(elapsed / 1e6),
+            "runtime_ns": elapsed, "total_ios": out["calls"], "clat_ns": latency}
+
+
 def _dio_parse(raw, p, per_call=False):
     out = _last_json(raw.get("stdout", ""))
     if out is None:
@@ -109,8 +126,13 @@ def _dio_parse(raw, p, per_call=False):
     if raw.get("rc") != 0 or not out.get("elapsed_ns"):
         return _failed(raw, "kdio-dio")
     metrics = _dio_metrics(out)
+    latency = _dio_clat(out)
+    why = clat.problem(latency, metrics["calls"])
+    if why:
+        return Sample(status="error", metrics=metrics, message=f"{out.get('tool')}: {why}")
+    metrics.update(clat.metrics(latency))
     value = metrics["ns_per_call"] if per_call else out["bytes"] * 1e9 / out["elapsed_ns"]
-    return Sample(value=value, metrics=metrics)
+    return Sample(value=value, metrics=metrics, io=_dio_io(out, latency))
 
 
 # Counted runs with requests in flight take fio's figure from its runtime,
@@ -140,11 +162,15 @@ def _fio_busy_ns(figures, p):
 
 
 def _fio_parse(raw, p):
+    """fio's figures; its latency histogram (json+ bins) must hold one
+    sample per I/O, as kdio's must."""
     try:
         figures = fio.parse(raw.get("stdout", ""), p["op"])
     except fio.FioOutputError as e:
         return _failed(raw, "fio") if raw.get("rc") != 0 else Sample(status="error",
                                                                       message=str(e))
+    figures = dict(figures)
+    io = figures.pop("io")
     if figures["error"]:
         code = figures["error"]
         return Sample(status="error", errno=errno.errorcode.get(code, str(code)),
@@ -152,8 +178,11 @@ def _fio_parse(raw, p):
                       message=f"fio reported error {code} ({os.strerror(code)})")
     if raw.get("rc") != 0:
         return _failed(raw, "fio")
+    why = clat.problem(io["clat_ns"], io["total_ios"]) if "bins" in io["clat_ns"] else None
+    if why:
+        return Sample(status="error", metrics=figures, message=f"fio: {why}")
     metrics = {**figures, "bytes": figures["io_bytes"], "busy_ns": _fio_busy_ns(figures, p)}
-    return Sample(value=float(figures["bw_bytes"]), metrics=metrics)
+    return Sample(value=float(figures["bw_bytes"]), metrics=metrics, io=io)
 
 
 def _dio(method, **kw):

@@ -1,15 +1,16 @@
 """The run report, report.md and report.html, generated from result.json.
 
 Context first (what ran where), then the failure if any, the checks, the
-table of every case, the notes (expected errors, skipped cases and why),
-and the plots. HTML is rendered from the same pieces as the markdown.
+table of every case, the latency per I/O of the storage cases, the notes
+(expected errors, skipped cases and why), and the plots. HTML is rendered
+from the same pieces as the markdown.
 """
 
 import html
 import os
 from pathlib import Path
 
-from kdio import table
+from kdio import latency, table
 
 CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
                 ("accelerator", lambda c: f"{c['accelerator']} ({c.get('accelerator_reason', '')})"),
@@ -80,6 +81,9 @@ def markdown(doc, plots, base_dir):
     keys, heads = _columns(doc)
     out += ["", "## Results", "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     out += ["| " + " | ".join(str(r[k]).strip() for k in keys) + " |" for r in table.rows(doc)]
+    lat = latency.markdown(doc)
+    if lat:
+        out += ["", "## Latency", ""] + lat
     notes = table.notes(doc, with_status=True)
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
@@ -104,6 +108,11 @@ def html_page(doc, plots, base_dir):
     keys, heads = _columns(doc)
     parts += ["</ul><h2>Results</h2>",
               _html_table(heads, [[r[k] for k in keys] for r in table.rows(doc)])]
+    lat_rows = latency.rows(doc)
+    if lat_rows:
+        parts += ["<h2>Latency</h2>"]
+        parts += [f"<p>{html.escape(line)}</p>" for line in latency.heading(doc)]
+        parts += [_html_table(latency.header(doc), [latency.cells(doc, r) for r in lat_rows])]
     notes = table.notes(doc, with_status=True)
     if notes:
         parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]

@@ -106,12 +106,16 @@ def case_result(case, raws, reps, counted=False):
     notes = [s.message for s in samples if s.status == "ok" and s.message]
     if status == "ok" and notes and not message:
         message = "; ".join(dict.fromkeys(notes))  # e.g. counted drops
-    values = [s.value for s in samples if s.status == "ok" and s.value is not None]
-    return {"suite": case.suite, "case": case.case_id, "path": case.path,
-            "params": case.param_dict, "unit": unit, "baseline": path.baseline,
-            "samples": values, "summary": stats.summary(values),
-            "metrics": _metric_series(samples), "status": status,
-            "errno": errno, "message": message}
+    kept = [s for s in samples if s.status == "ok" and s.value is not None]
+    values = [s.value for s in kept]
+    record = {"suite": case.suite, "case": case.case_id, "path": case.path,
+              "params": case.param_dict, "unit": unit, "baseline": path.baseline,
+              "samples": values, "summary": stats.summary(values),
+              "metrics": _metric_series(samples), "status": status,
+              "errno": errno, "message": message}
+    if path.storage:  # one per sample, in order: fio's per-direction figures
+        record["io"] = [s.io for s in kept if s.io]
+    return record
 
 
 def build_results(suite, records):

@@ -29,7 +29,7 @@ class Ratio:
     fixed: tuple = ()
 
 
-def _storage(p):
+def storage(p):
     return "bs" in p
 
 
@@ -41,8 +41,8 @@ def _crypto(p):
     return "driver" in p
 
 
-RATIOS = (Ratio("fio.psync", "fio.psync", STORAGE_KEYS, _storage),
-          Ratio("fio.io_uring", "fio.io_uring", STORAGE_KEYS + ("qd",), _storage),
+RATIOS = (Ratio("fio.psync", "fio.psync", STORAGE_KEYS, storage),
+          Ratio("fio.io_uring", "fio.io_uring", STORAGE_KEYS + ("qd",), storage),
           Ratio("base.memcpy", "base.memcpy", ("msg",), _channel),
           Ratio("aesni", None, CRYPTO_KEYS, _crypto, (("driver", "aesni"),)),
           Ratio("base.afalg", "base.afalg", CRYPTO_KEYS + ("driver",), _crypto))
@@ -51,11 +51,16 @@ RATIOS = (Ratio("fio.psync", "fio.psync", STORAGE_KEYS, _storage),
 @dataclass(frozen=True)
 class Metric:
     """A metric column: the median of a per-repetition metric, shown for the
-    cases it applies to."""
+    cases it applies to. fmt is a format string or a function of the value."""
     title: str
     name: str
-    fmt: str
+    fmt: object
     applies: object = lambda p: True   # params dict -> bool
+
+    def show(self, value):
+        if value is None:
+            return "-"
+        return self.fmt(value) if callable(self.fmt) else self.fmt.format(value)
 
 
 # Wall-clock metrics: in a counted run they are virtual-time figures and are
@@ -170,7 +175,7 @@ def _rate(r):
     return f"{value:.1f}" if value is not None else "-"
 
 
-def _metric_median(r, metric):
+def metric_median(r, metric):
     if r["status"] != "ok" or not metric.applies(r["params"]):
         return None
     values = [v for v in (r.get("metrics") or {}).get(metric.name, []) if v is not None]
@@ -179,20 +184,21 @@ def _metric_median(r, metric):
     return stats.summary(values)["median"]
 
 
-def columns(doc):
-    """The ratio and metric columns this document has figures for."""
+def columns(doc, extra=()):
+    """The ratio and metric columns this document has figures for, then the
+    extra Metric columns asked for (kdio show --metric)."""
     refs = References(doc["results"])
     ratios = [ratio.label for ratio in RATIOS
               if any(ratio_value(r, refs.find(r, ratio)) is not None for r in doc["results"])]
     if counted(doc):
         rate = any(r["unit"] == "insn/byte" for r in doc["results"])
-        return ratios, [Metric(RATE_TITLE, None, None)] if rate else []
+        return ratios, ([Metric(RATE_TITLE, None, None)] if rate else []) + list(extra)
     metrics = [m for m in METRIC_COLUMNS
-               if any(_metric_median(r, m) is not None for r in doc["results"])]
-    return ratios, metrics
+               if any(metric_median(r, m) is not None for r in doc["results"])]
+    return ratios, metrics + list(extra)
 
 
-def rows(doc):
+def rows(doc, extra=()):
     refs = References(doc["results"])
     out = []
     for r in doc["results"]:
@@ -204,9 +210,8 @@ def rows(doc):
                "cv": f"{s['cv'] * 100:.1f}%" if s else "-"}
         for ratio in RATIOS:
             row[ratio.label] = _ratio(refs, r, ratio)
-        for m in METRIC_COLUMNS:
-            value = _metric_median(r, m)
-            row[m.title] = m.fmt.format(value) if value is not None else "-"
+        for m in (*METRIC_COLUMNS, *extra):
+            row[m.title] = m.show(metric_median(r, m))
         row[RATE_TITLE] = _rate(r)
         out.append(row)
     return out
@@ -241,11 +246,12 @@ def notes(doc, with_status=False):
     return out
 
 
-def render(doc):
-    ratios, metrics = columns(doc)
+def render(doc, extra=()):
+    """The end table; extra: Metric columns to add (kdio show --metric)."""
+    ratios, metrics = columns(doc, extra)
     header = ("case", "status", "median", "n", "spread", "cv", *(m.title for m in metrics),
               *(ratio_heading(doc, path) for path in ratios))
-    table = rows(doc)
+    table = rows(doc, extra)
     body = [(r["case"], r["status"], r["value"], str(r["n"]), r["spread"], r["cv"],
              *(r[m.title] for m in metrics), *(r[path] for path in ratios)) for r in table]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]

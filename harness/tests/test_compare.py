@@ -62,9 +62,11 @@ def test_a_run_against_itself_has_no_regression(smoke_doc):
 def test_normalized_compare_sees_a_slower_module_not_a_slower_machine(smoke_doc):
     slow_module = copy.deepcopy(smoke_doc)
     slow_machine = copy.deepcopy(smoke_doc)
+    # a module four times slower: in the recorded run (a busy 2-core host) vm_mmap's
+    # per-repetition ratio to fio psync spread from 0.81x to 2.69x at 1 MiB write
     for r in slow_module["results"]:
         if r["path"] == "dio.vmmap":
-            r["samples"] = [v * 0.5 for v in r["samples"]]
+            r["samples"] = [v * 0.25 for v in r["samples"]]
     for r in slow_machine["results"]:
         r["samples"] = [v * 0.5 for v in r["samples"]]
     settings = compare.Settings(normalize=True, alpha=0.06)  # 3 reps: smallest p is 0.05

@@ -46,4 +46,6 @@ def test_argv_is_odirect_and_matches_case():
     args = fio.argv("/run/kdio/scratch/fio.dat", "read", 65536, 1 << 20)
     assert "--direct=1" in args and "--rw=read" in args
     assert "--bs=65536" in args and f"--size={1 << 20}" in args
-    assert "--ioengine=psync" in args and "--output-format=json" in args
+    assert "--ioengine=psync" in args
+    # json+: the clat histogram's bins; kdio's percentiles, p99.9 among them
+    assert "--output-format=json+" in args and "--percentile_list=50:90:99:99.9" in args

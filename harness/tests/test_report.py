@@ -25,10 +25,16 @@ def test_markdown_has_context_table_and_plots(fixtures, tmp_path):
     md, page = report.write(doc, drawn, tmp_path)
     text = md.read_text()
     assert "6.1.0-56-amd64 (6.1.192-2)" in text and "Run finished" in text
-    assert text.count("| dio.vmmap/") == 4
+    results_part, latency_part = text.split("## Latency")
+    assert results_part.count("| dio.vmmap/") == 4
+    # the latency table: kdio's and fio's rows side by side, p50 to max
+    assert latency_part.count("| dio.vmmap/") == 4 and latency_part.count("| fio.psync/") == 4
+    assert "| case | status | I/Os | clat_p50 | clat_p90 | clat_p99 | clat_p99.9 | clat_max |" \
+        in latency_part
     assert "![throughput-write-ext4-qd1](plots/throughput-write-ext4-qd1.png)" in text
     html = page.read_text()
     assert html.count("<img src='plots/") == 4 and "<table>" in html
+    assert "<h2>Latency</h2>" in html and "<th>clat_p99.9</th>" in html
 
 
 def test_failed_run_says_why(fixtures, tmp_path):

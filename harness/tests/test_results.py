@@ -121,8 +121,11 @@ def test_validate_rejects_bad_status(fixtures, smoke):
 
 
 def kdio_line(**kw):
+    """A kdio-dio line: 16 calls of 62500 ns each, their histogram with them."""
     base = {"tool": "kdio-dio", "bytes": 1 << 20, "elapsed_ns": 1_000_000, "calls": 16,
-            "bad_blocks": 0, "first_bad_offset": None, "dio_align": 512, "errno": 0,
+            "bad_blocks": 0, "first_bad_offset": None, "clat_samples": 16,
+            "clat_min_ns": 62500, "clat_max_ns": 62500, "clat_sum_ns": 1_000_000,
+            "clat_bins": {"62720": 16}, "dio_align": 512, "errno": 0,
             "errno_name": None, "error": None}
     base.update(kw)
     return json.dumps(base)

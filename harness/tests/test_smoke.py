@@ -1,12 +1,13 @@
 """Real boots of the default guest kernel, of 6.12 and of 6.1 PREEMPT_RT
 under QEMU: the smoke
 suite runs the vm_mmap path and fio psync, then reads the data back from
-user space and runs the ioctl bad-input matrix. Asserts correctness, never
-speed."""
+user space and runs the ioctl bad-input matrix. Every storage record has
+its latency histogram, one sample per I/O, and fio's own tool reads the
+run's fio export. Asserts correctness, never speed."""
 
 import pytest
 
-from kdio import bench, console, dmesg, ktap, results
+from kdio import bench, console, dmesg, export, ktap, results
 
 pytestmark = pytest.mark.integration
 
@@ -59,6 +60,46 @@ def test_fio_moved_the_same_bytes(smoke_run):
     assert len(fio) == 4
     for r in fio:
         assert r["metrics"]["io_bytes"] == [r["params"]["size"]] * 3
+
+
+def _ordered(io):
+    c, p = io["clat_ns"], io["clat_ns"]["percentile"]
+    return 0 < p["50.000000"] <= p["90.000000"] <= p["99.000000"] <= p["99.900000"] <= c["max"]
+
+
+def test_every_kdio_storage_record_has_ordered_clat_one_sample_per_io(smoke_run):
+    doc, _ = smoke_run
+    kdio = [r for r in doc["results"] if r["path"] in ("dio.null", "dio.vmmap")]
+    assert len(kdio) == 8
+    for r in kdio:
+        ios = r["params"]["size"] // r["params"]["bs"]
+        assert len(r["io"]) == 3, r["case"]
+        for io in r["io"]:
+            assert _ordered(io), (r["case"], io["clat_ns"]["percentile"], io["clat_ns"]["max"])
+            assert io["clat_ns"]["N"] == sum(io["clat_ns"]["bins"].values()) == \
+                io["total_ios"] == ios, r["case"]
+        assert r["metrics"]["clat_ns_n"] == [ios] * 3 and r["metrics"]["calls"] == [ios] * 3
+
+
+def test_fio_records_keep_fios_own_clat_beside(smoke_run):
+    doc, _ = smoke_run
+    fio = [r for r in doc["results"] if r["path"] == "fio.psync"]
+    assert len(fio) == 4
+    for r in fio:
+        ios = r["params"]["size"] // r["params"]["bs"]
+        assert [io["clat_ns"]["N"] for io in r["io"]] == [ios] * 3
+        assert [sum(io["clat_ns"]["bins"].values()) for io in r["io"]] == [ios] * 3
+        assert all(len(io["clat_ns"]["percentile"]) == 4 for io in r["io"])
+
+
+def test_fios_tool_reads_the_runs_export(smoke_run, tmp_path):
+    from test_export import clat2csv, csv_problems
+    doc, _ = smoke_run
+    out = export.fio_document(doc)
+    assert len(out["jobs"]) == 36
+    rc, said, tables = clat2csv(out, tmp_path)
+    assert rc == 0 and len(tables) == 36, said
+    assert csv_problems(doc, out, tables) == []
 
 
 def test_data_check_and_bad_input_matrix(smoke_run, summary):

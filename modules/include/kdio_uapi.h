@@ -10,7 +10,7 @@
 #include <linux/types.h>
 
 /* Bumped on any change of a struct or ioctl below. */
-#define KDIO_ABI_VERSION	2
+#define KDIO_ABI_VERSION	3
 
 #define KDIO_DIO_DEVICE		"/dev/kdio_dio"
 #define KDIO_KBUF_DEVICE	"/dev/kdio_kbuf"
@@ -28,6 +28,41 @@
  * bounds the memory one request can pin.
  */
 #define KDIO_ASYNC_MAX_TOTAL	(256ULL << 20)
+
+/*
+ * Per-call latency histogram, fio's clat histogram (its stat.h,
+ * FIO_IO_U_PLAT_*): KDIO_CLAT_GROUPS groups of KDIO_CLAT_VAL bins,
+ * log-linear, so that a bin is at most 1/KDIO_CLAT_VAL of its value wide.
+ *
+ * A latency of v ns whose most significant bit is m (m = 0 for v = 0)
+ * goes into bin v when m <= KDIO_CLAT_BITS (v < 2 * KDIO_CLAT_VAL), else
+ * into bin (m - KDIO_CLAT_BITS + 1) * KDIO_CLAT_VAL +
+ * ((v >> (m - KDIO_CLAT_BITS)) & (KDIO_CLAT_VAL - 1)), at most the last
+ * one, KDIO_CLAT_NR_BINS - 1, which takes every v from
+ * 2^33 + 63 * 2^27 ns (about 17 s) on. Bin i below 2 * KDIO_CLAT_VAL
+ * stands for i ns; above, with e = i / KDIO_CLAT_VAL - 1, for the middle
+ * of its range, 2^(e + KDIO_CLAT_BITS) + (i % KDIO_CLAT_VAL) * 2^e +
+ * 2^(e - 1) ns: the bin's key in fio's json+ "bins". kdio_clat.c goes
+ * both ways.
+ */
+#define KDIO_CLAT_BITS		6
+#define KDIO_CLAT_VAL		(1U << KDIO_CLAT_BITS)
+#define KDIO_CLAT_GROUPS	29
+#define KDIO_CLAT_NR_BINS	(KDIO_CLAT_GROUPS * KDIO_CLAT_VAL)	/* 1856 */
+
+/*
+ * The latencies of one run's I/O calls: each call, from just before it is
+ * made to just after it returns (KDIO_DIO_BVEC_ASYNC: each request, from
+ * its submission to its completion), a failed one included, so samples
+ * equals calls. All out: whatever comes in is overwritten.
+ */
+struct kdio_clat {
+	__u64 samples;		/* latencies counted in bins */
+	__u64 min_ns;		/* shortest; 0 if no sample */
+	__u64 max_ns;		/* longest; 0 if no sample */
+	__u64 sum_ns;		/* of all: mean = sum_ns / samples */
+	__u64 bins[KDIO_CLAT_NR_BINS];
+};
 
 /*
  * How the kernel moves the data; one kernel source file each, the two kvec
@@ -65,12 +100,13 @@ enum kdio_dio_op {
  * -ELOOP, -EACCES). Needs CAP_SYS_ADMIN, else -EPERM.
  *
  * The ioctl returns 0 or -errno. A request that fails validation (-EFAULT,
- * -EPROTO, -EINVAL, -ENAMETOOLONG, -EPERM, -ENOTTY) leaves user memory
- * untouched. From the path lookup on, the out fields are copied back whatever
- * the outcome, and error equals the ioctl's return. A short read stops the
- * run with -ENODATA, a short write with -ENOSPC, a fatal signal with -EINTR,
- * and a method that cannot allocate its pages ends it with -ENOMEM before
- * any I/O (KDIO_DIO_BVEC_ASYNC needs total_bytes of them).
+ * -EPROTO, -EINVAL, -ENAMETOOLONG, -EPERM, -ENOTTY), or that the kernel
+ * has no memory to copy in (-ENOMEM), leaves user memory untouched. From
+ * the path lookup on, the out fields, clat included, are copied back
+ * whatever the outcome, and error equals the ioctl's return. A short read
+ * stops the run with -ENODATA, a short write with -ENOSPC, a fatal signal
+ * with -EINTR, and a method that cannot allocate its pages ends it with
+ * -ENOMEM before any I/O (KDIO_DIO_BVEC_ASYNC needs total_bytes of them).
  * Where the kernel cannot do what a method asks (the kvec methods on a
  * kernel whose direct-I/O path cannot take kernel pages) the run ends with
  * that errno, -EFAULT, like any other failed I/O call. A write past the
@@ -114,6 +150,7 @@ struct kdio_dio_req {
 				 * only if bad_blocks > 0 */
 	__s32 error;		/* -errno the run ended with, 0 if none */
 	__u32 reserved1;
+	struct kdio_clat clat;	/* the latency of every I/O call */
 };
 
 /* How /dev/kdio_kbuf maps its buffer into the caller. */
