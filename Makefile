@@ -70,7 +70,7 @@ kernel-config:
 
 # Unit tests, the C builds and the real smoke boot (marked integration).
 test: deps
-	cd harness && $(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests
+	cd harness && $(PYTHON) -m pytest -ra --durations=20 $(PYTEST_ARGS) tests
 
 # Unit tests only: no kernel download, no boot.
 test-unit: deps
