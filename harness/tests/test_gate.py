@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 # 800 iterations of an empty loop: about 2,400 instructions per call.
 WORK = "kdio_dio.work_loops=800"
 TARGET = "dio.bvec/op=write/bs=1m/size=32m/backend=brd"
-DELAY = "kdio_dio.delay_us=3000"
+DELAY = "kdio_dio.delay_us=30000"
 
 
 def gate_settings(name):
