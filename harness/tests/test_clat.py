@@ -1,6 +1,6 @@
 """The latency histogram's math: fio's bins and percentiles, against a
 recorded fio json+ report and against the C code the module runs
-(modules/kdio_clat.c, compiled on the host), and the check that a
+(modules/dio/clat.c, compiled on the host), and the check that a
 histogram holds one sample per I/O."""
 
 import json
@@ -79,12 +79,12 @@ def test_kdio_percentiles_stay_within_the_samples(fio_sides):
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
-    """clat_probe.c linked with the module's modules/kdio_clat.c."""
+    """clat_probe.c linked with the module's modules/dio/clat.c."""
     out = tmp_path_factory.mktemp("clat") / "clat_probe"
     here = build.TOP / "harness" / "tests" / "fixtures" / "clat" / "clat_probe.c"
     subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror",
-                    f"-I{build.TOP / 'modules' / 'include'}", "-o", str(out), str(here),
-                    str(build.TOP / "modules" / "kdio_clat.c")], check=True)
+                    f"-I{build.TOP / 'modules' / 'include' / 'uapi'}", f"-I{build.TOP / 'modules'}", "-o", str(out), str(here),
+                    str(build.TOP / "modules" / "dio" / "clat.c")], check=True)
     return out
 
 

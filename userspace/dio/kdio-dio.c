@@ -1,0 +1,794 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdio-dio: run one in-kernel direct-I/O method through /dev/kdio_dio and
+ * print the kernel's raw counters, one JSON line per ioctl.
+ *
+ * Before the first ioctl it checks what the kernel would otherwise only
+ * answer with a bare errno, and refuses it in one message that names the
+ * input, says what is wrong and what to do: every option by name and
+ * value (exit 2: a number that is not one, a block size of 0 or above
+ * 64m, a size that is 0 or not a multiple of it, an offset and size past
+ * 2^63 - 1, ...); then the target (exit 1, one JSON line): that it exists,
+ * is a regular file or a block device, not on a pseudo file system such
+ * as proc, opens as the module will open it (O_DIRECT but for the
+ * buffered method: a file system without it, a read-only one), that the
+ * block size and offset suit its O_DIRECT alignment, and that a read (on
+ * a device, any I/O) ends inside it. What the module answers is told as
+ * a sentence too.
+ *
+ * Each line carries the latency histogram of the run's I/O calls, as the
+ * module filled it ("clat_*", see json_clat() in common.h).
+ *
+ * Each line also carries "delay_us", the module's test-only per-call delay
+ * as /sys/module/kdio_dio/parameters/delay_us reads just before the ioctl
+ * (0 in every real run), so that a slowed-down run is never taken for a
+ * real one; the field is left out when the file is absent (module not
+ * loaded, or one without the parameter).
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "jsonl.h"
+#include "kdio/dio.h"
+
+/*
+ * Where struct statx keeps stx_dio_offset_align. Headers older than the
+ * field (Linux 6.1) have spare space there, which the kernel fills.
+ */
+#define STX_DIO_OFFSET_ALIGN_AT	0x9c
+#ifndef STATX_DIOALIGN
+#define STATX_DIOALIGN		0x2000U
+#else
+_Static_assert(offsetof(struct statx, stx_dio_offset_align) ==
+	       STX_DIO_OFFSET_ALIGN_AT, "struct statx layout");
+#endif
+
+static const char *const method_names[KDIO_DIO_NR_METHODS] = {
+	[KDIO_DIO_NULL]		= "null",
+	[KDIO_DIO_VMMAP]	= "vmmap",
+	[KDIO_DIO_BVEC]		= "bvec",
+	[KDIO_DIO_BVEC_ASYNC]	= "bvec-async",
+	[KDIO_DIO_BUFFERED]	= "buffered",
+	[KDIO_DIO_KVEC_KMALLOC]	= "kvec-kmalloc",
+	[KDIO_DIO_KVEC_VMALLOC]	= "kvec-vmalloc",
+};
+
+/* The kdio_dio module's test-only delay per I/O call (dio_main.c). */
+#define DELAY_PARAM	"/sys/module/kdio_dio/parameters/delay_us"
+
+#define METHOD_LIST	"null|vmmap|bvec|bvec-async|buffered|kvec-kmalloc|kvec-vmalloc"
+
+/* kmalloc()'s largest piece on x86-64, the kvec-kmalloc block limit. */
+#define KMALLOC_MAX_X86_64	(4ULL << 20)
+
+struct dio_opts {
+	int method;			/* -1 until given */
+	int op;				/* -1 until given */
+	const char *path;
+	const char *device;
+	uint64_t block_size, size, offset, seed, count, queue_depth;
+	bool verify;
+	/* As typed, for the messages: -m, -o, -b, -s, -O. */
+	const char *method_arg, *op_arg, *bs_arg, *size_arg, *offset_arg;
+	/* The first option whose value is not a number, and why. */
+	int bad_opt;
+	const char *bad_arg, *bad_why;
+};
+
+/* The O_DIRECT offset alignment of the target, and who said so. */
+struct dio_align {
+	uint32_t align;			/* 0: not known (not a file/bdev) */
+	const char *source;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: kdio-dio -m METHOD -o write|read -f PATH -b BS -s SIZE\n"
+		"                [-q QD] [-O OFFSET] [-S SEED] [-V] [-n COUNT] [-D DEVICE]\n"
+		"  -m METHOD  how the kernel moves the data:\n"
+		"             " METHOD_LIST "\n"
+		"  -o OP      write the pattern, or read\n"
+		"  -f PATH    existing file or block device (kdio-verify -w creates one)\n"
+		"  -b BS      bytes per I/O call (k/m/g suffixes; multiple of 512, at most 64m)\n"
+		"  -s SIZE    bytes per run (multiple of BS; bvec-async: at most 256m)\n"
+		"  -q QD      requests in flight, 1 to 256 (above 1: bvec-async only; default 1)\n"
+		"  -O OFFSET  file offset (default 0)\n"
+		"  -S SEED    pattern seed (default 0)\n"
+		"  -V         with -o read: check every block against the pattern\n"
+		"  -n COUNT   runs, one JSON line each (default 1)\n"
+		"  -D DEVICE  default " KDIO_DIO_DEVICE "\n");
+}
+
+static const struct tool tool = {
+	.name		= "kdio-dio",
+	.numbers	= "4096, 64k, 1m, 2g",
+	.usage		= usage,
+	.abi		= KDIO_DIO_ABI_VERSION,
+};
+
+/* Why arg is not a number (size: with a k/m/g suffix), for the message. */
+static const char *number_problem(const char *arg, bool size)
+{
+	const char *s = arg;
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '-')
+		return "is negative";
+	if (!isdigit((unsigned char)*s))
+		return "is not a number";
+	errno = 0;
+	strtoull(s, &end, size ? 10 : 0);
+	if (errno == ERANGE)
+		return "is too large (at most 2^64 - 1)";
+	if (!size || (*end && (!strchr("kKmMgG", *end) || end[1])))
+		return "is not a number (an unknown suffix)";
+	return "is too large (at most 2^64 - 1 bytes)";
+}
+
+/* A number option's value into *out; the first bad one is kept in o. */
+static void opt_number(struct dio_opts *o, int opt, const char *arg, uint64_t *out, bool size)
+{
+	if (!(size ? parse_size(arg, out) : parse_u64(arg, out)) || o->bad_arg)
+		return;
+	o->bad_opt = opt;
+	o->bad_arg = arg;
+	o->bad_why = number_problem(arg, size);
+}
+
+/* What is wrong with a number, with an example of a good one. */
+static int number_error(const struct dio_opts *o)
+{
+	bool size = strchr("bsO", o->bad_opt);
+	char why[MSG_MAX];
+
+	snprintf(why, sizeof(why), "-%c %s %s; give a whole number%s, e.g. %s",
+		 o->bad_opt, o->bad_arg, o->bad_why,
+		 size ? " of bytes (k, m, g: KiB, MiB, GiB)" : "",
+		 size ? tool.numbers : "1, 16 or 0x10");
+	return usage_error(&tool, why);
+}
+
+/* The first option that is required and missing, NULL if none is. */
+static const char *missing_opt(const struct dio_opts *o)
+{
+	if (o->method == -1)
+		return "-m METHOD is required; give one of " METHOD_LIST;
+	if (o->op == -1)
+		return "-o OP is required; give write or read";
+	if (!o->path)
+		return "-f PATH is required; give an existing file or block device";
+	if (!o->bs_arg)
+		return "-b BS is required; give the bytes per I/O call, e.g. 64k";
+	if (!o->size_arg)
+		return "-s SIZE is required; give the bytes per run, e.g. 1m";
+	return NULL;
+}
+
+/* Block size, size and offset against each other and kdio's limits. */
+static int check_range(const struct dio_opts *o, char *why, size_t len)
+{
+	uint64_t lower = o->block_size ? o->size / o->block_size * o->block_size : 0;
+
+	if (!o->block_size)
+		snprintf(why, len, "-b %s: an I/O call must move at least one byte; give e.g. 4096 or 64k",
+			 o->bs_arg);
+	else if (o->block_size > KDIO_MAX_BLOCK)
+		snprintf(why, len, "-b %s is above 64m, the most one I/O call may move (KDIO_MAX_BLOCK); use 64m or less",
+			 o->bs_arg);
+	else if (!o->size)
+		snprintf(why, len, "-s %s: a run must move at least one block; give a multiple of -b %s",
+			 o->size_arg, o->bs_arg);
+	else if (o->size % o->block_size)
+		snprintf(why, len, "-s %s is not a multiple of -b %s; use a multiple of %" PRIu64 ", e.g. %" PRIu64,
+			 o->size_arg, o->bs_arg, o->block_size, lower ? lower : o->block_size);
+	else if (o->size > (uint64_t)INT64_MAX || o->offset > (uint64_t)INT64_MAX - o->size)
+		snprintf(why, len, "-O %s with -s %s ends past 2^63 - 1, the largest file offset; lower -O or -s",
+			 o->offset_arg ? o->offset_arg : "0", o->size_arg);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* The method and queue depth: what each method can take. */
+static const char *check_method(const struct dio_opts *o)
+{
+	if (o->verify && o->op != KDIO_OP_READ)
+		return "-V checks what a read brings back; drop it, or use -o read";
+	if (strlen(o->path) >= KDIO_PATH_MAX)
+		return "-f PATH must be shorter than 256 bytes, the kdio path limit; use a shorter path (a symlink will do)";
+	if (!o->count)
+		return "-n 0: there must be at least one run; use -n 1 or more";
+	if (!o->queue_depth || o->queue_depth > KDIO_MAX_QD)
+		return "-q QD must be 1 to 256";
+	if (o->queue_depth > 1 && o->method != KDIO_DIO_BVEC_ASYNC)
+		return "-q QD above 1 needs -m bvec-async; the other methods are synchronous";
+	if (o->method == KDIO_DIO_BVEC_ASYNC && o->size > KDIO_ASYNC_MAX_TOTAL)
+		return "-s SIZE must be at most 256m with -m bvec-async, which holds the whole run in kernel pages; lower -s";
+	return NULL;
+}
+
+/* 0, or EXIT_USAGE after saying which option is wrong, how, and what to do. */
+static int check_opts(const struct dio_opts *o)
+{
+	char why[MSG_MAX];
+	const char *fixed;
+
+	if (o->bad_arg)
+		return number_error(o);
+	if (o->method == -2)
+		snprintf(why, sizeof(why), "-m %s: no such method; use one of " METHOD_LIST,
+			 o->method_arg);
+	else if (o->op == -2)
+		snprintf(why, sizeof(why), "-o %s: no such op; use write or read", o->op_arg);
+	else if ((fixed = missing_opt(o)) || (fixed = check_method(o)))
+		snprintf(why, sizeof(why), "%s", fixed);
+	else if (!check_range(o, why, sizeof(why)))
+		return 0;
+	return usage_error(&tool, why);
+}
+
+static int parse_args(int argc, char **argv, struct dio_opts *o)
+{
+	int c, ret;
+
+	*o = (struct dio_opts){ .method = -1, .op = -1, .count = 1,
+				.queue_depth = 1, .device = KDIO_DIO_DEVICE };
+	while ((c = getopt(argc, argv, "m:o:f:b:s:q:O:S:Vn:D:h")) != -1) {
+		switch (c) {
+		case 'm':
+			o->method_arg = optarg;
+			o->method = opt_lookup(method_names, KDIO_DIO_NR_METHODS, optarg);
+			break;
+		case 'o':
+			o->op_arg = optarg;
+			o->op = opt_lookup(op_names, 2, optarg);
+			break;
+		case 'f': o->path = optarg; break;
+		case 'b': o->bs_arg = optarg; opt_number(o, c, optarg, &o->block_size, true); break;
+		case 's': o->size_arg = optarg; opt_number(o, c, optarg, &o->size, true); break;
+		case 'q': opt_number(o, c, optarg, &o->queue_depth, false); break;
+		case 'O': o->offset_arg = optarg; opt_number(o, c, optarg, &o->offset, true); break;
+		case 'S': opt_number(o, c, optarg, &o->seed, false); break;
+		case 'V': o->verify = true; break;
+		case 'n': opt_number(o, c, optarg, &o->count, false); break;
+		case 'D': o->device = optarg; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	ret = args_end(&tool, NULL, argv + optind);
+	return ret ? ret : check_opts(o);
+}
+
+static uint32_t stx_dio_offset_align(const struct statx *stx)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)stx + STX_DIO_OFFSET_ALIGN_AT, sizeof(v));
+	return v;
+}
+
+/*
+ * A block device's logical block size, for kernels whose statx does not
+ * report STATX_DIOALIGN for block devices; 0 or -errno.
+ */
+static int blkdev_align(int fd, struct dio_align *a)
+{
+	int ssz = 0;
+
+	if (ioctl(fd, BLKSSZGET, &ssz))
+		return -errno;
+	if (ssz <= 0)
+		return -EINVAL;
+	a->align = (uint32_t)ssz;
+	a->source = "ioctl BLKSSZGET: the logical block size, as statx gave no STATX_DIOALIGN";
+	return 0;
+}
+
+/* statx of the target; 0 or -errno with msg saying what to do. */
+static int stat_target(const struct dio_opts *o, struct statx *stx,
+		       char *msg, size_t len)
+{
+	const char *path = o->path;
+	int err;
+
+	if (!statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_SIZE | STATX_DIOALIGN, stx))
+		return 0;
+	err = errno;
+	if (err == ENOENT)
+		return msg_fail(msg, len, err, "%s: no such file; create it first (kdio-verify -w -f %s -s %" PRIu64 ")",
+				path, path, o->offset + o->size);
+	if (err == ENOTDIR)
+		return msg_fail(msg, len, err, "%s: a part of the path before the last is not a directory; check the path",
+				path);
+	if (err == EACCES)
+		return msg_fail(msg, len, err, "%s: a directory on the path may not be searched; run as root, or give a path you may reach",
+				path);
+	if (err == ELOOP)
+		return msg_fail(msg, len, err, "%s: too many symbolic links (a loop?); give the file's real path",
+				path);
+	return msg_fail(msg, len, err, "%s: %s; check the path", path, strerror(err));
+}
+
+/* Only a regular file or a block device can do direct I/O; 0 or -errno with msg. */
+static int check_type(const struct dio_opts *o, const struct statx *stx,
+		      char *msg, size_t len)
+{
+	mode_t mode = stx->stx_mode;
+	char what[64];
+
+	if (S_ISREG(mode) || S_ISBLK(mode))
+		return 0;
+	if (S_ISDIR(mode))
+		return msg_fail(msg, len, EISDIR, "%s is a directory; give a file in it (kdio-verify -w -f %s/FILE -s SIZE makes one) or a block device",
+				o->path, o->path);
+	if (S_ISCHR(mode))
+		snprintf(what, sizeof(what), "a character device (%u:%u)",
+			 stx->stx_rdev_major, stx->stx_rdev_minor);
+	else
+		snprintf(what, sizeof(what), "%s", S_ISFIFO(mode) ? "a FIFO (named pipe)" :
+			 S_ISSOCK(mode) ? "a socket" : "not a regular file");
+	return msg_fail(msg, len, EINVAL, "%s is %s, which cannot do direct I/O; give a regular file or a block device",
+			o->path, what);
+}
+
+/* File systems a message names, and the pseudo ones among them. */
+static const struct {
+	long type;
+	const char *name;
+	bool pseudo;	/* the kernel's state, not stored data */
+} fs_types[] = {
+	{ PROC_SUPER_MAGIC, "proc", true }, { SYSFS_MAGIC, "sysfs", true },
+	{ DEBUGFS_MAGIC, "debugfs", true }, { TRACEFS_MAGIC, "tracefs", true },
+	{ SECURITYFS_MAGIC, "securityfs", true }, { CGROUP2_SUPER_MAGIC, "cgroup2", true },
+	{ CGROUP_SUPER_MAGIC, "cgroup", true }, { BPF_FS_MAGIC, "bpf", true },
+	{ EFIVARFS_MAGIC, "efivarfs", true }, { TMPFS_MAGIC, "tmpfs", false },
+	{ RAMFS_MAGIC, "ramfs", false }, { V9FS_MAGIC, "9p", false },
+	{ OVERLAYFS_SUPER_MAGIC, "overlay", false }, { FUSE_SUPER_MAGIC, "fuse", false },
+};
+
+/* The entry of fs_types for type, or -1. */
+static int fs_type(long type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fs_types) / sizeof(fs_types[0]); i++)
+		if (fs_types[i].type == type)
+			return (int)i;
+	return -1;
+}
+
+/* The name of the file system of path, into buf. */
+static const char *fs_name(const char *path, char *buf, size_t len)
+{
+	struct statfs sf;
+	int i;
+
+	if (statfs(path, &sf))
+		return "unknown";
+	i = fs_type((long)sf.f_type);
+	if (i >= 0)
+		return fs_types[i].name;
+	snprintf(buf, len, "type 0x%lx", (long)sf.f_type);
+	return buf;
+}
+
+/*
+ * A file of proc, sysfs and the like is the kernel's own state: no
+ * storage to measure, and writing it could change the system. 0, or
+ * -EINVAL with msg.
+ */
+static int check_fs(const struct dio_opts *o, char *msg, size_t len)
+{
+	struct statfs sf;
+	int i;
+
+	if (statfs(o->path, &sf))
+		return 0;	/* the open says what is wrong */
+	i = fs_type((long)sf.f_type);
+	if (i < 0 || !fs_types[i].pseudo)
+		return 0;
+	return msg_fail(msg, len, EINVAL, "%s is on %s, which holds the kernel's own state, not stored data (writing it could change the system); give a file on a disk file system, or a block device",
+			o->path, fs_types[i].name);
+}
+
+/* Why the open the module will do failed, as msg; -err. */
+static int open_error(const struct dio_opts *o, bool direct, int err, char *msg, size_t len)
+{
+	const char *path = o->path, *op = op_names[o->op];
+	char buf[32];
+
+	if (err == EINVAL && direct)
+		return msg_fail(msg, len, err, "%s: its file system (%s) does not support O_DIRECT (open with O_DIRECT fails with EINVAL); use a file on one that does (ext4, xfs, btrfs) or a block device, or -m buffered",
+				path, fs_name(path, buf, sizeof(buf)));
+	if (err == EROFS)
+		return msg_fail(msg, len, err, "%s is on a read-only file system; give a file on a writable one, or -o read",
+				path);
+	if (err == EACCES || err == EPERM)
+		return msg_fail(msg, len, err, "%s: no permission to open it for %s; run as root, or give a file you may %s",
+				path, op, op);
+	if (err == ETXTBSY)
+		return msg_fail(msg, len, err, "%s is a program that is running, which may not be written; give another file",
+				path);
+	return msg_fail(msg, len, err, "%s: opening it for %s failed: %s; check the file",
+			path, op, strerror(err));
+}
+
+/*
+ * Open the target as the module will (for the op, with O_DIRECT but for
+ * -m buffered); the fd, or -errno with msg.
+ */
+static int open_target(const struct dio_opts *o, char *msg, size_t len)
+{
+	bool direct = o->method != KDIO_DIO_BUFFERED;
+	int flags = (o->op == KDIO_OP_WRITE ? O_WRONLY : O_RDONLY) |
+		    (direct ? O_DIRECT : 0) | O_CLOEXEC;
+	int fd = open(o->path, flags);
+
+	return fd >= 0 ? fd : open_error(o, direct, errno, msg, len);
+}
+
+/* The target's size in *size: the file's, or the device's; 0 or -errno with msg. */
+static int target_size(const struct dio_opts *o, int fd, const struct statx *stx,
+		       uint64_t *size, char *msg, size_t len)
+{
+	*size = stx->stx_size;
+	if (S_ISBLK(stx->stx_mode) && ioctl(fd, BLKGETSIZE64, size))
+		return msg_fail(msg, len, errno, "%s: cannot read the device's size (BLKGETSIZE64): %s; check the device",
+				o->path, strerror(errno));
+	return 0;
+}
+
+/* A read must end inside the target, a write inside a device; 0 or -errno with msg. */
+static int check_extent(const struct dio_opts *o, const struct statx *stx, uint64_t size,
+			char *msg, size_t len)
+{
+	uint64_t end = o->offset + o->size;	/* no overflow: check_range() */
+	const char *off = o->offset_arg ? o->offset_arg : "0";
+	bool blk = S_ISBLK(stx->stx_mode);
+
+	if (end <= size || (!blk && o->op == KDIO_OP_WRITE))
+		return 0;
+	if (!blk)
+		return msg_fail(msg, len, ENODATA, "%s holds %" PRIu64 " bytes, less than the %" PRIu64 " this read needs (-O %s + -s %s); write them first (kdio-verify -w -f %s -O %" PRIu64 " -s %" PRIu64 "), or lower -O or -s",
+				o->path, size, end, off, o->size_arg, o->path, o->offset, o->size);
+	return msg_fail(msg, len, o->op == KDIO_OP_READ ? ENODATA : ENOSPC,
+			"%s is a device of %" PRIu64 " bytes: a %s of -s %s at -O %s goes past its end; lower -O or -s so that they add up to at most %" PRIu64,
+			o->path, size, op_names[o->op], o->size_arg, off, size);
+}
+
+/*
+ * The O_DIRECT alignment of a block device: statx if it reports one,
+ * else the logical block size, else the kdio minimum, saying which.
+ */
+static void find_blkdev_align(int fd, const struct statx *stx, struct dio_align *a)
+{
+	if ((stx->stx_mask & STATX_DIOALIGN) && stx_dio_offset_align(stx)) {
+		a->align = stx_dio_offset_align(stx);
+		a->source = "statx(STATX_DIOALIGN)";
+	} else if (blkdev_align(fd, a)) {
+		a->align = KDIO_MIN_ALIGN;
+		a->source = "the kdio minimum: neither statx nor BLKSSZGET gave an alignment";
+	}
+}
+
+/*
+ * The O_DIRECT alignment of a regular file. Only a filesystem that answers
+ * STATX_DIOALIGN with 0 is known not to support O_DIRECT; one that does not
+ * answer gets the kdio minimum, and the kernel has the last word.
+ */
+static int find_file_align(const struct dio_opts *o, const struct statx *stx,
+			   struct dio_align *a, char *msg, size_t len)
+{
+	if (!(stx->stx_mask & STATX_DIOALIGN)) {
+		a->align = KDIO_MIN_ALIGN;
+		a->source = "the kdio minimum: statx gave no STATX_DIOALIGN";
+		return 0;
+	}
+	a->align = stx_dio_offset_align(stx);
+	a->source = "statx(STATX_DIOALIGN)";
+	if (a->align)
+		return 0;
+	snprintf(msg, len, "%s: the filesystem reports no O_DIRECT support (statx(STATX_DIOALIGN) gives offset alignment 0); use a file on a filesystem with O_DIRECT, or -m buffered",
+		 o->path);
+	return -EINVAL;
+}
+
+/*
+ * BS and OFFSET suit the target's O_DIRECT alignment (found into a); the
+ * buffered method has none, but the kdio ABI's minimum. 0 or -errno.
+ */
+static int check_alignment(const struct dio_opts *o, int fd, const struct statx *stx,
+			   struct dio_align *a, char *msg, size_t len)
+{
+	uint32_t align = KDIO_MIN_ALIGN;
+	const char *what = NULL, *source = "the kdio ABI minimum, KDIO_MIN_ALIGN";
+	uint64_t val = 0;
+
+	if (o->method != KDIO_DIO_BUFFERED) {
+		if (S_ISBLK(stx->stx_mode))
+			find_blkdev_align(fd, stx, a);
+		else if (find_file_align(o, stx, a, msg, len))
+			return -EINVAL;
+		align = a->align;
+		source = a->source;
+	}
+	if (o->block_size % align) {
+		what = "block size";
+		val = o->block_size;
+	} else if (o->offset % align) {
+		what = "offset";
+		val = o->offset;
+	}
+	if (!what)
+		return 0;
+	return msg_fail(msg, len, EINVAL, "%s %" PRIu64 " is not a multiple of %" PRIu32 ", the alignment for %s (from %s); use a multiple of %" PRIu32,
+			what, val, align, o->path, source, align);
+}
+
+/*
+ * What O_DIRECT and the module would refuse, checked first, so that the
+ * refusal says why: the target exists, is a regular file or a block
+ * device, not on a pseudo file system such as proc, opens as the module
+ * will open it, BS and OFFSET suit its
+ * alignment (found into a), and a read (a device: any I/O) ends inside
+ * it. 0 or -errno with msg.
+ */
+static int preflight(const struct dio_opts *o, struct dio_align *a,
+		     char *msg, size_t len)
+{
+	struct statx stx;
+	uint64_t size;
+	int fd, ret;
+
+	*a = (struct dio_align){ 0 };
+	ret = stat_target(o, &stx, msg, len);
+	if (!ret)
+		ret = check_type(o, &stx, msg, len);
+	if (!ret)
+		ret = check_fs(o, msg, len);
+	if (ret)
+		return ret;
+	fd = open_target(o, msg, len);
+	if (fd < 0)
+		return fd;
+	ret = target_size(o, fd, &stx, &size, msg, len);
+	if (!ret)
+		ret = check_alignment(o, fd, &stx, a, msg, len);
+	if (!ret)
+		ret = check_extent(o, &stx, size, msg, len);
+	close(fd);
+	return ret;
+}
+
+/*
+ * The message for an errno that means something particular for the
+ * method; false if it does not.
+ */
+static bool describe_method(const struct dio_opts *o, int err, char *msg,
+			    size_t len)
+{
+	bool kvec = o->method == KDIO_DIO_KVEC_KMALLOC ||
+		    o->method == KDIO_DIO_KVEC_VMALLOC;
+
+	if (kvec && err == EFAULT)
+		snprintf(msg, len, "%s %s of %s failed with EFAULT: this kernel's direct-I/O path cannot take pages from an ITER_KVEC iterator (kernel memory given to kernel_write/kernel_read on an O_DIRECT file); that is the result, use -m bvec for I/O from kernel pages",
+			 method_names[o->method], op_names[o->op], o->path);
+	else if (o->method == KDIO_DIO_KVEC_KMALLOC && err == EINVAL &&
+		 o->block_size > KMALLOC_MAX_X86_64)
+		snprintf(msg, len, "block size %" PRIu64 " is more than one kmalloc() gives (KMALLOC_MAX_SIZE, 4m on x86-64); use -b 4m or less, or -m kvec-vmalloc",
+			 o->block_size);
+	else if (o->method == KDIO_DIO_BVEC_ASYNC && err == ENOMEM)
+		snprintf(msg, len, "the kernel could not allocate %" PRIu64 " bytes of pages for the whole run, which bvec-async fills before it starts; lower -s",
+			 o->size);
+	else
+		return false;
+	return true;
+}
+
+/* What an errno of the module's run means, and what to do about it. */
+static const struct {
+	int err;
+	const char *what, *todo;
+} run_errors[] = {
+	{ EINVAL, "the module refused the request", "the tool's own checks passed it, so the module may be from another kdio tree; load the kdio_dio module built with this tool" },
+	{ ENOENT, "the file is gone", "it went away after the tool looked at it; create it again" },
+	{ EISDIR, "the path is now a directory", "give a regular file or a block device" },
+	{ ENOSPC, "the file system or device is full", "free some space, or lower -s" },
+	{ EFBIG, "the file would grow past the largest size its file system allows", "lower -O or -s" },
+	{ EROFS, "the file system is read-only", "use a file on a writable one, or -o read" },
+	{ EACCES, "permission denied", "run as root, or give a file you may open" },
+	{ EINTR, "a signal stopped the run", "run it again" },
+	{ ENOMEM, "the kernel ran out of memory", "lower -b or -s" },
+	{ EIO, "the device reported an I/O error", "look at the kernel log (dmesg) and at the device" },
+	{ EFAULT, "the module could not reach its buffer", "a kdio bug: report it with this command line" },
+};
+
+/* The sentence for a failed run whose errno has no message of its own. */
+static void describe_run_error(const struct dio_opts *o, const struct kdio_dio_req *req,
+			       int err, char *msg, size_t len)
+{
+	const char *what = strerror(err), *todo = "look at the kernel log (dmesg) for why";
+	size_t i;
+
+	for (i = 0; i < sizeof(run_errors) / sizeof(run_errors[0]); i++)
+		if (run_errors[i].err == err) {
+			what = run_errors[i].what;
+			todo = run_errors[i].todo;
+		}
+	snprintf(msg, len, "%s %s of %s failed after %" PRIu64 " bytes: %s (%s); %s",
+		 method_names[o->method], op_names[o->op], o->path,
+		 (uint64_t)req->bytes_done, what, errno_name(err), todo);
+}
+
+/* The one-line message for a failed or mismatching ioctl. */
+static void describe(const struct dio_opts *o, const struct kdio_dio_req *req,
+		     int err, char *msg, size_t len)
+{
+	if (describe_method(o, err, msg, len))
+		return;
+	switch (err) {
+	case 0:
+		if (!req->bad_blocks) {
+			msg[0] = '\0';
+			break;
+		}
+		snprintf(msg, len, "%" PRIu64 " block(s) read differ from the pattern for seed %" PRIu64 ", first at offset %" PRIu64 "; check the seed and offset the file was written with",
+			 (uint64_t)req->bad_blocks, o->seed, (uint64_t)req->first_bad_offset);
+		break;
+	case ENODATA:
+		snprintf(msg, len, "%s ends before offset %" PRIu64 " + %" PRIu64 "; write the range first (kdio-verify -w or -o write)",
+			 o->path, o->offset, o->size);
+		break;
+	case EPROTO:
+	case ENOTTY:
+		snprintf(msg, len, "%s does not speak this tool's kdio ABI %d (%s); load the kdio_dio module built from the same tree, and give its device (-D, default " KDIO_DIO_DEVICE ")",
+			 o->device, KDIO_DIO_ABI_VERSION, strerror(err));
+		break;
+	case EPERM:
+		snprintf(msg, len, "the module needs CAP_SYS_ADMIN; run as root");
+		break;
+	default:
+		describe_run_error(o, req, err, msg, len);
+	}
+}
+
+/*
+ * The module's delay_us parameter into *out; false if the file is absent
+ * or does not hold a number.
+ */
+static bool read_delay_us(uint64_t *out)
+{
+	char buf[32];
+	size_t n;
+	FILE *f;
+
+	f = fopen(DELAY_PARAM, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return !parse_u64(buf, out);
+}
+
+/*
+ * One JSON line; req is NULL when no ioctl was made, delay_us NULL when
+ * the module does not say.
+ */
+static int emit(const struct dio_opts *o, uint64_t iteration,
+		const struct dio_align *a, const struct kdio_dio_req *req,
+		const uint64_t *delay_us, int err, const char *msg)
+{
+	struct io_counts c = { 0 };
+	struct jsonl j;
+
+	if (req)
+		c = (struct io_counts){
+			.bytes			= req->bytes_done,
+			.elapsed_ns		= req->elapsed_ns,
+			.calls			= req->calls,
+			.bad_blocks		= req->bad_blocks,
+			.first_bad_offset	= req->first_bad_offset,
+		};
+	json_record_begin(&j, &tool);
+	jsonl_str(&j, "method", method_names[o->method]);
+	json_io_range(&j, o->op, o->path, o->block_size, o->size, o->offset);
+	jsonl_u64(&j, "queue_depth", o->queue_depth);
+	jsonl_u64(&j, "seed", o->seed);
+	jsonl_bool(&j, "verify", o->verify);
+	jsonl_u64(&j, "iteration", iteration);
+	if (delay_us)
+		jsonl_u64(&j, "delay_us", *delay_us);
+	json_io_counts(&j, req ? &c : NULL);
+	json_clat(&j, req ? &req->clat : NULL);
+	json_u64_or_null(&j, "dio_align", a->align, a->align);
+	jsonl_str(&j, "dio_align_source", a->align ? a->source : NULL);
+	return json_record_end(&j, err, msg);
+}
+
+/*
+ * One ioctl and its line: 0 if it moved everything intact, 1 if blocks
+ * differ, -1 if it failed.
+ */
+static int run_once(int fd, const struct dio_opts *o, const struct dio_align *a,
+		    uint64_t iteration)
+{
+	struct kdio_dio_req req = {
+		.abi_version	= KDIO_DIO_ABI_VERSION,
+		.struct_size	= sizeof(req),
+		.method		= (__u32)o->method,
+		.op		= (__u32)o->op,
+		.block_size	= o->block_size,
+		.total_bytes	= o->size,
+		.offset		= o->offset,
+		.seed		= o->seed,
+		.flags		= o->verify ? KDIO_F_VERIFY : 0,
+		.queue_depth	= (__u32)o->queue_depth,
+	};
+	char msg[MSG_MAX];
+	uint64_t delay_us;
+	bool have_delay;
+	int err = 0;
+
+	strcpy(req.path, o->path);	/* length checked in check_opts() */
+	have_delay = read_delay_us(&delay_us);
+	if (ioctl(fd, KDIO_IOC_DIO_RUN, &req))
+		err = errno;
+	describe(o, &req, err, msg, sizeof(msg));
+	if (emit(o, iteration, a, &req, have_delay ? &delay_us : NULL, err, msg) || err)
+		return -1;
+	return req.bad_blocks ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct dio_align a;
+	struct dio_opts o;
+	char msg[MSG_MAX];
+	bool failed = false;
+	uint64_t i;
+	int fd, ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+
+	ret = preflight(&o, &a, msg, sizeof(msg));
+	if (ret) {
+		emit(&o, 0, &a, NULL, NULL, -ret, msg);
+		return EXIT_ERROR;
+	}
+	fd = open_device(o.device, msg, sizeof(msg));
+	if (fd < 0) {
+		emit(&o, 0, &a, NULL, NULL, -fd, msg);
+		return EXIT_ERROR;
+	}
+	/* An ioctl that fails would fail again: stop there. */
+	for (i = 0; i < o.count && ret >= 0; i++) {
+		ret = run_once(fd, &o, &a, i);
+		failed |= ret != 0;
+	}
+	close(fd);
+	return failed ? EXIT_ERROR : EXIT_OK;
+}
