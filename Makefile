@@ -16,7 +16,7 @@ MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit deps fetch build plots compare regress clean kernel kernel-config
+.PHONY: all bench test test-unit lint deps fetch build plots compare regress clean kernel kernel-config
 
 all: build
 
@@ -67,6 +67,12 @@ kernel: deps
 # Print the config fragment every guest and suite need.
 kernel-config:
 	@$(KDIO) kernel config
+
+# sparse and W=1 on the modules (against each of KERNELS), shellcheck on
+# every shell script, pyflakes on the harness; exit 1 on any finding.
+# make test runs the same checks (harness/tests/test_lint.py).
+lint: deps
+	$(KDIO) lint $(foreach k,$(KERNELS),--kernel $(k))
 
 # Unit tests, the C builds and the real smoke boot (marked integration).
 test: deps

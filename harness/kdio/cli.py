@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from kdio import (bench, build, builttree, compare, config, export, kbuild, kconfig, kernel,
-                  kernels, latency, measure, plot, report, results, table)
+                  kernels, latency, lint, measure, plot, report, results, table)
 from kdio.errors import KdioError
 
 
@@ -238,6 +238,19 @@ def cmd_fetch(args):
     return 0
 
 
+def cmd_lint(args):
+    """sparse and W=1 on the modules for each kernel, shellcheck, pyflakes."""
+    trees = [kernel.fetch(config.load_kernel(k), log) for k in args.kernel or ["debian-6.1"]]
+    found = lint.everything(trees, log)
+    for f in found:
+        print(f)
+    if found:
+        log(f"lint: {len(found)} finding(s); fix them (make lint runs the same checks)")
+        return 1
+    log("lint: no finding")
+    return 0
+
+
 def cmd_build(args):
     """Modules and tools for a kernel name or a built tree (whose .config is
     checked for the options the suite needs)."""
@@ -358,6 +371,12 @@ def parser():
             s.add_argument("--suite", default="dio",
                            help="with a kernel tree: check its .config for this suite")
         s.set_defaults(func=func)
+    s = sub.add_parser("lint", help="sparse and W=1 on the modules, shellcheck, pyflakes; "
+                       "exit 1 on a finding")
+    s.add_argument("--kernel", action="append", default=None,
+                   help="build the modules against this kernel's headers (repeatable; "
+                        "default: debian-6.1)")
+    s.set_defaults(func=cmd_lint)
     s = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
     s.add_argument("base", help="BASE result.json")
     s.add_argument("new", help="NEW result.json")

@@ -1,6 +1,5 @@
 """Reports generated from a recorded result document."""
 
-import json
 
 from kdio import bench, config, plot, report, results, vm
 

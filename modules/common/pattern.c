@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kdio data pattern (see common/pattern.h). Built into the kdio_dio
- * module and into the userspace tools, so it uses nothing but __u64 and
- * byte arithmetic: no libc, no kernel helpers, no alignment or endianness
- * assumptions about buf.
+ * and kdio_xfer modules and into the userspace tools, so it uses nothing
+ * but __u64 and byte arithmetic: no libc, no kernel helpers, no alignment
+ * or endianness assumptions about buf.
  */
 #include "pattern.h"
 
