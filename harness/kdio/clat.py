@@ -2,7 +2,7 @@
 check that a histogram holds one sample per I/O.
 
 The bins are fio's (its stat.h, FIO_IO_U_PLAT_*), which the kdio_dio
-module fills for every call it times (kdio_uapi.h, struct kdio_clat):
+module fills for every call it times (kdio/dio.h, struct kdio_clat):
 groups of VAL bins, one group per power of two, so that a bin is at most
 1/VAL of its value wide. A histogram is kept as fio's json+ output keeps
 it, {"<ns the bin stands for>": count} of the bins in use, and a latency
