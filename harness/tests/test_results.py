@@ -7,6 +7,8 @@ import pytest
 from kdio import bench, config, paths, plan, results, vm
 from kdio.errors import SchemaError
 
+from ktap_samples import MALFORMED
+
 
 @pytest.fixture
 def smoke():
@@ -221,13 +223,7 @@ def test_a_not_ok_line_fails_the_check_even_with_exit_0():
     assert not r["ok"] and r["detail"] == "0/1 ok; wrong-abi: expected=EDOM got=EPROTO"
 
 
-@pytest.mark.parametrize("stdout, says", [
-    ("", "no 'KTAP version 1' header"),
-    ("1..1\nok 1 a\n", "no 'KTAP version 1' header"),
-    ("KTAP version 1\nok 1 a\n", "no '1..N' plan"),
-    ("KTAP version 1\n1..2\nok 1 a\n", "the plan says 1..2 but 1 result(s) follow"),
-    ('{"check": "a", "ok": true}\n', "no 'KTAP version 1' header"),
-])
+@pytest.mark.parametrize("stdout, says", MALFORMED)
 def test_malformed_ktap_fails_the_check_and_says_why(stdout, says):
     raw = {**ktap_raw(), "stdout": stdout, "stderr": "kdio-badinput: oops"}
     r = results.check_result(raw)
