@@ -7,7 +7,6 @@ call into the module that does that one job.
 import datetime
 import os
 import platform
-import re
 import shlex
 import subprocess
 import sys
@@ -81,22 +80,16 @@ def make_context(suite, kspec, cfg, accel_reason):
     }
 
 
-# What a --module-param may say: a parameter name, and a value with no
-# spaces or shell characters (it goes on the insmod line and into a check).
-PARAM_NAME, PARAM_VALUE = re.compile(r"\w+"), re.compile(r"[\w.,:+-]+")
-
-
 def our_module_params(module_params, kos):
     """{module name: 'p=v p2=v2'} from ("kdio_dio.delay_us=200", ...)."""
     ours = {k.stem for k in kos}
     params = {}
     for item in module_params:
-        mod, _, assignment = item.partition(".")
-        name, _, value = assignment.partition("=")
-        if mod not in ours or not (PARAM_NAME.fullmatch(name) and PARAM_VALUE.fullmatch(value)):
+        mod, name, value = plan.split_module_param(item) or (None, None, None)
+        if mod not in ours:
             raise ConfigError(f"bad module parameter {item!r}",
                               f"write MODULE.PARAM=VALUE for one of our modules: {', '.join(sorted(ours))}")
-        params[mod] = (params.get(mod, "") + " " + assignment).strip()
+        params[mod] = (params.get(mod, "") + f" {name}={value}").strip()
     return params
 
 

@@ -15,9 +15,9 @@ storage cases carry one command line per repetition (`argv_by_rep`, beside
 the last case, against the seeds its last writers wrote.
 """
 
-import shlex
-
 import dataclasses
+import re
+import shlex
 
 from kdio import backends, measure, paths, regions
 from kdio.errors import ConfigError
@@ -145,6 +145,21 @@ def setup_steps(suite, env):
     return steps
 
 
+# What a --module-param may say: a parameter name, and a value with no
+# spaces or shell characters (it goes on the insmod line and into a check).
+PARAM_NAME, PARAM_VALUE = re.compile(r"\w+"), re.compile(r"[\w.,:+-]+")
+
+
+def split_module_param(item):
+    """("kdio_dio", "delay_us", "200") from "kdio_dio.delay_us=200"; None
+    unless it is MODULE.PARAM=VALUE with plain names and a plain value."""
+    mod, _, assignment = item.partition(".")
+    name, _, value = assignment.partition("=")
+    if PARAM_NAME.fullmatch(mod) and PARAM_NAME.fullmatch(name) and PARAM_VALUE.fullmatch(value):
+        return mod, name, value
+    return None
+
+
 def param_check_steps(module_params, sysfs="/sys/module"):
     """A setup step per "module.param=value" that fails, naming the
     parameters the module does have, unless the kernel took the value: the
@@ -152,8 +167,7 @@ def param_check_steps(module_params, sysfs="/sys/module"):
     run must never be labelled with a setting that did not take effect."""
     steps = []
     for item in module_params:
-        mod, _, assignment = item.partition(".")
-        param, _, value = assignment.partition("=")
+        mod, param, value = split_module_param(item)
         shown = shlex.quote(value)
         script = (f'd={sysfs}/{mod}/parameters; f=$d/{param}; '
                   f'if [ ! -e "$f" ]; then echo "module {mod} has no parameter {param}; '
