@@ -60,7 +60,8 @@ class Ratio:
 class Plot:
     """How a family's cases are drawn: one plot per key that group(value)
     gives (value: a parameter with the family's default), `x` on the x axis,
-    one line per path and per value of the `series` parameters."""
+    one line per path and per value of the `series` parameters. A key must
+    differ from every other family's (the plots are kept by key)."""
     x: str
     xlabel: str
     group: object           # (value: key -> parameter) -> tuple
