@@ -95,6 +95,25 @@ int opt_lookup(const char *const *names, int n, const char *name)
 	return -2;
 }
 
+void names_join(const char *const *names, int n, char *buf, size_t len)
+{
+	size_t at = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? "|" : "",
+				       names[i]);
+}
+
+void names_print(const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		printf("%s\n", names[i]);
+}
+
 int args_end(const struct tool *t, const char *bad_arg, char *const *rest)
 {
 	if (bad_arg)

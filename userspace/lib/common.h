@@ -46,6 +46,9 @@ void opt_size(const char **bad_arg, const char *arg, uint64_t *out);
 void opt_u64(const char **bad_arg, const char *arg, uint64_t *out);
 /* The index of name in names[n], or -2 (-1 is kept for "not given"). */
 int opt_lookup(const char *const *names, int n, const char *name);
+/* The n names joined with '|' into buf (cut at len), and one per line. */
+void names_join(const char *const *names, int n, char *buf, size_t len);
+void names_print(const char *const *names, int n);
 /*
  * After getopt: 0, or EXIT_USAGE after naming bad_arg, the first bad
  * number, or else rest[0], the first argument left (rest: argv + optind).
