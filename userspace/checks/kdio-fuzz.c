@@ -434,10 +434,7 @@ static void finding(struct fuzz *f, const char *kind, const char *call, const ch
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return now_ns() / 1000000;
 }
 
 /*
@@ -686,14 +683,6 @@ static void map_slot(struct fuzz *f, struct slot *sl, uint64_t size)
 	map_touch(m, f->page);
 }
 
-/* Make name in the work directory; -ENAMETOOLONG if it does not fit. */
-static int scratch_name(char *buf, const char *dir, const char *name)
-{
-	int n = snprintf(buf, KDIO_PATH_MAX, "%s/%s", dir, name);
-
-	return n < 0 || n >= KDIO_PATH_MAX - 64 ? -ENAMETOOLONG : 0;
-}
-
 /* Remove what the tool makes in the work directory, and the directory. */
 static void scratch_remove(struct scratch *s)
 {
@@ -730,21 +719,22 @@ static int scratch_fill(struct scratch *s)
 /* Lay out SCRATCHDIR/kdio-fuzz.d; 0 or -errno with msg. */
 static int scratch_setup(struct scratch *s, const char *parent, char *msg, size_t len)
 {
+	static const char *const names[] = { "file", "dir", "fifo", "loop" };
+	char *const paths[] = { s->file, s->subdir, s->fifo, s->loop };
 	char real[PATH_MAX];
-	struct stat st;
 	int ret;
 
-	if (!realpath(parent, real) || stat(real, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(msg, len, "%s: not a directory; give an existing scratch directory", parent);
-		return -ENOTDIR;
-	}
+	ret = scratch_paths(parent, "", NULL, NULL, 0, 0, msg, len);
+	if (ret)
+		return ret;
+	if (!realpath(parent, real))
+		return msg_fail(msg, len, ENOTDIR, "%s: not a directory; give an existing scratch directory",
+				parent);
 	snprintf(s->dir, sizeof(s->dir), "%.*s/" WORKDIR, KDIO_PATH_MAX - 32, real);
-	if (scratch_name(s->file, s->dir, "file") || scratch_name(s->subdir, s->dir, "dir") ||
-	    scratch_name(s->fifo, s->dir, "fifo") || scratch_name(s->loop, s->dir, "loop")) {
-		snprintf(msg, len, "%.300s: too long for the %d-byte kdio path; use a shorter scratch directory",
-			 real, KDIO_PATH_MAX);
-		return -ENAMETOOLONG;
-	}
+	ret = scratch_paths(real, WORKDIR "/", paths, names, 4, KDIO_PATH_MAX - 64,
+			    msg, len);
+	if (ret)
+		return ret;
 	scratch_remove(s);	/* an earlier run's, if it was stopped */
 	if (mkdir(s->dir, 0700)) {
 		ret = -errno;

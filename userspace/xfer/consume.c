@@ -34,7 +34,7 @@ void take(struct xrun *r, const void *msg, uint64_t now)
 	r->lat[r->nlat++] = now - hdr->ts_ns;
 	r->last_ns = now;
 	if (r->next_seq >= r->o->count)
-		r->last_ns = xfer_now_ns();	/* the last one is checked */
+		r->last_ns = now_ns();	/* the last one is checked */
 }
 
 /* Open one of the module's files for reading; fd or -errno with msg. */

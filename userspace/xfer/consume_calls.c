@@ -54,7 +54,7 @@ static int take_each(struct xrun *r, const char *what,
 		if ((uint64_t)n != r->o->msg_size)
 			return fail(r, EIO, "%s gave %zd bytes, not one message of %" PRIu64,
 				    what, n, r->o->msg_size);
-		take(r, r->buf, xfer_now_ns());
+		take(r, r->buf, now_ns());
 	}
 	return 0;
 }
@@ -139,7 +139,7 @@ static int run_write(struct xrun *r)
 	int ret;
 
 	for (seq = 0; seq < r->o->count; seq++) {
-		uint64_t ts = xfer_now_ns();
+		uint64_t ts = now_ns();
 		ssize_t n;
 
 		xfer_msg_stamp(r->buf, seq, ts, sum);
@@ -147,7 +147,7 @@ static int run_write(struct xrun *r)
 		if (n < 0)
 			return fail(r, errno, "write() of message %" PRIu64 ": %s",
 				    seq, strerror(errno));
-		r->last_ns = xfer_now_ns();
+		r->last_ns = now_ns();
 		if (!seq)
 			r->first_ts = ts;
 		r->lat[r->nlat++] = r->last_ns - ts;

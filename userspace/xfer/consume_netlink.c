@@ -103,7 +103,7 @@ static int nl_receive(struct xrun *r, char *rx, size_t cap)
 		if ((size_t)len > cap)
 			return fail(r, EMSGSIZE, "netlink: a %zd-byte reply", len);
 		for (; NLMSG_OK(n, (size_t)len) && !ret; n = NLMSG_NEXT(n, len))
-			ret = nl_handle(r, n, xfer_now_ns(), &done);
+			ret = nl_handle(r, n, now_ns(), &done);
 	}
 	return ret;
 }

@@ -130,7 +130,7 @@ static int relay_read_loop(struct xrun *r, int fd, struct relay_stream *st, char
 			return fail(r, errno, "read() of the relay file: %s", strerror(errno));
 		if (n > 0) {
 			idle = 0;
-			ret = relay_take_chunk(r, st, chunk, (size_t)n, xfer_now_ns());
+			ret = relay_take_chunk(r, st, chunk, (size_t)n, now_ns());
 			continue;
 		}
 		if (idle++ > 1)
@@ -218,7 +218,7 @@ static int relay_map_loop(struct xrun *r, struct relay_map *m)
 		ret = relay_fill(r, consumed, &f);
 		if (ret)
 			return ret;
-		now = xfer_now_ns();
+		now = now_ns();
 		consumed = 0;
 		if (f.total == m->taken)
 			return fail(r, EIO, "relay: the fill made no message after %" PRIu64, m->taken);

@@ -21,7 +21,7 @@ static int ring_consume(struct xrun *r, struct kdio_xfer_ring *ctrl, char *data)
 
 		if (ioctl(r->fd, KDIO_IOC_XFER_RING_FILL, &f))
 			return fail(r, errno, "ioctl KDIO_IOC_XFER_RING_FILL: %s", strerror(errno));
-		now = xfer_now_ns();
+		now = now_ns();
 		prod = __atomic_load_n(&ctrl->producer, __ATOMIC_ACQUIRE);
 		if (prod == cons)
 			return fail(r, EIO, "the ring fill made no message after %" PRIu64, cons);
