@@ -38,4 +38,4 @@ $(OBJ)/%.o: $(US)/%.c
 clean:
 	rm -rf $(addprefix $(BUILD)/,$(PROGS)) $(OBJ)/$(HERE)
 
--include $(wildcard $(OBJ)/*/*.d $(OBJ)/modules/*/*.d)
+-include $(wildcard $(OBJ)/*/*.d $(OBJ)/*/*/*.d $(OBJ)/modules/*/*.d)

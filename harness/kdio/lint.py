@@ -94,7 +94,7 @@ def module_findings(lines, build_dir):
         elif m is None and ("warning:" in ln.lower() or MAKE_WARNING.match(ln)
                             or re.search(r"\*\*\* .*Error \d+", ln)):
             found.append(Finding("modules", ln))
-    return found
+    return list(dict.fromkeys(found))     # make lint prints its findings twice
 
 
 def modules(tree, src=build.TOP / "modules"):
@@ -104,8 +104,8 @@ def modules(tree, src=build.TOP / "modules"):
         out = Path(tmp).resolve()
         common = [f"KCOMMON={tree.headers_common_dir}"] if tree.headers_common_dir else []
         _, lines = _lines(["make", "--no-print-directory", "-C", str(src), "lint",
-                           f"KDIR={tree.headers_dir}", *common, f"BUILD={out}"])
-        return module_findings(lines, out)
+                           f"KDIR={tree.headers_dir}", *common, f"BUILD={out / 'm'}"])
+        return module_findings(lines, out / "m-lint")
 
 
 def everything(trees, log=print):

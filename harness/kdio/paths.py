@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from kdio import backends, clat, family, fio
+from kdio import backends, clat, family, fio, names
 
 @dataclass(frozen=True)
 class GuestEnv:
@@ -298,18 +298,19 @@ def _crypto_parse(raw, p):
                   message=f"driver {out.get('driver')}")
 
 
-XFER_CHANNELS = ("read", "write", "ioctl", "mmap", "proc-seq", "proc-read", "sysfs",
-                 "netlink", "relay-read", "relay-mmap")
+XFER_CHANNELS = names.XFER_CHANNELS
+
+# What a dio method needs besides the usual entry; names.DIO_METHODS has them all.
+DIO_SPECIAL = {
+    "null": MeasuredPath("dio.null", "ns/call", False, _dio_argv("null"),
+                         lambda raw, p: _dio_parse(raw, p, per_call=True), family="storage"),
+    "bvec-async": _dio("bvec-async", queued=True),
+    "kvec-kmalloc": _dio("kvec-kmalloc", expect_errno="EFAULT"),
+    "kvec-vmalloc": _dio("kvec-vmalloc", expect_errno="EFAULT"),
+}
 
 PATHS = {p.name: p for p in (
-    MeasuredPath("dio.null", "ns/call", False, _dio_argv("null"),
-                 lambda raw, p: _dio_parse(raw, p, per_call=True), family="storage"),
-    _dio("vmmap"),
-    _dio("bvec"),
-    _dio("bvec-async", queued=True),
-    _dio("buffered"),
-    _dio("kvec-kmalloc", expect_errno="EFAULT"),
-    _dio("kvec-vmalloc", expect_errno="EFAULT"),
+    *(DIO_SPECIAL.get(m) or _dio(m) for m in names.DIO_METHODS),
     _kmap("page"),
     _kmap("pfn", expect_errno="EFAULT"),
     _fio("psync", "psync", queued=False),

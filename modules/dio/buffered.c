@@ -74,7 +74,6 @@ static int dio_buffered_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_buffered = {
-	.name		= "buffered",
 	.open_flags	= 0,
 	.run		= dio_buffered_run,
 };

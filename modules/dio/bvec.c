@@ -94,7 +94,6 @@ static int dio_bvec_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_bvec = {
-	.name		= "bvec",
 	.open_flags	= O_DIRECT,
 	.run		= dio_bvec_run,
 };

@@ -386,7 +386,6 @@ static int dio_bvec_async_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_bvec_async = {
-	.name		= "bvec-async",
 	.open_flags	= O_DIRECT,
 	.queued		= true,
 	.max_total	= KDIO_ASYNC_MAX_TOTAL,

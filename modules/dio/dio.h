@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Private contract between main.c and the direct-I/O methods, one
- * method per dio_<name>.c file, each ending in a struct kdio_dio_ops (the
- * enum kdio_dio_method of kdio/dio.h names the methods; this is their ops).
- * To add a method: copy null.c, add its enum value to kdio/dio.h, its
- * extern below and its row in main.c's table, and its object to Kbuild.
+ * method per file, each ending in a struct kdio_dio_ops (KDIO_DIO_METHODS
+ * in kdio/dio.h names the methods; this is their ops).
+ * To add a method: copy null.c, add its X() line to KDIO_DIO_METHODS
+ * (which declares its ops below and puts them in main.c's table), and
+ * its object to Kbuild.
  * Its ops say how the file is opened and what requests it takes; main.c
  * turns away the rest before the method runs.
  */
@@ -31,7 +32,6 @@ struct kdio_dio_ctx {
 };
 
 struct kdio_dio_ops {
-	const char *name;
 	/* Flags the file is opened with besides the access mode (O_DIRECT). */
 	int open_flags;
 	/* Takes queue_depth > 1. */
@@ -56,13 +56,9 @@ struct kdio_dio_block_ops {
 	void (*verify)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
 };
 
-extern const struct kdio_dio_ops kdio_dio_null;
-extern const struct kdio_dio_ops kdio_dio_vmmap;
-extern const struct kdio_dio_ops kdio_dio_bvec;
-extern const struct kdio_dio_ops kdio_dio_bvec_async;
-extern const struct kdio_dio_ops kdio_dio_buffered;
-extern const struct kdio_dio_ops kdio_dio_kvec_kmalloc;
-extern const struct kdio_dio_ops kdio_dio_kvec_vmalloc;
+#define KDIO_DIO_METHOD_OPS(value, ops, name)	\
+	extern const struct kdio_dio_ops kdio_dio_##ops;
+KDIO_DIO_METHODS(KDIO_DIO_METHOD_OPS)
 
 /* /dev/kdio_kbuf (kbuf_mmap.c), registered with /dev/kdio_dio. */
 extern struct miscdevice kdio_kbuf_misc;

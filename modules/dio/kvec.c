@@ -55,14 +55,12 @@ static int dio_kvec_vmalloc_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_kvec_kmalloc = {
-	.name		= "kvec-kmalloc",
 	.open_flags	= O_DIRECT,
 	.max_block	= KMALLOC_MAX_SIZE,
 	.run		= dio_kvec_kmalloc_run,
 };
 
 const struct kdio_dio_ops kdio_dio_kvec_vmalloc = {
-	.name		= "kvec-vmalloc",
 	.open_flags	= O_DIRECT,
 	.run		= dio_kvec_vmalloc_run,
 };

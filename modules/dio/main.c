@@ -73,14 +73,18 @@
 #include "common/param.h"
 #include "common/pattern.h"
 
+#define KDIO_DIO_METHOD_ROW(value, ops, name)	\
+	[KDIO_DIO_##value] = &kdio_dio_##ops,
+#define KDIO_DIO_METHOD_NAME(value, ops, name)	\
+	[KDIO_DIO_##value] = name,
+
+/* The methods' ops and names, by enum kdio_dio_method (kdio/dio.h). */
 static const struct kdio_dio_ops *const kdio_dio_methods[] = {
-	[KDIO_DIO_NULL]		= &kdio_dio_null,
-	[KDIO_DIO_VMMAP]	= &kdio_dio_vmmap,
-	[KDIO_DIO_BVEC]		= &kdio_dio_bvec,
-	[KDIO_DIO_BVEC_ASYNC]	= &kdio_dio_bvec_async,
-	[KDIO_DIO_BUFFERED]	= &kdio_dio_buffered,
-	[KDIO_DIO_KVEC_KMALLOC]	= &kdio_dio_kvec_kmalloc,
-	[KDIO_DIO_KVEC_VMALLOC]	= &kdio_dio_kvec_vmalloc,
+	KDIO_DIO_METHODS(KDIO_DIO_METHOD_ROW)
+};
+
+static const char *const kdio_dio_method_names[] = {
+	KDIO_DIO_METHODS(KDIO_DIO_METHOD_NAME)
 };
 
 /* Largest delay_us taken, and the chunk it is busy-waited in. */
@@ -462,8 +466,10 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 
 	ret = method->run(&ctx);
 	pr_debug("%s op %u bs %llu qd %u delay %u us: %d after %llu bytes\n",
-		 method->name, req->op, req->block_size, ctx.queue_depth,
-		 ctx.delay_us, ret, req->bytes_done);
+		 kdio_dio_method_names[array_index_nospec(req->method,
+							  KDIO_DIO_NR_METHODS)],
+		 req->op, req->block_size, ctx.queue_depth, ctx.delay_us, ret,
+		 req->bytes_done);
 	filp_close(ctx.file, NULL);
 	return ret;
 }
@@ -538,6 +544,7 @@ static int __init kdio_dio_init(void)
 	int ret;
 
 	BUILD_BUG_ON(ARRAY_SIZE(kdio_dio_methods) != KDIO_DIO_NR_METHODS);
+	BUILD_BUG_ON(ARRAY_SIZE(kdio_dio_method_names) != KDIO_DIO_NR_METHODS);
 	BUILD_BUG_ON(sizeof(struct kdio_dio_req) % 8);
 	BUILD_BUG_ON(sizeof(struct kdio_dio_req) >= (1U << _IOC_SIZEBITS));
 	BUILD_BUG_ON(sizeof(struct kdio_kbuf_req) % 8);

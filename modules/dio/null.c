@@ -35,7 +35,6 @@ static int dio_null_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_null = {
-	.name		= "null",
 	.open_flags	= O_DIRECT,
 	.run		= dio_null_run,
 };

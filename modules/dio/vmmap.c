@@ -174,7 +174,6 @@ static int dio_vmmap_run(struct kdio_dio_ctx *ctx)
 }
 
 const struct kdio_dio_ops kdio_dio_vmmap = {
-	.name		= "vmmap",
 	.open_flags	= O_DIRECT,
 	.run		= dio_vmmap_run,
 };

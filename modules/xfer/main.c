@@ -46,16 +46,18 @@
 #include "common/pattern.h"
 #include "xfer.h"
 
+#define KDIO_XFER_CHANNEL_ROW(value, ops)	\
+	[KDIO_XFER_##value] = &kdio_xfer_##ops,
+#define KDIO_XFER_CHANNEL_NAME(value, ops)	\
+	[KDIO_XFER_##value] = #ops,
+
+/* The channels' ops and names, by enum kdio_xfer_channel (kdio/xfer.h). */
 static const struct kdio_xfer_ops *const kdio_xfer_channels[] = {
-	[KDIO_XFER_READ]	= &kdio_xfer_read,
-	[KDIO_XFER_WRITE]	= &kdio_xfer_write,
-	[KDIO_XFER_IOCTL]	= &kdio_xfer_ioctl,
-	[KDIO_XFER_MMAP]	= &kdio_xfer_mmap,
-	[KDIO_XFER_PROC_SEQ]	= &kdio_xfer_proc_seq,
-	[KDIO_XFER_PROC_READ]	= &kdio_xfer_proc_read,
-	[KDIO_XFER_SYSFS]	= &kdio_xfer_sysfs,
-	[KDIO_XFER_NETLINK]	= &kdio_xfer_netlink,
-	[KDIO_XFER_RELAY]	= &kdio_xfer_relay,
+	KDIO_XFER_CHANNELS(KDIO_XFER_CHANNEL_ROW)
+};
+
+static const char *const kdio_xfer_channel_names[] = {
+	KDIO_XFER_CHANNELS(KDIO_XFER_CHANNEL_NAME)
 };
 
 /* Largest corrupt_every taken; far above any session's count. */
@@ -330,7 +332,9 @@ static long kdio_xfer_setup(struct file *file,
 		kdio_xfer_free(s);
 		return ret;
 	}
-	pr_debug("%s session: %llu x %llu bytes\n", s->ops->name,
+	pr_debug("%s session: %llu x %llu bytes\n",
+		 kdio_xfer_channel_names[array_index_nospec(s->setup.channel,
+							    KDIO_XFER_NR_CHANNELS)],
 		 s->count, s->msg_size);
 	if (copy_to_user(ureq, &s->setup, sizeof(s->setup)))
 		return -EFAULT;
@@ -472,6 +476,7 @@ static int __init kdio_xfer_init(void)
 	int ret;
 
 	BUILD_BUG_ON(ARRAY_SIZE(kdio_xfer_channels) != KDIO_XFER_NR_CHANNELS);
+	BUILD_BUG_ON(ARRAY_SIZE(kdio_xfer_channel_names) != KDIO_XFER_NR_CHANNELS);
 	BUILD_BUG_ON(sizeof(struct kdio_xfer_msg) != 32);
 	BUILD_BUG_ON(KDIO_XFER_MSG_MIN != sizeof(struct kdio_xfer_msg) + 8);
 	BUILD_BUG_ON(sizeof(struct kdio_xfer_req) % 8);
@@ -482,7 +487,7 @@ static int __init kdio_xfer_init(void)
 		ret = kdio_xfer_channels[i]->init();
 		if (ret) {
 			pr_err("cannot set up channel %s: %d\n",
-			       kdio_xfer_channels[i]->name, ret);
+			       kdio_xfer_channel_names[i], ret);
 			goto out_exit_channels;
 		}
 	}

@@ -168,7 +168,6 @@ static long xfer_mmap_fill(struct kdio_xfer_session *s, void __user *arg)
 }
 
 const struct kdio_xfer_ops kdio_xfer_mmap = {
-	.name		= "mmap",
 	.max_msg	= KDIO_XFER_MSG_MAX,
 	.ring		= true,
 	.setup		= xfer_mmap_setup,

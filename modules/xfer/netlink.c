@@ -229,7 +229,6 @@ static void xfer_nl_exit(void)
 }
 
 const struct kdio_xfer_ops kdio_xfer_netlink = {
-	.name		= "netlink",
 	.max_msg	= KDIO_XFER_NETLINK_MSG_MAX,
 	.init		= xfer_nl_init,
 	.exit		= xfer_nl_exit,

@@ -117,7 +117,6 @@ static void xfer_proc_seq_exit(void)
 }
 
 const struct kdio_xfer_ops kdio_xfer_proc_seq = {
-	.name		= "proc-seq",
 	.max_msg	= KDIO_XFER_MSG_MAX,
 	.init		= xfer_proc_seq_init,
 	.exit		= xfer_proc_seq_exit,

@@ -217,7 +217,6 @@ static void xfer_relay_exit(void)
 }
 
 const struct kdio_xfer_ops kdio_xfer_relay = {
-	.name		= "relay",
 	.max_msg	= KDIO_XFER_MSG_MAX,
 	.ring		= true,
 	.init		= xfer_relay_init,

@@ -92,7 +92,6 @@ static void xfer_sysfs_exit(void)
 }
 
 const struct kdio_xfer_ops kdio_xfer_sysfs = {
-	.name		= "sysfs",
 	.max_msg	= KDIO_XFER_SYSFS_MSG_MAX,
 	.init		= xfer_sysfs_init,
 	.exit		= xfer_sysfs_exit,

@@ -53,7 +53,6 @@ static ssize_t xfer_write_msg(struct kdio_xfer_session *s,
 }
 
 const struct kdio_xfer_ops kdio_xfer_write = {
-	.name		= "write",
 	.max_msg	= KDIO_XFER_MSG_MAX,
 	.write		= xfer_write_msg,
 };

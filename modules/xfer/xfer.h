@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Private contract between main.c and the kernel<->user channels of
- * kdio_xfer.ko, one channel per xfer_<name>.c file, each ending in a
- * struct kdio_xfer_ops (enum kdio_xfer_channel in kdio/xfer.h names them).
- * To add a channel: copy read.c, add its enum value to kdio/xfer.h,
- * its extern below, its row in main.c's table and its object to
- * Kbuild.
+ * kdio_xfer.ko, one channel per file, each ending in a struct
+ * kdio_xfer_ops (KDIO_XFER_CHANNELS in kdio/xfer.h names them).
+ * To add a channel: copy read.c, add its X() line to KDIO_XFER_CHANNELS
+ * (which declares its ops below and puts them in main.c's table) and its
+ * object to Kbuild; user space takes it through a consumer of kdio-xfer
+ * (userspace/xfer/consumers.h).
  *
  * main.c owns the sessions: it checks the setup, makes the message
  * template, publishes the session as its channel's active one and ends
@@ -51,7 +52,6 @@ struct kdio_xfer_session {
 };
 
 struct kdio_xfer_ops {
-	const char *name;
 	/* Largest msg_size: KDIO_XFER_MSG_MAX or the channel's cap. */
 	u64 max_msg;
 	/* Takes ring_bytes. */
@@ -72,15 +72,9 @@ struct kdio_xfer_ops {
 	int (*mmap)(struct kdio_xfer_session *s, struct vm_area_struct *vma);
 };
 
-extern const struct kdio_xfer_ops kdio_xfer_read;
-extern const struct kdio_xfer_ops kdio_xfer_write;
-extern const struct kdio_xfer_ops kdio_xfer_ioctl;
-extern const struct kdio_xfer_ops kdio_xfer_mmap;
-extern const struct kdio_xfer_ops kdio_xfer_proc_seq;
-extern const struct kdio_xfer_ops kdio_xfer_proc_read;
-extern const struct kdio_xfer_ops kdio_xfer_sysfs;
-extern const struct kdio_xfer_ops kdio_xfer_netlink;
-extern const struct kdio_xfer_ops kdio_xfer_relay;
+#define KDIO_XFER_CHANNEL_OPS(value, ops)	\
+	extern const struct kdio_xfer_ops kdio_xfer_##ops;
+KDIO_XFER_CHANNELS(KDIO_XFER_CHANNEL_OPS)
 
 /* Helpers for the channels, in main.c. */
 void kdio_xfer_stamp(const struct kdio_xfer_session *s, void *msg, u64 seq);

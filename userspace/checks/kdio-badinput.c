@@ -880,30 +880,17 @@ static int make_pattern_file(const char *path, uint64_t size, uint64_t seed)
 	return ret;
 }
 
-static int scratch_path(char *buf, const char *dir, const char *name)
-{
-	int n = snprintf(buf, KDIO_PATH_MAX, "%s/kdio-badinput.%s", dir, name);
-
-	return n < 0 || n >= KDIO_PATH_MAX ? -ENAMETOOLONG : 0;
-}
-
 /* Lay out the scratch files; 0 or -errno with msg. */
 static int scratch_setup(struct scratch *s, char *msg, size_t len)
 {
-	struct stat st;
-	int ret = 0;
+	static const char *const names[] = { "small", "valid", "fifo", "missing", "fill" };
+	char *const paths[] = { s->small, s->valid, s->fifo, s->missing, s->fill };
+	int ret;
 
-	if (stat(s->dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(msg, len, "%s: not a directory; give an existing scratch directory", s->dir);
-		return -ENOTDIR;
-	}
-	if (scratch_path(s->small, s->dir, "small") || scratch_path(s->valid, s->dir, "valid") ||
-	    scratch_path(s->fifo, s->dir, "fifo") || scratch_path(s->missing, s->dir, "missing") ||
-	    scratch_path(s->fill, s->dir, "fill")) {
-		snprintf(msg, len, "%s: too long for the %d-byte kdio path; use a shorter scratch directory",
-			 s->dir, KDIO_PATH_MAX);
-		return -ENAMETOOLONG;
-	}
+	ret = scratch_paths(s->dir, "kdio-badinput.", paths, names, 5, KDIO_PATH_MAX,
+			    msg, len);
+	if (ret)
+		return ret;
 	unlink(s->missing);
 	unlink(s->fifo);
 	unlink(s->fill);

@@ -355,7 +355,7 @@ static int r_write_checks(const struct check *c, struct badinput_outcome *o)
 	if (fd < 0)
 		return -fd;
 	for (i = 0; i <= FEW && !err; i++) {
-		xfer_msg_stamp(buf, i == 2 ? 7 : i, xfer_now_ns(), sum);
+		xfer_msg_stamp(buf, i == 2 ? 7 : i, now_ns(), sum);
 		if (i == 1)
 			buf[SMALL / 8 - 1] ^= 1;
 		err = badinput_errno(write(fd, buf, SMALL));

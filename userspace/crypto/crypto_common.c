@@ -16,11 +16,21 @@
 #define DATA_SEED	0ULL
 
 static const struct crypto_alg_desc algs[] = {
-	{ "cbc", KDIO_CRYPTO_CBC_AES, "cbc(aes)", "cbc(aes-generic)",
-	  "skcipher", 0 },
-	{ "gcm", KDIO_CRYPTO_GCM_AES, "rfc4106(gcm(aes))",
-	  "rfc4106(gcm_base(ctr(aes-generic),ghash-generic))", "aead",
-	  KDIO_CRYPTO_GCM_TAG },
+	{
+		.name		= "cbc",
+		.alg		= KDIO_CRYPTO_CBC_AES,
+		.alg_name	= "cbc(aes)",
+		.generic	= "cbc(aes-generic)",
+		.afalg_type	= "skcipher",
+	},
+	{
+		.name		= "gcm",
+		.alg		= KDIO_CRYPTO_GCM_AES,
+		.alg_name	= "rfc4106(gcm(aes))",
+		.generic	= "rfc4106(gcm_base(ctr(aes-generic),ghash-generic))",
+		.afalg_type	= "aead",
+		.tag		= KDIO_CRYPTO_GCM_TAG,
+	},
 };
 
 const struct crypto_alg_desc *crypto_alg_find(const char *name)

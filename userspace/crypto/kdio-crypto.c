@@ -58,8 +58,6 @@ struct crun {
 	struct kdio_crypto_req req;	/* of the timed run */
 	uint8_t *buf;			/* QD regions */
 	uint64_t region, buf_len;
-	uint8_t *plain;			/* -V: the pattern, for comparing */
-	uint8_t *ref;			/* -V: the reference ciphertext */
 	struct crypto_outcome out;	/* unavailable: the module found
 					 * no such driver */
 };
@@ -214,43 +212,26 @@ static int seal_first(struct crun *r)
 	return kernel_run(r, &req);
 }
 
-/*
- * -V: encrypt each region once, compare with the reference (GCM: ICV
- * included), decrypt, compare the payloads with the plaintext (a GCM
- * decryption leaves the ICV in place). 0 with r->out.verified set, or -errno.
- */
+/* One -V pass through the module: every region once, encrypt or decrypt. */
+static int verify_pass(void *ctx, bool decrypt)
+{
+	struct crun *r = ctx;
+	struct kdio_crypto_req req = base_req(r, decrypt ? KDIO_CRYPTO_DECRYPT :
+					      KDIO_CRYPTO_ENCRYPT, r->o->qd);
+
+	return kernel_run(r, &req);
+}
+
+/* -V (verify.h) through the module. 0 with r->out.verified set, or -errno. */
 static int verify(struct crun *r)
 {
 	const struct crypto_layout l = {
 		.alg = r->o->alg, .key_bits = r->o->key_bits, .size = r->o->size,
 		.qd = r->o->qd, .region = r->region,
 	};
-	struct kdio_crypto_req req;
-	int ret;
 
-	r->plain = crypto_alloc_buf(r->buf_len);
-	r->ref = crypto_alloc_buf(r->buf_len);
-	if (!r->plain || !r->ref)
-		return crypto_fail(&r->out, ENOMEM, "no memory for the -V buffers");
-	crypto_test_data(r->plain, r->buf_len);
-	ret = crypto_reference(&l, r->plain, r->ref, r->out.msg, sizeof(r->out.msg));
-	if (ret)
-		return ret;
-	memcpy(r->buf, r->plain, r->buf_len);
-	req = base_req(r, KDIO_CRYPTO_ENCRYPT, r->o->qd);
-	ret = kernel_run(r, &req);
-	if (ret)
-		return ret;
-	r->out.verified = crypto_same(&l, r->buf, r->ref, r->region, "the ciphertext",
-				      r->out.msg, sizeof(r->out.msg));
-	req = base_req(r, KDIO_CRYPTO_DECRYPT, r->o->qd);
-	ret = kernel_run(r, &req);
-	if (ret)
-		return ret;
-	if (r->out.verified)
-		r->out.verified = crypto_same(&l, r->buf, r->plain, r->o->size,
-					      "the decrypted text", r->out.msg, sizeof(r->out.msg));
-	return 0;
+	return crypto_verify(&l, r->buf, r->buf_len, verify_pass, r,
+			     &r->out.verified, r->out.msg, sizeof(r->out.msg));
 }
 
 /* The timed run, and what comes with it; 0 or -errno. */
@@ -315,7 +296,5 @@ int main(int argc, char **argv)
 	if (r.fd >= 0)
 		close(r.fd);
 	free(r.buf);
-	free(r.plain);
-	free(r.ref);
 	return crypto_exit_code(&r.out, ret);
 }

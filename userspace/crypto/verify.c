@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,4 +82,46 @@ bool crypto_same(const struct crypto_layout *l, const uint8_t *got,
 			return false;
 		}
 	return true;
+}
+
+/* Encrypt, compare with ref, decrypt, compare with plain (see verify.h). */
+static int verify_passes(const struct crypto_layout *l, uint8_t *buf,
+			 const uint8_t *plain, const uint8_t *ref,
+			 crypto_pass_fn *pass, void *ctx, int *verified,
+			 char *msg, size_t msg_len)
+{
+	int ret = pass(ctx, false);
+
+	if (ret)
+		return ret;
+	*verified = crypto_same(l, buf, ref, l->region, "the ciphertext", msg, msg_len);
+	ret = pass(ctx, true);
+	if (ret)
+		return ret;
+	if (*verified)
+		*verified = crypto_same(l, buf, plain, l->size, "the decrypted text",
+					msg, msg_len);
+	return 0;
+}
+
+int crypto_verify(const struct crypto_layout *l, uint8_t *buf,
+		  uint64_t buf_len, crypto_pass_fn *pass, void *ctx,
+		  int *verified, char *msg, size_t msg_len)
+{
+	uint8_t *plain = crypto_alloc_buf(buf_len), *ref = crypto_alloc_buf(buf_len);
+	int ret;
+
+	if (!plain || !ref) {
+		ret = msg_fail(msg, msg_len, ENOMEM, "no memory for the -V buffers");
+	} else {
+		crypto_test_data(plain, buf_len);
+		ret = crypto_reference(l, plain, ref, msg, msg_len);
+	}
+	if (!ret) {
+		memcpy(buf, plain, buf_len);
+		ret = verify_passes(l, buf, plain, ref, pass, ctx, verified, msg, msg_len);
+	}
+	free(plain);
+	free(ref);
+	return ret;
 }

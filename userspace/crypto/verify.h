@@ -42,4 +42,22 @@ bool crypto_same(const struct crypto_layout *l, const uint8_t *got,
 		 const uint8_t *want, uint64_t len, const char *what,
 		 char *msg, size_t msg_len);
 
+/*
+ * One pass of the driver under test over every region of the tool's
+ * buffer, in place: encrypt (decrypt false) or decrypt; 0 or -errno with
+ * the tool's message set.
+ */
+typedef int crypto_pass_fn(void *ctx, bool decrypt);
+
+/*
+ * -V on the tool's buffer buf of buf_len bytes: the test data encrypted
+ * once through pass must equal the reference in every region (GCM: ICV
+ * included), and decrypted give the plaintext back (a GCM decryption
+ * leaves the ICV in place). 0 with *verified set to 0 or 1, or -errno
+ * with msg (then *verified is left alone, or 0 if the decryption failed).
+ */
+int crypto_verify(const struct crypto_layout *l, uint8_t *buf,
+		  uint64_t buf_len, crypto_pass_fn *pass, void *ctx,
+		  int *verified, char *msg, size_t msg_len);
+
 #endif /* KDIO_CRYPTO_VERIFY_H */

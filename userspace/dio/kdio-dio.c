@@ -59,20 +59,18 @@ _Static_assert(offsetof(struct statx, stx_dio_offset_align) ==
 	       STX_DIO_OFFSET_ALIGN_AT, "struct statx layout");
 #endif
 
+#define METHOD_NAME(value, ops, name)	[KDIO_DIO_##value] = name,
+
+/* The names -m takes, from the one list of methods (kdio/dio.h). */
 static const char *const method_names[KDIO_DIO_NR_METHODS] = {
-	[KDIO_DIO_NULL]		= "null",
-	[KDIO_DIO_VMMAP]	= "vmmap",
-	[KDIO_DIO_BVEC]		= "bvec",
-	[KDIO_DIO_BVEC_ASYNC]	= "bvec-async",
-	[KDIO_DIO_BUFFERED]	= "buffered",
-	[KDIO_DIO_KVEC_KMALLOC]	= "kvec-kmalloc",
-	[KDIO_DIO_KVEC_VMALLOC]	= "kvec-vmalloc",
+	KDIO_DIO_METHODS(METHOD_NAME)
 };
 
 /* The kdio_dio module's test-only delay per I/O call (dio_main.c). */
 #define DELAY_PARAM	"/sys/module/kdio_dio/parameters/delay_us"
 
-#define METHOD_LIST	"null|vmmap|bvec|bvec-async|buffered|kvec-kmalloc|kvec-vmalloc"
+/* The method names joined with '|', for usage() and the messages. */
+static char method_list[256];
 
 /* kmalloc()'s largest piece on x86-64, the kvec-kmalloc block limit. */
 #define KMALLOC_MAX_X86_64	(4ULL << 20)
@@ -102,8 +100,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: kdio-dio -m METHOD -o write|read -f PATH -b BS -s SIZE\n"
 		"                [-q QD] [-O OFFSET] [-S SEED] [-V] [-n COUNT] [-D DEVICE]\n"
+		"       kdio-dio -L\n"
 		"  -m METHOD  how the kernel moves the data:\n"
-		"             " METHOD_LIST "\n"
+		"             %s\n"
 		"  -o OP      write the pattern, or read\n"
 		"  -f PATH    existing file or block device (kdio-verify -w creates one)\n"
 		"  -b BS      bytes per I/O call (k/m/g suffixes; multiple of 512, at most 64m)\n"
@@ -113,7 +112,8 @@ static void usage(FILE *out)
 		"  -S SEED    pattern seed (default 0)\n"
 		"  -V         with -o read: check every block against the pattern\n"
 		"  -n COUNT   runs, one JSON line each (default 1)\n"
-		"  -D DEVICE  default " KDIO_DIO_DEVICE "\n");
+		"  -D DEVICE  default " KDIO_DIO_DEVICE "\n"
+		"  -L         list the methods, one per line\n", method_list);
 }
 
 static const struct tool tool = {
@@ -170,8 +170,13 @@ static int number_error(const struct dio_opts *o)
 /* The first option that is required and missing, NULL if none is. */
 static const char *missing_opt(const struct dio_opts *o)
 {
-	if (o->method == -1)
-		return "-m METHOD is required; give one of " METHOD_LIST;
+	static char no_method[MSG_MAX];
+
+	if (o->method == -1) {
+		snprintf(no_method, sizeof(no_method),
+			 "-m METHOD is required; give one of %s", method_list);
+		return no_method;
+	}
 	if (o->op == -1)
 		return "-o OP is required; give write or read";
 	if (!o->path)
@@ -235,8 +240,8 @@ static int check_opts(const struct dio_opts *o)
 	if (o->bad_arg)
 		return number_error(o);
 	if (o->method == -2)
-		snprintf(why, sizeof(why), "-m %s: no such method; use one of " METHOD_LIST,
-			 o->method_arg);
+		snprintf(why, sizeof(why), "-m %s: no such method; use one of %s",
+			 o->method_arg, method_list);
 	else if (o->op == -2)
 		snprintf(why, sizeof(why), "-o %s: no such op; use write or read", o->op_arg);
 	else if ((fixed = missing_opt(o)) || (fixed = check_method(o)))
@@ -252,7 +257,8 @@ static int parse_args(int argc, char **argv, struct dio_opts *o)
 
 	*o = (struct dio_opts){ .method = -1, .op = -1, .count = 1,
 				.queue_depth = 1, .device = KDIO_DIO_DEVICE };
-	while ((c = getopt(argc, argv, "m:o:f:b:s:q:O:S:Vn:D:h")) != -1) {
+	names_join(method_names, KDIO_DIO_NR_METHODS, method_list, sizeof(method_list));
+	while ((c = getopt(argc, argv, "m:o:f:b:s:q:O:S:Vn:D:Lh")) != -1) {
 		switch (c) {
 		case 'm':
 			o->method_arg = optarg;
@@ -271,6 +277,7 @@ static int parse_args(int argc, char **argv, struct dio_opts *o)
 		case 'V': o->verify = true; break;
 		case 'n': opt_number(o, c, optarg, &o->count, false); break;
 		case 'D': o->device = optarg; break;
+		case 'L': names_print(method_names, KDIO_DIO_NR_METHODS); exit(EXIT_OK);
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -159,14 +159,6 @@ static int map_kbuf(const struct kmap_opts *o, void **map, char *msg, size_t len
 	return fd;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* What a run moved and found, and the latency of each of its calls. */
 struct kmap_result {
 	struct io_counts io;

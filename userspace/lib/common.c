@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dio/clat.h"
@@ -93,6 +95,53 @@ int opt_lookup(const char *const *names, int n, const char *name)
 		if (names[i] && !strcmp(names[i], name))
 			return i;
 	return -2;
+}
+
+int scratch_paths(const char *dir, const char *prefix, char *const paths[],
+		  const char *const names[], size_t n, size_t room,
+		  char *msg, size_t len)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return msg_fail(msg, len, ENOTDIR, "%s: not a directory; give an existing scratch directory",
+				dir);
+	for (i = 0; i < n; i++) {
+		int w = snprintf(paths[i], room, "%s/%s%s", dir, prefix, names[i]);
+
+		if (w < 0 || (size_t)w >= room)
+			return msg_fail(msg, len, ENAMETOOLONG, "%.300s: too long for the %d-byte kdio path; use a shorter scratch directory",
+					dir, KDIO_PATH_MAX);
+	}
+	return 0;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void names_join(const char *const *names, int n, char *buf, size_t len)
+{
+	size_t at = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? "|" : "",
+				       names[i]);
+}
+
+void names_print(const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		printf("%s\n", names[i]);
 }
 
 int args_end(const struct tool *t, const char *bad_arg, char *const *rest)

@@ -47,6 +47,22 @@ void opt_u64(const char **bad_arg, const char *arg, uint64_t *out);
 /* The index of name in names[n], or -2 (-1 is kept for "not given"). */
 int opt_lookup(const char *const *names, int n, const char *name);
 /*
+ * A scratch directory and the files a tool lays out in it: dir must be an
+ * existing directory (else -ENOTDIR), and each of the n paths[i] =
+ * "<dir>/<prefix><names[i]>" shorter than room bytes, room at most
+ * KDIO_PATH_MAX (else -ENAMETOOLONG); msg says what is wrong and what to do.
+ */
+int scratch_paths(const char *dir, const char *prefix, char *const paths[],
+		  const char *const names[], size_t n, size_t room,
+		  char *msg, size_t len);
+
+/* CLOCK_MONOTONIC in nanoseconds (the clock of the kernel's ktime_get_ns()). */
+uint64_t now_ns(void);
+
+/* The n names joined with '|' into buf (cut at len), and one per line. */
+void names_join(const char *const *names, int n, char *buf, size_t len);
+void names_print(const char *const *names, int n);
+/*
  * After getopt: 0, or EXIT_USAGE after naming bad_arg, the first bad
  * number, or else rest[0], the first argument left (rest: argv + optind).
  */

@@ -67,14 +67,14 @@ static int bench_memcpy(struct bench *b)
 	}
 	memset(src, 0x5a, b->buf_bytes);	/* fault every page in first */
 	memset(dst, 0, b->buf_bytes);
-	t0 = xfer_now_ns();
+	t0 = now_ns();
 	for (i = 0; i < b->count; i++) {
 		uint64_t off = (i % slots) * b->size;
 
 		memcpy(dst + off, src + off, b->size);
 		__asm__ volatile("" : : "r"(dst) : "memory");	/* keep every copy */
 	}
-	b->elapsed_ns = xfer_now_ns() - t0;
+	b->elapsed_ns = now_ns() - t0;
 	free(src);
 	free(dst);
 	return 0;
@@ -82,11 +82,11 @@ static int bench_memcpy(struct bench *b)
 
 static int bench_syscall(struct bench *b)
 {
-	uint64_t i, t0 = xfer_now_ns();
+	uint64_t i, t0 = now_ns();
 
 	for (i = 0; i < b->count; i++)
 		syscall(SYS_getppid);
-	b->elapsed_ns = xfer_now_ns() - t0;
+	b->elapsed_ns = now_ns() - t0;
 	return 0;
 }
 

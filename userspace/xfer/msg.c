@@ -3,7 +3,6 @@
 #include "msg.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "common/pattern.h"
 #include "kdio/xfer.h"
@@ -45,12 +44,4 @@ bool xfer_msg_ok(const void *msg, uint64_t msg_size)
 	sum -= hdr->csum;
 	return sum == hdr->csum && hdr->len == msg_size && !hdr->flags &&
 	       *(const uint64_t *)(hdr + 1) == hdr->seq;
-}
-
-uint64_t xfer_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }

@@ -22,7 +22,4 @@ void xfer_msg_stamp(void *msg, uint64_t seq, uint64_t ts_ns,
 /* Whether msg is whole: len, flags, the seq word and the checksum. */
 bool xfer_msg_ok(const void *msg, uint64_t msg_size);
 
-/* CLOCK_MONOTONIC in nanoseconds, the clock of ts_ns. */
-uint64_t xfer_now_ns(void);
-
 #endif /* KDIO_XFER_MSG_H */

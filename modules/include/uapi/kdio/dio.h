@@ -65,16 +65,25 @@ struct kdio_clat {
 
 /*
  * How the kernel moves the data; one kernel source file each, the two kvec
- * methods sharing theirs.
+ * methods sharing theirs. This list is the one place a method is named:
+ * X(value, ops, name) gives its enum kdio_dio_method value KDIO_DIO_<value>
+ * (the values count from 0 in this order, which is the ABI: append only),
+ * its ops in the module (kdio_dio_<ops>), and the name kdio-dio -m takes,
+ * that it prints and that the harness measures as dio.<name>.
  */
+#define KDIO_DIO_METHODS(X)						\
+	X(NULL,		null,		"null")		/* walk the blocks, no I/O: overhead */ \
+	X(VMMAP,	vmmap,		"vmmap")	/* vm_mmap()ed user buffer, vfs_iter_* */ \
+	X(BVEC,		bvec,		"bvec")		/* kernel pages, bvec iter, ->write_iter */ \
+	X(BVEC_ASYNC,	bvec_async,	"bvec-async")	/* the same with ki_complete, queued */ \
+	X(BUFFERED,	buffered,	"buffered")	/* no O_DIRECT: kernel_write + fsync */ \
+	X(KVEC_KMALLOC,	kvec_kmalloc,	"kvec-kmalloc")	/* kernel_write/read, O_DIRECT, kmalloc */ \
+	X(KVEC_VMALLOC,	kvec_vmalloc,	"kvec-vmalloc")	/* the same on vmalloc memory */
+
+#define KDIO_DIO_METHOD_ENUM(value, ops, name)	KDIO_DIO_##value,
+
 enum kdio_dio_method {
-	KDIO_DIO_NULL		= 0,	/* walk the blocks, no I/O: overhead */
-	KDIO_DIO_VMMAP		= 1,	/* vm_mmap()ed user buffer, vfs_iter_* */
-	KDIO_DIO_BVEC		= 2,	/* kernel pages, bvec iter, ->write_iter */
-	KDIO_DIO_BVEC_ASYNC	= 3,	/* the same with ki_complete, queued */
-	KDIO_DIO_BUFFERED	= 4,	/* no O_DIRECT: kernel_write + fsync */
-	KDIO_DIO_KVEC_KMALLOC	= 5,	/* kernel_write/read, O_DIRECT, kmalloc */
-	KDIO_DIO_KVEC_VMALLOC	= 6,	/* the same on vmalloc memory */
+	KDIO_DIO_METHODS(KDIO_DIO_METHOD_ENUM)
 	KDIO_DIO_NR_METHODS
 };
 

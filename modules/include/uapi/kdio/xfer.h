@@ -31,17 +31,29 @@ struct kdio_xfer_msg {
 	__u64 csum;
 };
 
-/* How the messages move; one kernel source file each (xfer_<name>.c). */
+/*
+ * How the messages move; one kernel source file each. X(value, ops) gives
+ * a channel its enum kdio_xfer_channel value KDIO_XFER_<value> (counted
+ * from 0 in this order, which is the ABI: append only) and its ops in the
+ * module (kdio_xfer_<ops>, which names it in the kernel's messages). The
+ * names user space measures them by are the consumers' (KDIO_XFER_CONSUMERS
+ * in userspace/xfer/consumers.h: relay has two).
+ */
+#define KDIO_XFER_CHANNELS(X)						\
+	X(READ,		read)		/* read() on /dev/kdio_xfer */	\
+	X(WRITE,	write)		/* write() on it: the tool produces */ \
+	X(IOCTL,	ioctl)		/* KDIO_IOC_XFER_FETCH */	\
+	X(MMAP,		mmap)		/* mapped ring, KDIO_IOC_XFER_RING_FILL */ \
+	X(PROC_SEQ,	proc_seq)	/* KDIO_XFER_PROC_SEQ_FILE, seq_file */ \
+	X(PROC_READ,	proc_read)	/* KDIO_XFER_PROC_READ_FILE, .proc_read */ \
+	X(SYSFS,	sysfs)		/* KDIO_XFER_SYSFS_FILE, bin attribute */ \
+	X(NETLINK,	netlink)	/* generic netlink KDIO_XFER_GENL_NAME */ \
+	X(RELAY,	relay)		/* relay, KDIO_XFER_RELAY_DIR/cpuN */
+
+#define KDIO_XFER_CHANNEL_ENUM(value, ops)	KDIO_XFER_##value,
+
 enum kdio_xfer_channel {
-	KDIO_XFER_READ		= 0,	/* read() on /dev/kdio_xfer */
-	KDIO_XFER_WRITE		= 1,	/* write() on it: the tool produces */
-	KDIO_XFER_IOCTL		= 2,	/* KDIO_IOC_XFER_FETCH */
-	KDIO_XFER_MMAP		= 3,	/* mapped ring, KDIO_IOC_XFER_RING_FILL */
-	KDIO_XFER_PROC_SEQ	= 4,	/* KDIO_XFER_PROC_SEQ_FILE, seq_file */
-	KDIO_XFER_PROC_READ	= 5,	/* KDIO_XFER_PROC_READ_FILE, .proc_read */
-	KDIO_XFER_SYSFS		= 6,	/* KDIO_XFER_SYSFS_FILE, bin attribute */
-	KDIO_XFER_NETLINK	= 7,	/* generic netlink KDIO_XFER_GENL_NAME */
-	KDIO_XFER_RELAY		= 8,	/* relay, KDIO_XFER_RELAY_DIR/cpuN */
+	KDIO_XFER_CHANNELS(KDIO_XFER_CHANNEL_ENUM)
 	KDIO_XFER_NR_CHANNELS
 };
 
