@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from kdio import measure, stats
 
 MB = 1e6
-DEFAULTS = {"backend": "ext4", "qd": 1}
+DEFAULTS = {"backend": "ext4", "qd": 1, "flows": 1}
 STORAGE_KEYS = ("op", "bs", "size", "backend")
 CRYPTO_KEYS = ("alg", "key", "msg", "qd")
+# IPsec cases (kdio.ipsec): the traffic, and the SA's mode.
+TRAFFIC_KEYS = ("proto", "len", "flows", "time")
+IPSEC_KEYS = ("mode",) + TRAFFIC_KEYS
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,16 @@ def _crypto(p):
     return "driver" in p
 
 
+def _ipsec(p):
+    return "proto" in p and "time" in p
+
+
 RATIOS = (Ratio("fio.psync", "fio.psync", STORAGE_KEYS, storage),
           Ratio("fio.io_uring", "fio.io_uring", STORAGE_KEYS + ("qd",), storage),
           Ratio("base.memcpy", "base.memcpy", ("msg",), _channel),
-          Ratio("aesni", None, CRYPTO_KEYS, _crypto, (("driver", "aesni"),)),
-          Ratio("base.afalg", "base.afalg", CRYPTO_KEYS + ("driver",), _crypto))
+          Ratio("aesni", None, CRYPTO_KEYS + IPSEC_KEYS, _crypto, (("driver", "aesni"),)),
+          Ratio("base.afalg", "base.afalg", CRYPTO_KEYS + ("driver",), _crypto),
+          Ratio("ipsec.none", "ipsec.none", TRAFFIC_KEYS, _ipsec))
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,9 @@ class Metric:
 # Wall-clock metrics: in a counted run they are virtual-time figures and are
 # not shown (the cost column says it, in instructions).
 METRIC_COLUMNS = (Metric("ops/s", "ops_per_s", "{:.0f}", _crypto),
+                  Metric("Mbit/s", "mbit_s", "{:.1f}", _ipsec),
+                  Metric("pkt/s", "pps", "{:.0f}", _ipsec),
+                  Metric("loss", "lost_pct", "{:.1f}%", _ipsec),
                   Metric("msg/s", "msgs_per_s", "{:.0f}"),
                   Metric("p99", "lat_p99_ns", "{:.0f} ns"))
 
