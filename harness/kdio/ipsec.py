@@ -335,7 +335,7 @@ def _ratio(a, b):
 
 
 def _fmt_ratio(x):
-    return f"{x:.2f}x" if x is not None else "-"
+    return f"{x:.3g}x" if x is not None else "-"
 
 
 def comparisons(doc):
@@ -409,7 +409,7 @@ def answer(rows):
     if wins:
         shown = "; ".join(f"{x['path']} {x['mode']} {_traffic(x)} ({_fmt_ratio(x['esp'])})"
                           for x in wins)
-        lines.append(f"virtio-crypto beat AES-NI for ESP ({ALGS['cbc']} + hmac(sha256)) in "
+        lines.append(f"virtio-crypto beat AES-NI for ESP in "
                      f"{len(wins)} of {len(rows)} comparisons: {shown}.")
     else:
         lines.append(f"virtio-crypto beat AES-NI for ESP in none of the {len(rows)} "

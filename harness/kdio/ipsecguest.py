@@ -24,6 +24,7 @@ import ctypes
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -288,7 +289,8 @@ def start_charon(i, alg, mode, key_bits):
     its folder (the host root is read-only and charon's pid file is
     /var/run/charon.pid: two daemons need two)."""
     d = charon_dir(i)
-    os.makedirs(d, exist_ok=True)
+    shutil.rmtree(d, ignore_errors=True)  # an earlier case's socket, pid file and log
+    os.makedirs(d)
     with open(f"{d}/strongswan.conf", "w") as f:
         f.write(strongswan_conf())
     with open(f"{d}/swanctl.conf", "w") as f:
