@@ -402,18 +402,23 @@ def report_lines(doc):
 def answer(rows):
     """Where the DMA device beats AES-NI for ESP, and how well the raw
     figure predicted it, in sentences."""
-    if not rows:
-        return ["No case has both virtio-crypto and AES-NI: no comparison to make."]
-    wins = [x for x in rows if x["esp"] and x["esp"] > 1]
+    measured = [x for x in rows if x["esp"] is not None]
+    if not measured:
+        return ["No traffic has an ESP figure on both virtio-crypto and AES-NI: no "
+                "comparison to make."]
+    wins = [x for x in measured if x["esp"] > 1]
     lines = []
     if wins:
         shown = "; ".join(f"{x['path']} {x['mode']} {_traffic(x)} ({_fmt_ratio(x['esp'])})"
                           for x in wins)
         lines.append(f"virtio-crypto beat AES-NI for ESP in "
-                     f"{len(wins)} of {len(rows)} comparisons: {shown}.")
+                     f"{len(wins)} of {len(measured)} comparisons: {shown}.")
     else:
-        lines.append(f"virtio-crypto beat AES-NI for ESP in none of the {len(rows)} "
+        lines.append(f"virtio-crypto beat AES-NI for ESP in none of the {len(measured)} "
                      "comparisons of this run.")
+    if len(measured) < len(rows):
+        lines.append(f"{len(rows) - len(measured)} comparison(s) lack a figure on one "
+                     "driver (an error or skip: see the table's notes).")
     judged = [(x, x["raw_qd8"] if x["raw_qd8"] is not None else x["raw_qd1"]) for x in rows]
     judged = [(x, raw) for x, raw in judged if raw is not None and x["esp"] is not None]
     agree = sum(1 for x, raw in judged if (x["esp"] > 1) == (raw > 1))
@@ -422,7 +427,7 @@ def answer(rows):
                      f"predicted the winner in {agree} of {len(judged)}; its ratio was "
                      + ", ".join(f"{_fmt_ratio(raw)} where ESP gave {_fmt_ratio(x['esp'])}"
                                  for x, raw in judged[:6]) + ".")
-    multi = [x for x in rows if x["flows"] > 1]
+    multi = [x for x in measured if x["flows"] > 1]
     if multi:
         lines.append("With several flows: " + "; ".join(
             f"{x['path']} {_traffic(x)}: {_fmt_ratio(x['esp'])}" for x in multi) + ".")
