@@ -337,6 +337,12 @@ def test_report_says_where_the_device_won_and_whether_the_raw_figure_said_so(tmp
     assert "## IPsec ESP" in md
 
 
+def test_a_users_driver_is_pinned_by_its_own_name():
+    env = paths.GuestEnv(tools_dir="/t", file_size=1 << 20)
+    argv = paths.PATHS["ipsec.xfrm"].argv({**P_UDP, "driver": "mydrv-cbc-aes"}, env)
+    assert argv[argv.index("--driver") + 1] == "mydrv-cbc-aes"
+
+
 # --- a real boot --------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
