@@ -56,25 +56,28 @@ def _argv(sa, keys="same"):
         if sa != "none":
             args += ["--alg", p["alg"], "--mode", p["mode"], "--driver", driver_name(p),
                      "--key", str(p.get("key", 128)), "--keys", keys]
+        if sa != "none" and "pin" in p:  # test only: pin another driver than the case's
+            args += ["--pin", driver_name({**p, "driver": p["pin"]})]
         return args
     return make
 
 
 # --- the verdict ---------------------------------------------------------------
 
-def served_by(out):
-    """(driver the SAs took references on or None, why not the pinned one)."""
-    pinned = (out.get("pin") or {}).get("driver") or out.get("driver")
+def served_by(out, want):
+    """(driver the SAs took references on or None, why not want, the
+    driver the case is labelled with)."""
+    pinned = (out.get("pin") or {}).get("driver")
     before, after = out.get("refcnt_before") or {}, out.get("refcnt_after") or {}
     sas = sum(len(ns["states"]) for ns in out["counters_before"])
     rose = {d: after.get(d, 0) - before.get(d, 0) for d in after}
     rose = {d: n for d, n in rose.items() if n > 0}
-    if rose.get(pinned, 0) >= sas > 0 and len(rose) == 1:
-        return pinned, None
+    if rose.get(want, 0) >= sas > 0 and len(rose) == 1:
+        return want, None
     shown = ", ".join(f"{d} +{n}" for d, n in sorted(rose.items())) or "no driver"
-    return None, (f"the {sas} SA(s) took references on {shown}, not on the pinned "
-                  f"{pinned} alone: the case would be labelled with a driver that did not "
-                  "serve it")
+    return None, (f"the {sas} SA(s) took references on {shown}, not on {want} alone "
+                  f"(pinned: {pinned}): the case would be labelled with a driver that did "
+                  "not serve it")
 
 
 def _integrity_failures(out):
@@ -177,7 +180,7 @@ def judge(out, p):
     if out.get("error") and "counters_before" not in out:
         return Sample(status="error", errno=out.get("errno"), message=out.get("error"))
     ipsec = out.get("sa") != "none"
-    served, why = served_by(out) if ipsec else (None, None)
+    served, why = served_by(out, driver_name(p)) if ipsec else (None, None)
     if why:
         return Sample(status="error", message=why)
     fig = out.get("iperf") or {}

@@ -492,7 +492,7 @@ def make_sas(args, alg, record):
     """Pin, make the network and the SAs, and read which driver took the
     references; the charon processes (ike)."""
     settle(alg)
-    record["pin"] = pin(args.cryptoprio, args.driver, alg)
+    record["pin"] = pin(args.cryptoprio, args.pin or args.driver, alg)
     before = refcounts(alg)
     procs = sa_ike(args) if args.sa == "ike" else sa_xfrm(args)
     after = refcounts(alg)
@@ -593,6 +593,9 @@ def parse_args(argv):
     c.add_argument("--key", type=int, choices=(128, 256), default=128)
     c.add_argument("--mode", choices=("transport", "tunnel"), default="transport")
     c.add_argument("--driver", default=None, help="cra_driver_name to pin")
+    c.add_argument("--pin", default=None,
+                   help="test only: pin this driver instead (the host must then refuse "
+                        "the case)")
     c.add_argument("--proto", choices=("tcp", "udp"), required=True)
     c.add_argument("--len", type=int, default=0, help="UDP payload / TCP write size")
     c.add_argument("--flows", type=int, default=1)

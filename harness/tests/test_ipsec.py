@@ -15,6 +15,7 @@ from kdio.errors import ConfigError
 FIXTURES = Path(__file__).parent / "fixtures" / "ipsec"
 P_UDP = {"alg": "cbc", "mode": "transport", "driver": "virtio", "proto": "udp", "len": 1400,
          "time": 2}
+P_BAD = {**P_UDP, "driver": "aesni"}    # the badkeys record ran on AES-NI
 
 
 def record(name):
@@ -46,7 +47,7 @@ def test_sas_on_another_driver_are_an_error_not_a_figure():
     out["refcnt_after"] = {"cbc-aes-aesni": 5, "virtio_crypto_aes_cbc": 1}
     s = ipsec.judge(out, P_UDP)
     assert s.status == "error" and s.value is None
-    assert "cbc-aes-aesni +4" in s.message and "pinned virtio_crypto_aes_cbc" in s.message
+    assert "cbc-aes-aesni +4" in s.message and "not on virtio_crypto_aes_cbc" in s.message
 
 
 def test_sas_split_between_drivers_are_an_error():
@@ -108,10 +109,10 @@ def test_iperf_ends_that_disagree_are_an_error():
 
 def test_mismatched_keys_fail_integrity_and_are_the_expected_error():
     out = record("badkeys")
-    s = ipsec.judge(out, P_UDP)
+    s = ipsec.judge(out, P_BAD)
     assert s.status == "error" and s.errno == "EBADMSG"
     assert "XfrmInStateProtoError" in s.message
-    case = config.Case(suite="t", path="ipsec.badkeys", params=tuple(P_UDP.items()))
+    case = config.Case(suite="t", path="ipsec.badkeys", params=tuple(P_BAD.items()))
     r = results.case_result(case, [raw_of(out)], 1)
     assert r["status"] == "expected-error" and r["errno"] == "EBADMSG"
 
@@ -123,7 +124,7 @@ def test_the_negative_control_passing_is_an_error():
 
 
 def test_the_same_failure_on_a_normal_case_is_an_error():
-    case = config.Case(suite="t", path="ipsec.xfrm", params=tuple(P_UDP.items()))
+    case = config.Case(suite="t", path="ipsec.xfrm", params=tuple(P_BAD.items()))
     r = results.case_result(case, [raw_of(record("badkeys"))], 1)
     assert r["status"] == "error" and r["errno"] == "EBADMSG"
 
@@ -390,3 +391,14 @@ def test_smoke_cryptoprio_refusals(smoke_run, summary):
     assert check["ok"], check["detail"]
     summary.append(f"ipsec: {len(doc['results'])} cases, negative control EBADMSG, "
                    f"refusals {check['detail']}, wall {wall:.0f} s")
+
+
+@pytest.mark.integration
+def test_sas_pinned_to_another_driver_than_the_label_are_an_error(tmp_path):
+    """The driver check's negative control, in a real guest."""
+    suite = Path(__file__).parent / "fixtures" / "suites" / "ipsec-mispinned.toml"
+    doc, _ = bench.run(bench.Options(suite=str(suite), results_dir=tmp_path,
+                                     run_id="mispinned"), log=print)
+    (r,) = doc["results"]
+    assert r["status"] == "error" and r["summary"] is None, r["message"]
+    assert "cbc-aes-aesni +4" in r["message"] and "not on virtio_crypto_aes_cbc" in r["message"]
