@@ -328,12 +328,18 @@ def test_plot_groups_draw_the_baseline_in_each_algorithms_plot():
     assert series["ipsec.xfrm transport virtio"][0] == (64, 0.8, 0.8, 0.8)
 
 
+def test_a_ratio_within_tcgs_noise_is_no_win():
+    assert [ipsec._outcome(x) for x in (1.25, 1.1, 0.9, 0.8, None)] == [
+        "win", "tie", "tie", "loss", None]
+
+
 def test_report_says_where_the_device_won_and_whether_the_raw_figure_said_so(tmp_path):
     lines = ipsec.report_lines(DOC)
     text = "\n".join(lines)
     assert "emulated" in text and "natively" in text
-    assert "beat AES-NI for ESP" in text and "1 of 2 comparisons" in text
-    assert "predicted the winner in 1 of 2" in text
+    assert "Of 2 comparisons, virtio-crypto beat AES-NI" in text
+    assert "in 1: ipsec.xfrm transport UDP 1400 B (2x)" in text and "lost in 1" in text
+    assert "named the same winner in 1 of 2" in text
     md = report.markdown(DOC, [], tmp_path)
     assert "## IPsec ESP" in md
 
