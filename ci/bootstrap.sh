@@ -8,7 +8,8 @@ set -eu
 PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs cpio
 gcc make libc6-dev python3 python3-pytest python3-jsonschema dwarves bc flex bison
 libelf-dev libssl-dev xz-utils zstd chromium linux-source-6.1
-sparse shellcheck pyflakes3"
+sparse shellcheck pyflakes3
+iproute2 iperf3 strongswan-charon strongswan-swanctl"
 
 missing=""
 for p in $PKGS; do

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kdio.errors import ConfigError
 from kdio import (backends, build, builttree, config, disk, document, drivers, initramfs,
-                  kbuild, kconfig, kernel, measure, paths, plan, qemu, results, vm)
+                  ipsec, kbuild, kconfig, kernel, measure, paths, plan, qemu, results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -111,6 +111,8 @@ def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
     if suite.vm.crypto:  # the DMA device's driver, AF_ALG, GCM; AES-NI if the CPU has it
         mods += [(p, "") for p in kernel.module_load_order(tree, CRYPTO_MODULES)]
         mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
+    if ipsec.used(suite):  # XFRM, ESP, veth, crypto_user
+        mods += [(p, "") for p in kernel.module_load_order(tree, ipsec.GUEST_MODULES)]
     ours = our_module_params(module_params, art.modules)
     clash = sorted({m.name for m in user} & {k.stem for k in art.modules})
     if clash:
@@ -163,7 +165,8 @@ def prepare_guest(suite, kspec, run_dir, log, opts):
     make initramfs and disks."""
     tree = fetch_kernel(kspec, log)
     builtin = kernel.builtin_modules(tree, [*kspec.guest_modules,
-                                            *(CRYPTO_MODULES if suite.vm.crypto else [])])
+                                            *(CRYPTO_MODULES if suite.vm.crypto else []),
+                                            *(ipsec.GUEST_MODULES if ipsec.used(suite) else [])])
     if builtin:
         log(f"built into {kspec.release}, so no insmod: {', '.join(builtin)}")
     art = build.build_all(tree, log)

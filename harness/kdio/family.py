@@ -81,6 +81,7 @@ class Family:
     cost_unit: str = "insn/byte"    # the counted unit of its bytes/s figures
     waits_on: str = None            # the parameter naming what a case waits on
     uses_backend: bool = False      # does I/O on a backend
+    not_countable: str = None       # why none of its cases can be counted, if so
 
     def __post_init__(self):
         labels = [r.label for r in self.ratios]
@@ -143,6 +144,24 @@ CRYPTO = Family(
 # The null system call: the cost of entering the kernel and coming back.
 SYSCALL = Family("syscall", required=("count",), defaults={})
 
+# Traffic between two network namespaces (kdio.ipsec): iperf3's protocol,
+# payload length, flows and seconds. NET is the plain veth, the baseline;
+# IPSEC the same traffic over ESP SAs of one algorithm and mode, on the
+# driver named. Both are drawn by kdio.ipsec's own plots (throughput
+# against payload, one line per driver), not by size.
+TRAFFIC_KEYS = ("proto", "len", "flows", "time")
+_IPERF_TIMED = ("iperf3 runs for a time on the guest clock, which icount with sleep=off "
+                "warps over every wait (IPsec cases are wall-clock only)")
+
+NET = Family("net", required=("proto", "len", "time"), defaults={"flows": 1},
+             not_countable=_IPERF_TIMED)
+
+IPSEC = Family(
+    "ipsec", required=("alg", "mode", "driver", "proto", "len", "time"), defaults={"flows": 1},
+    ratios=(Ratio("ESP aesni", None, ("alg", "mode") + TRAFFIC_KEYS, (("driver", "aesni"),)),
+            Ratio("ipsec.none", "ipsec.none", TRAFFIC_KEYS)),
+    reference="ipsec.none", not_countable=_IPERF_TIMED)
+
 
 
 def registry(*families):
@@ -161,7 +180,7 @@ def registry(*families):
     return out
 
 
-FAMILIES = registry(STORAGE, CHANNEL, CRYPTO, SYSCALL)
+FAMILIES = registry(STORAGE, CHANNEL, CRYPTO, SYSCALL, IPSEC, NET)
 # Every ratio column, in the table's order.
 RATIOS = tuple(r for f in FAMILIES.values() for r in f.ratios)
 

@@ -80,6 +80,8 @@ def why_not_countable(case, path):
     """None if case can be counted, else why not (one phrase). dio.null
     too is judged by its backend: its regions are laid out on it."""
     fam = family.of_path(path)
+    if fam.not_countable:
+        return fam.not_countable
     if fam.waits_on is None:
         return None
     value = fam.value(case.param_dict, fam.waits_on)

@@ -335,6 +335,12 @@ PATHS = {p.name: p for p in (
 )}
 
 
+# The IPsec ESP paths live in their own module, built on MeasuredPath.
+from kdio import ipsec as _ipsec  # noqa: E402
+
+PATHS.update(_ipsec.measured_paths())
+
+
 def used_backends(suite):
     """The backends a suite's storage cases use, in first-use order."""
     names = dict.fromkeys(family.STORAGE.value(c.param_dict, "backend") for c in suite.cases

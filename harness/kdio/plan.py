@@ -19,7 +19,7 @@ import dataclasses
 import re
 import shlex
 
-from kdio import backends, family, measure, paths, regions
+from kdio import backends, family, ipsec, measure, paths, regions
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
@@ -77,11 +77,11 @@ def _check_fuzz(suite, env):
 # Correctness checks a suite may run after its cases: name -> steps maker.
 CHECKS = {"data": _check_data, "badinput": _check_badinput,
           "xfer-badinput": _check_xfer_badinput, "crypto-badinput": _check_crypto_badinput,
-          "fuzz": _check_fuzz}
+          "fuzz": _check_fuzz, **ipsec.CHECKS}
 # What each check's tool prints (kdio.results reads it so): kdio-verify JSON
 # lines, the bad-input tools and the fuzzer KTAP.
 CHECK_OUTPUT = {"data": "jsonl", "badinput": "ktap", "xfer-badinput": "ktap",
-                "crypto-badinput": "ktap", "fuzz": "ktap"}
+                "crypto-badinput": "ktap", "fuzz": "ktap", **ipsec.CHECK_OUTPUT}
 
 
 def _check_case(suite, case):

@@ -13,7 +13,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from kdio import family, table
+from kdio import family, ipsec, table
 from kdio.sizes import format_size
 from kdio.errors import KdioError
 
@@ -125,7 +125,7 @@ def _script(out_base, data, title, ylabel, series, errorbars, baseline_of, xlabe
             logy=False):
     plots = []
     for i, name in enumerate(series):
-        dashed = " dt 2" if name.startswith("fio.") else ""
+        dashed = " dt 2" if name.startswith(("fio.", "ipsec.none")) else ""
         if errorbars:
             plots.append(f"'{data}' index {i} using 1:2:3:4 with yerrorlines lw 2{dashed} "
                          f"title '{name}'")
@@ -190,6 +190,10 @@ def draw_all(doc, out_dir):
                        f"{_title(suite, fam, key)}: {what} to {base_of[key]}", label,
                        series, errorbars=False, baseline_of=base_of[key],
                        xlabel=fam.plot.xlabel)
+    for key, series in sorted(ipsec.plot_groups(doc).items()):
+        drawn += _draw(out_dir, "-".join(["ipsec", key[0], f"flows{key[1]}"]),
+                       ipsec.plot_title(suite, key), "Mbit/s (received payload)", series,
+                       errorbars=True, xlabel="UDP payload")
     latency = latency_groups(doc)
     if latency:
         series = {f"{p} {q}": [(x, v[i]) for x, *v in pts]

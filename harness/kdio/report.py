@@ -10,7 +10,7 @@ import html
 import os
 from pathlib import Path
 
-from kdio import latency, table
+from kdio import ipsec, latency, table
 
 CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
                 ("accelerator", lambda c: f"{c['accelerator']} ({c.get('accelerator_reason', '')})"),
@@ -84,6 +84,9 @@ def markdown(doc, plots, base_dir):
     lat = latency.markdown(doc)
     if lat:
         out += ["", "## Latency", ""] + lat
+    esp = ipsec.report_lines(doc)
+    if esp:
+        out += ["", "## IPsec ESP: the DMA device against AES-NI", ""] + esp
     notes = table.notes(doc, with_status=True)
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
@@ -113,6 +116,10 @@ def html_page(doc, plots, base_dir):
         parts += ["<h2>Latency</h2>"]
         parts += [f"<p>{html.escape(line)}</p>" for line in latency.heading(doc)]
         parts += [_html_table(latency.header(doc), [latency.cells(doc, r) for r in lat_rows])]
+    esp = ipsec.report_lines(doc)
+    if esp:  # its markdown table as preformatted text
+        parts += ["<h2>IPsec ESP: the DMA device against AES-NI</h2>",
+                  f"<pre>{html.escape(chr(10).join(esp))}</pre>"]
     notes = table.notes(doc, with_status=True)
     if notes:
         parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]

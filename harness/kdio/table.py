@@ -36,6 +36,9 @@ class Metric:
 # Wall-clock metrics: in a counted run they are virtual-time figures and are
 # not shown (the cost column says it, in instructions).
 METRIC_COLUMNS = (Metric("ops/s", "ops_per_s", "{:.0f}", ("crypto",)),
+                  Metric("Mbit/s", "mbit_s", "{:.1f}", ("ipsec", "net")),
+                  Metric("pkt/s", "pps", "{:.0f}", ("ipsec", "net")),
+                  Metric("loss", "lost_pct", "{:.1f}%", ("ipsec", "net")),
                   Metric("msg/s", "msgs_per_s", "{:.0f}"),
                   Metric("p99", "lat_p99_ns", "{:.0f} ns"))
 
