@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kdio.errors import ConfigError
 from kdio import (backends, build, builttree, config, console, disk, drivers, initramfs,
-                  kbuild, kconfig, kernel, measure, paths, plan, qemu, results, vm)
+                  kbuild, kconfig, kernel, measure, passthrough, paths, plan, qemu, results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -35,6 +35,7 @@ class Options:
     module_params: tuple = ()   # "module.param=value", for our modules only
     measure: str = None         # wall | counted; None: the suite's own
     user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
+    passthrough: tuple = ()     # host PCI addresses given to the guest through vfio-pci
 
 
 def git_sha():
@@ -309,11 +310,13 @@ def run(opts, log=print):
                              results.dump(plan.build(suite, env, run_id, opts.module_params)))
         cfg = qemu_config(suite, tree, initrd, disks, cache_mode, share)
         accel, why = choose_accel(suite, cfg, log)
-        cfg = replace(cfg, accel=accel)
+        cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
+                      + passthrough.devices(opts.passthrough, accel, why))
         log(f"accelerator: {accel} ({why})")
         doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
                "failure": None, "context": make_context(suite, kspec, cfg, why), "results": []}
         doc["context"]["module_params"] = list(opts.module_params)
+        doc["context"]["passthrough"] = list(opts.passthrough)
         doc["context"]["user_modules"] = [{"module": m.name, "source": m.source,
                                            "loaded": None, "message": None} for m in user]
         progress = Progress(suite, doc, share, run_dir, log)

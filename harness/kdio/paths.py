@@ -6,6 +6,7 @@ of that execution into a sample. Paths with baseline=True are the yardsticks
 the others are compared with.
 """
 
+import dataclasses
 import errno
 import json
 import os
@@ -21,13 +22,19 @@ class GuestEnv:
     scratch: str = backends.SCRATCH
     seed: int = 1
     counted: bool = False       # the run measures instructions (kdio.measure)
+    devices: tuple = ()         # ((backend, block device), ...) over the backends' own (host mode)
 
     def tool(self, name):
         return f"{self.tools_dir}/{name}"
 
-    def target(self, params, family):
-        backend = backends.BACKENDS[params.get("backend", "ext4")]
+    def backend_target(self, backend, family):
+        device = dict(self.devices).get(backend.name)
+        if device:
+            backend = dataclasses.replace(backend, device=device)
         return backend.target(family, self.file_size, self.scratch)
+
+    def target(self, params, family):
+        return self.backend_target(backends.BACKENDS[params.get("backend", "ext4")], family)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def _check_data(suite, env):
     for the segments after the first when later writes were shorter."""
     steps = []
     for b, start, end, seed in regions.final_segments(suite, env):
-        target = b.target("kdio", env.file_size, env.scratch)
+        target = env.backend_target(b, "kdio")
         name = f"data-{b.name}" + (f"@{start}" if start else "")
         steps.append((name, _verify_argv(env, "-c", target, seed, start, end - start)))
     return steps
@@ -139,7 +139,7 @@ def setup_steps(suite, env):
             steps.append({"name": f"make the file system of {b.name}",
                           "argv": b.prepare_argv()})
         for family in backends.FAMILIES:
-            target = b.target(family, env.file_size, env.scratch)
+            target = env.backend_target(b, family)
             steps.append({"name": f"lay out {family} region on {b.name}",
                           "argv": _verify_argv(env, "-w", target, env.seed)})
     return steps
