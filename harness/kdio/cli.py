@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kdio import (bench, build, builttree, compare, config, export, host, kbuild, kconfig,
                   kernel, kernels, latency, lint, measure, plot, report, results, table)
-from kdio.errors import KdioError
+from kdio.errors import ConfigError, KdioError
 
 
 def log(msg):
@@ -31,7 +31,14 @@ def _options(args, suite, kernel_name, run_id):
 
 
 def _host_options(args, suite, run_id):
-    """host.Options from bench --target host's arguments."""
+    """host.Options from bench --target host's arguments (refusing those of a
+    guest run, which would not take effect)."""
+    given = [f for f, v in (("--kernel", args.kernel), ("--module", args.module),
+                            ("--passthrough", args.passthrough)) if v]
+    if given:
+        raise ConfigError(f"{', '.join(given)} do(es) not apply to --target host: the suite "
+                          "runs on the running kernel, with kdio's modules only",
+                          "leave them out, or run in a guest (--target guest)")
     return host.Options(suite=suite, results_dir=Path(args.results_dir), run_id=run_id,
                         timeout_s=args.timeout, module_params=tuple(args.module_param),
                         measure=args.measure, dir=args.dir, device=args.device,
@@ -45,7 +52,17 @@ def _extra_metrics(doc, names):
     return tuple(latency.metric(name, doc) for name in _split(names))
 
 
-def _run_and_print(opts, metrics=()):
+def _where(ctx):
+    """(where the run ran, in a line; the name of its log file)."""
+    if ctx.get("target") == "host":
+        return (f"{ctx['kernel']['release']} on this machine ({ctx['host']['cpu_model']}, "
+                f"governor {ctx['host']['governor'] or 'none: no cpufreq'}), runner "
+                f"{ctx.get('runner_elapsed_s')} s", "runner.log")
+    return (f"{ctx['kernel']['release']} on {ctx['accelerator']}, guest boot "
+            f"{ctx['guest'].get('boot_s')} s, VM {ctx.get('vm_elapsed_s')} s", "console.log")
+
+
+def _run_and_print(opts, metrics=(), plots=True):
     """One run, then its table (with the --metric columns), checks,
     context, files, plots and report."""
     doc, run_dir = (host.run if isinstance(opts, host.Options) else bench.run)(opts, log)
@@ -59,17 +76,12 @@ def _run_and_print(opts, metrics=()):
     log(table.render(doc, _extra_metrics(doc, metrics)))
     for c in doc.get("checks", []):
         log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
-    ctx = doc["context"]
-    if ctx.get("target") == "host":
-        log(f"{ctx['kernel']['release']} on this machine ({ctx['host']['cpu_model']}, governor "
-            f"{ctx['host']['governor']}), runner {ctx.get('runner_elapsed_s')} s")
-    else:
-        log(f"{ctx['kernel']['release']} on {ctx['accelerator']}, guest boot "
-            f"{ctx['guest'].get('boot_s')} s, VM {ctx.get('vm_elapsed_s')} s")
+    where, log_name = _where(doc["context"])
+    log(where)
     log("")
-    log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  "
-        f"{run_dir / 'console.log'}")
-    _plots_and_report(doc, run_dir)
+    log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  {run_dir / log_name}")
+    if plots:
+        _plots_and_report(doc, run_dir)
     return doc, run_dir
 
 
@@ -127,7 +139,7 @@ def cmd_bench(args):
                 log(f"=== suite {suite}, kernel {name} ===")
             opts = (_host_options(args, suite, run_id) if args.target == "host"
                     else _options(args, suite, name, run_id))
-            doc, _ = _run_and_print(opts, args.metric)
+            doc, _ = _run_and_print(opts, args.metric, plots=not args.no_plots)
             docs.append(doc)
             status = max(status, _verdict(doc))
         if len(docs) > 1:
@@ -384,6 +396,9 @@ def parser():
     b.add_argument("--passthrough", action="append", default=[], metavar="PCI",
                    help="give the guest this host PCI device through vfio-pci (e.g. "
                         "0000:03:00.0); needs KVM and the device's IOMMU group bound to vfio-pci")
+    b.add_argument("--no-plots", action="store_true",
+                   help="write the result files only: no plots, no report (kdio plots RUN "
+                        "draws them later)")
     _host_arguments(b)
     _metric_argument(b)
     b.set_defaults(func=cmd_bench)

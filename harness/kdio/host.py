@@ -376,6 +376,7 @@ def run(opts, log=print, system=System(), euid=os.geteuid):
     loaded, proc, outcome = hostmods.Loaded([]), None, RunnerOutcome()
     try:
         load_all(system, suite, opts, kos, loaded, log)
+        doc["context"]["devices"] = backend_devices(system, suite, opts, scratch)
         proc, pump, lines = start_runner(share / "plan.json", run_dir / "runner.log", log)
         wait_runner(proc, opts.timeout_s or suite.vm.timeout_s, progress, outcome)
     except KeyboardInterrupt as e:

@@ -323,10 +323,10 @@ def test_host_plan_targets_dir_and_device(tmp_path):
 def test_audit_refuses_a_write_outside_dir(tmp_path):
     the_plan, _ = _host_plan(tmp_path)
     host.audit_writes(the_plan, tmp_path, ["/dev/nvme1n1", "/dev/ram0"])
-    the_plan["cases"][0]["argv_by_rep"][1] = ["kdio-dio", "-f", "/etc/passwd"]
+    the_plan["cases"][0]["argv_by_rep"][0] = ["kdio-dio", "-f", "/etc/passwd"]
     with pytest.raises(HostError, match="would write to /etc/passwd"):
         host.audit_writes(the_plan, tmp_path, ["/dev/nvme1n1", "/dev/ram0"])
-    the_plan["cases"][0]["argv_by_rep"][1] = ["fio", f"--filename={tmp_path}/../x"]
+    the_plan["cases"][0]["argv_by_rep"][0] = ["fio", f"--filename={tmp_path}/../x"]
     with pytest.raises(HostError, match="outside"):
         host.audit_writes(the_plan, tmp_path, ["/dev/nvme1n1"])
     # a device it was not given
@@ -491,3 +491,10 @@ def test_passthrough_bad_address(tmp_path):
         passthrough.check("03:00.0", "kvm", "", tmp_path)
     with pytest.raises(passthrough.PassthroughError, match="no PCI device 0000:04:00.0"):
         passthrough.check("0000:04:00.0", "kvm", "", tmp_path)
+
+
+def test_guest_only_options_are_refused_in_host_mode(capsys):
+    from kdio import cli
+    assert cli.main(["bench", "--target", "host", "--module", "x.ko"]) == 2
+    err = capsys.readouterr().err
+    assert "--module do(es) not apply to --target host" in err and "what to do" in err

@@ -26,9 +26,8 @@ OUT = "/run/kdio/out"          # the writable share, as the guest sees it
 SCRATCH = "/run/kdio/scratch"  # vda, mounted by the guest's /init
 
 
-def _kdio(args, as_user=None):
-    prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups " if as_user else ""
-    return ["/bin/sh", "-c", f"cd {HARNESS} && exec {prefix}/usr/bin/python3 -m kdio bench "
+def _kdio(args):
+    return ["/bin/sh", "-c", f"cd {HARNESS} && exec /usr/bin/python3 -m kdio bench "
             f"--target host {args} 2>&1"]
 
 
@@ -44,7 +43,8 @@ INTERRUPT = """
 pid=$!
 n=0
 until grep -q '"type": "sample"' {out}/results/intr/host/records.jsonl 2>/dev/null; do
-    n=$((n + 1)); [ $n -gt 600 ] && { echo "no sample after 60 s"; kill -KILL $pid; exit 1; }
+    n=$((n + 1))
+    if [ $n -gt 600 ]; then echo "no sample after 60 s"; kill -KILL $pid; exit 1; fi
     sleep 0.1
 done
 grep -E '^kdio_dio ' /proc/modules | cut -d' ' -f1
@@ -53,31 +53,44 @@ wait $pid
 echo "exit=$?"
 """
 
+REFUSALS = (  # name, arguments after the common ones, effective uid
+    ("ext4 signature", "--device /dev/vdc", None),
+    ("mounted", "--device /dev/vda --destroy-data-on /dev/vda", None),
+    ("no flag", "--device /dev/vdb", None),
+    ("other device", "--device /dev/vdb --destroy-data-on /dev/vdc", None),
+    ("not root", "--device /dev/vdb --destroy-data-on /dev/vdb", 65534),
+    ("vermagic", f"--modules-from {OUT}/badko --device /dev/vdb --destroy-data-on /dev/vdb",
+     None),
+    ("config", f"--kernel-config {OUT}/config-hz --device /dev/vdb --destroy-data-on /dev/vdb",
+     None),
+)
+
+
+def _refusals(common, good_modules):
+    """The refusals, run in one process by tests/host_refusals.py."""
+    out = []
+    for name, args, uid in REFUSALS:
+        mods = "" if "--modules-from" in args else f"--modules-from {good_modules}"
+        argv = ["bench", "--target", "host", *f"{common} {mods} {args}".split()]
+        out.append({"name": name, "argv": argv, **({"uid": uid} if uid is not None else {})})
+    return out
+
 
 def _plan(tree, art, base):
     common = f"{base} --modules-from {art.modules[0].parent}"
-    steps = [
-        ("make the folder", ["mkdir", "-p", f"{SCRATCH}/hostdir"]),
-        ("refuse ext4 signature", _kdio(f"{common} --device /dev/vdc")),
-        ("refuse mounted", _kdio(f"{common} --device /dev/vda --destroy-data-on /dev/vda")),
-        ("refuse no flag", _kdio(f"{common} --device /dev/vdb")),
-        ("refuse other device", _kdio(f"{common} --device /dev/vdb --destroy-data-on /dev/vdc")),
-        ("refuse not root", _kdio(f"{common} --device /dev/vdb --destroy-data-on /dev/vdb",
-                                  as_user=True)),
-        ("refuse vermagic", _kdio(f"{base} --modules-from {OUT}/badko "
-                                  "--device /dev/vdb --destroy-data-on /dev/vdb")),
-        ("refuse config", _kdio(f"{common} --kernel-config {OUT}/config-hz "
-                                "--device /dev/vdb --destroy-data-on /dev/vdb")),
+    run = f"{common} --device /dev/vdb --destroy-data-on /dev/vdb --no-plots"
+    setup = [
+        {"name": "make the folder", "argv": ["mkdir", "-p", f"{SCRATCH}/hostdir"]},
+        {"name": "refusals", "timeout_s": 240,
+         "argv": ["/usr/bin/python3", str(HARNESS / "tests/host_refusals.py"),
+                  f"{OUT}/refusals.json"]},
+        _loaded_step("loaded after refusals"),
+        {"name": "run", "timeout_s": 300, "argv": _kdio(f"{run} --run-id main")},
+        _loaded_step("loaded after run"),
+        {"name": "interrupt", "timeout_s": 240, "argv": [
+            "/bin/sh", "-c", INTERRUPT.format(kdio=_kdio(f"{run} --run-id intr")[2], out=OUT)]},
+        _loaded_step("loaded after interrupt"),
     ]
-    setup = [{"name": n, "argv": a, "timeout_s": 120} for n, a in steps]
-    setup.append(_loaded_step("loaded after refusals"))
-    setup.append({"name": "run", "timeout_s": 400, "argv": _kdio(
-        f"{common} --device /dev/vdb --destroy-data-on /dev/vdb --run-id main")})
-    setup.append(_loaded_step("loaded after run"))
-    intr = _kdio(f"{common} --device /dev/vdb --destroy-data-on /dev/vdb --run-id intr")[2]
-    setup.append({"name": "interrupt", "timeout_s": 300,
-                  "argv": ["/bin/sh", "-c", INTERRUPT.format(kdio=intr, out=OUT)]})
-    setup.append(_loaded_step("loaded after interrupt"))
     return {"run_id": "host-proof", "suite": "host", "repetitions": 0, "setup": setup,
             "cases": [], "checks": []}
 
@@ -110,6 +123,8 @@ def _boot(tmp_path, share):
               f"--tools-from {art.tools_dir} --module-root {tree.root} "
               f"--kernel-config {tree.root}/boot/config-{kspec.release}")
     results.write_atomic(share / "plan.json", json.dumps(_plan(tree, art, common)))
+    results.write_atomic(share / "refusals.json",
+                         json.dumps(_refusals(common, art.modules[0].parent)))
     mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
     initrd = initramfs.build(tmp_path / "initrd.cpio", mods)
     disks = [disk.make_ext4(tmp_path / "vda.img", 128), disk.make_raw(tmp_path / "vdb.img", 16),
@@ -136,29 +151,41 @@ def proof(tmp_path_factory):
     steps = {r["name"]: r for r in results.read_records(share / "records.jsonl")
              if r.get("type") == "setup"}
     for name, r in steps.items():
-        print(f"--- {name}: rc {r['rc']}\n{r['stdout'][-3000:]}")
+        print(f"--- {name}: rc {r['rc']} ({r['wall_s']:.0f} s)\n{r['stdout'][-3000:]}")
     assert "kdio: poweroff runner-exit=0" in out.console, out.console[-3000:]
     return steps, share
 
 
-def _refused(step, *words):
-    assert step["rc"] == 2, step["stdout"]
-    assert "kdio: error:" in step["stdout"] and "kdio: what to do:" in step["stdout"]
+def _refusals_done(steps):
+    step = steps["refusals"]
+    assert step["rc"] == 0, step["stderr"]
+    return {r["name"]: r for r in map(json.loads, step["stdout"].splitlines())}
+
+
+def _refused(r, *words):
+    assert r["rc"] == 2, r["output"]
+    assert "kdio: error:" in r["output"] and "kdio: what to do:" in r["output"]
     for w in words:
-        assert w in step["stdout"], step["stdout"]
+        assert w in r["output"], r["output"]
 
 
 def test_refusals(proof):
     steps, _ = proof
-    _refused(steps["refuse ext4 signature"], "/dev/vdc", "ext4 at 0x438", "--destroy-data-on")
-    _refused(steps["refuse mounted"], "/dev/vda is mounted on /run/kdio/scratch")
-    _refused(steps["refuse no flag"], "kdio writes to it from the first byte",
+    refused = _refusals_done(steps)
+    assert sorted(refused) == sorted(name for name, _, _ in REFUSALS)
+    _refused(refused["ext4 signature"], "/dev/vdc", "it holds ext4 at 0x438",
+             "--destroy-data-on /dev/vdc")
+    _refused(refused["mounted"], "/dev/vda is mounted on /run/kdio/scratch",
+             "even with --destroy-data-on")
+    _refused(refused["no flag"], "kdio writes to it from the first byte",
              "--destroy-data-on /dev/vdb")
-    _refused(steps["refuse other device"], "--destroy-data-on /dev/vdc is another device")
-    _refused(steps["refuse not root"], "host mode needs root")
-    _refused(steps["refuse vermagic"], "built for another kernel", "6.1.0-99-amd64")
-    _refused(steps["refuse config"], "CONFIG_HZ 250 in the build, 1000 running")
+    _refused(refused["other device"], "--destroy-data-on /dev/vdc is another device")
+    _refused(refused["not root"], "host mode needs root")
+    _refused(refused["vermagic"], "built for another kernel", "6.1.0-99-amd64")
+    _refused(refused["config"], "CONFIG_HZ 250 in the build, 1000 running")
     assert steps["loaded after refusals"]["stdout"].strip() == ""
+    # no refusal started a run: the only run folders are the two runs'
+    assert sorted(p.name for p in (proof[1] / "results").iterdir()) == ["intr", "main"]
 
 
 def test_run_on_every_backend(proof):
@@ -179,10 +206,14 @@ def test_run_on_every_backend(proof):
     assert ctx["devices"]["ext4"]["device"]["name"] == "vda"
     assert ctx["devices"]["blk"]["logical_block_size"] == 512
     assert {r["params"]["backend"] for r in doc["results"]} == {"brd", "ext4", "blk"}
-    assert all(r["status"] == "ok" and len(r["samples"]) == 2 for r in doc["results"])
+    assert all(r["status"] == "ok" and len(r["samples"]) == 1 for r in doc["results"])
+    assert ctx["devices"]["brd"]["transport"] == "virtual"
+    assert ctx["devices"]["brd"]["size_bytes"] == 9 << 20
     assert [c["name"] for c in doc["checks"]] == ["data-brd", "data-ext4", "data-blk"]
     assert all(c["ok"] for c in doc["checks"])
-    assert "loaded brd" in run["stdout"] and "unloaded" in run["stdout"]
+    assert "loaded brd" in run["stdout"]
+    assert "unloaded kdio_xfer, kdio_dio, kdio_crypto, brd" in run["stdout"]
+    assert not list(Path(share / "results/main").glob("report.*"))  # --no-plots
 
 
 def test_interrupt_unloads(proof):
