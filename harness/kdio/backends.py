@@ -32,11 +32,11 @@ class Backend:
     mount: str = None       # where that file system is mounted
     ram_disk: bool = False  # needs a brd RAM disk
 
-    def target(self, family, file_size, scratch=SCRATCH):
-        """family: 'kdio' (module and kdio tools) or 'fio' (the baselines)."""
+    def target(self, owner, file_size, scratch=SCRATCH):
+        """owner: 'kdio' (module and kdio tools) or 'fio' (the baselines)."""
         if self.device is None:
-            return Target(f"{self.mount or scratch}/{family}.dat", 0)
-        return Target(self.device, 0 if family == "kdio" else file_size)
+            return Target(f"{self.mount or scratch}/{owner}.dat", 0)
+        return Target(self.device, 0 if owner == "kdio" else file_size)
 
     def prepare_argv(self):
         """The guest command that makes this backend's file system, or None.
@@ -58,7 +58,8 @@ BACKENDS = {b.name: b for b in (
     Backend("ext4-brd", "a file on ext4 on a brd RAM disk: the file system's direct-I/O "
             "path with no device", fs_device="/dev/ram1", mount=EXT4_BRD_MOUNT, ram_disk=True),
 )}
-FAMILIES = ("kdio", "fio")
+# Whose region a target is: kdio's paths write and read one, fio's another.
+REGION_OWNERS = ("kdio", "fio")
 # brd makes rd_nr RAM disks of one size: /dev/ram0 (brd) and /dev/ram1 (ext4-brd).
 RAM_DISKS = 2
 

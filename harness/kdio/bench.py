@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, builttree, config, console, disk, drivers, initramfs,
-                  kbuild, kconfig, kernel, measure, passthrough, paths, plan, qemu, results, vm)
+from kdio import (backends, build, builttree, config, disk, document, drivers, initramfs,
+                  kbuild, kconfig, kernel, measure, passthrough, paths, plan, qemu, results,
+                  vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -64,7 +65,9 @@ def kernel_context(kspec):
     return ctx
 
 
-def make_context(suite, kspec, cfg, accel_reason):
+def make_context(suite, kspec, cfg, accel_reason, module_params=(), user=()):
+    """What the host knows of a run before the boot (kdio.document adds
+    what the guest and the end tell)."""
     return {
         "kdio_git_sha": git_sha(),
         "kernel": kernel_context(kspec),
@@ -78,6 +81,9 @@ def make_context(suite, kspec, cfg, accel_reason):
         "suite": {"name": suite.name, "repetitions": suite.repetitions,
                   "file_size": suite.file_size},
         "measure": measure.get(suite.measure).context(),
+        "module_params": list(module_params),
+        "user_modules": [{"module": m.name, "source": m.source, "loaded": None, "message": None}
+                         for m in user],
     }
 
 
@@ -201,10 +207,11 @@ def load_suite(opts):
 
 class Progress:
     """Polls records.jsonl while the guest runs: prints each new sample and
-    rewrites result.json, so a crash loses nothing already measured."""
+    rewrites result.json (kdio.document of the records so far), so a crash
+    loses nothing already measured."""
 
-    def __init__(self, suite, doc, share, run_dir, log):
-        self.suite, self.doc, self.log = suite, doc, log
+    def __init__(self, run_id, suite, context, share, run_dir, log):
+        self.run_id, self.suite, self.context, self.log = run_id, suite, context, log
         self.records_path, self.run_dir, self.seen = share / "records.jsonl", run_dir, 0
         self.samples = 0
         self.write_failed = False
@@ -223,9 +230,9 @@ class Progress:
                 self._print_sample(r)
             elif r.get("type") == "setup" and r.get("rc") != 0:
                 self.log(f"setup '{r['name']}' failed (exit {r.get('rc')}): {r.get('stderr', '').strip()[-200:]}")
-        self.doc["results"] = results.build_results(self.suite, records)
+        doc = document.build(self.run_id, self.suite, self.context, records)
         try:
-            results.write_atomic(self.run_dir / "result.json", results.dump(self.doc))
+            results.write_atomic(self.run_dir / "result.json", results.dump(doc))
         except results.ResultsWriteError as e:
             if not self.write_failed:  # say it once; the run goes on
                 self.log(f"warning: {e}; {e.hint}")
@@ -252,42 +259,10 @@ class Progress:
         self.log(f"[{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
 
 
-def _user_module_loads(doc, text):
-    """Record each user module's load in the context; the failures."""
-    loads = {u["module"]: u for u in console.user_modules(text)}
-    for entry in doc["context"].get("user_modules", []):
-        entry.update({k: loads[entry["module"]][k] for k in ("loaded", "message")}
-                     if entry["module"] in loads else {})
-    return [f"user module {u['module']} failed to load: {u['message']}"
-            for u in loads.values() if not u["loaded"]]
-
-
-def finish(doc, outcome, records, run_dir, suite):
-    verdict = console.read(outcome.console, outcome.timed_out)
-    ended = any(r.get("type") == "end" for r in records)
-    load_failures = _user_module_loads(doc, outcome.console)
-    failures = load_failures + [f"setup failed: {f}" for f in results.setup_failures(records)]
-    guest = next((r for r in records if r.get("type") == "guest"), None)
-    if guest:
-        doc["context"]["guest"]["release"] = guest.get("release")
-        doc["context"]["guest"]["boot_s"] = guest.get("uptime_s")
-        how = measure.get(suite.measure)
-        if how.counted:
-            doc["context"]["measure"]["guest_tsc_mhz"] = measure.guest_tsc_mhz(
-                guest.get("boot_kmsg"))
-            problem = measure.clock_problem(how, guest.get("boot_kmsg"))
-            failures += [f"counted mode: {problem}"] if problem else []
-    doc["setup_failures"] = list(failures)
-    doc["checks"] = results.check_results(records)
-    doc["context"]["dio_align"] = results.dio_alignment(suite, records)
-    failures += [f"check {c['name']} failed: {c['detail']}" for c in doc["checks"] if not c["ok"]]
-    if verdict.finished and ended and not failures:
-        doc["status"], doc["failure"] = "ok", None
-    else:
-        reason = (load_failures[:1] or [verdict.reason])[0] or \
-            (failures[0] if failures else "the runner did not reach the end of the plan")
-        doc["status"], doc["failure"] = "failed", {"reason": reason,
-                                                    "last_case": verdict.last_case}
+def finish(run_id, suite, context, outcome, records, run_dir):
+    """The final document (kdio.document), checked against the schema and
+    written with its CSV."""
+    doc = document.build(run_id, suite, context, records, outcome)
     results.validate(doc)
     results.write_atomic(run_dir / "result.json", results.dump(doc))
     results.write_atomic(run_dir / "result.csv", results.to_csv(doc))
@@ -313,19 +288,14 @@ def run(opts, log=print):
         cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
                       + passthrough.devices(opts.passthrough, accel, why))
         log(f"accelerator: {accel} ({why})")
-        doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
-               "failure": None, "context": make_context(suite, kspec, cfg, why), "results": []}
-        doc["context"]["module_params"] = list(opts.module_params)
-        doc["context"]["passthrough"] = list(opts.passthrough)
-        doc["context"]["user_modules"] = [{"module": m.name, "source": m.source,
-                                           "loaded": None, "message": None} for m in user]
-        progress = Progress(suite, doc, share, run_dir, log)
+        context = make_context(suite, kspec, cfg, why, opts.module_params, user)
+        context["passthrough"] = list(opts.passthrough)
+        progress = Progress(run_id, suite, context, share, run_dir, log)
         on_line = lambda line: log(line[line.index("kdio: "):]) if "kdio: " in line and " start " not in line else None
         outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",
                          opts.timeout_s or suite.vm.timeout_s, on_line=on_line,
                          poll=progress, log=log)
-        doc["context"]["vm_elapsed_s"] = round(outcome.elapsed_s, 1)
-        return finish(doc, outcome, progress(), run_dir, suite), run_dir
+        return finish(run_id, suite, context, outcome, progress(), run_dir), run_dir
     finally:
         for d in (*disks, initrd):
             os.unlink(d)

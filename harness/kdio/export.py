@@ -16,7 +16,7 @@ Pure functions of the result document; the CLI writes the file.
 import datetime
 import math
 
-from kdio import measure, paths
+from kdio import family, measure, paths
 
 FORMATS = ("fio",)
 DIRECTIONS = ("read", "write", "trim")
@@ -74,11 +74,11 @@ def _engine(path):
 
 def _options(r, rep):
     """The job options, as fio prints them: strings."""
-    p = r["params"]
+    p, fam = r["params"], family.of(r)
     engine, extra = _engine(r["path"])
     return {"name": r["case"], "rw": p["op"], "bs": str(p["bs"]), "size": str(p["size"]),
-            "ioengine": engine, "iodepth": str(p.get("qd", 1)), "direct": "1", **extra,
-            "kdio_path": r["path"], "kdio_backend": p.get("backend", "ext4"),
+            "ioengine": engine, "iodepth": str(fam.value(p, "qd")), "direct": "1", **extra,
+            "kdio_path": r["path"], "kdio_backend": fam.value(p, "backend"),
             "kdio_repetition": str(rep + 1)}
 
 

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kdio import backends, bench, build, measure, paths, plan, results
+from kdio import backends, bench, build, document, measure, paths, plan, results
 from kdio.hostdev import HostError, System, check_device, check_dir, device_info, dir_info
 from kdio import hostmods
 
@@ -276,16 +276,11 @@ def _last_case(output):
     return cases[-1] if cases else ""
 
 
-def finish(doc, records, outcome, left_loaded, run_dir, suite):
-    """The result document from the runner's records and how it ended."""
-    ended = any(r.get("type") == "end" for r in records)
-    failures = [f"setup failed: {f}" for f in results.setup_failures(records)]
-    doc["setup_failures"] = list(failures)
-    doc["results"] = results.build_results(suite, records)
-    doc["checks"] = results.check_results(records)
-    doc["context"]["dio_align"] = results.dio_alignment(suite, records)
-    doc["context"]["runner_elapsed_s"] = round(outcome.elapsed_s, 1)
-    failures += [f"check {c['name']} failed: {c['detail']}" for c in doc["checks"] if not c["ok"]]
+def _verdict(doc, records, outcome, left_loaded):
+    """(status, failure) of an ended host run: ok when the runner exited 0
+    at the end of the plan, nothing failed and nothing was left loaded."""
+    failures = doc["setup_failures"] + [f"check {c['name']} failed: {c['detail']}"
+                                        for c in doc["checks"] if not c["ok"]]
     reasons = ([f"interrupted ({outcome.interrupted})"] if outcome.interrupted else []) + \
               ([str(outcome.error)] if outcome.error else []) + \
               (["the runner did not finish before the timeout"] if outcome.timed_out else []) + \
@@ -293,12 +288,18 @@ def finish(doc, records, outcome, left_loaded, run_dir, suite):
                 "rmmod them"] if left_loaded else []) + \
               ([f"the runner exited with status {outcome.rc}"]
                if outcome.rc not in (0, None) else [])
-    if not reasons and ended and not failures:
-        doc["status"], doc["failure"] = "ok", None
-    else:
-        reason = (reasons or failures or ["the runner did not reach the end of the plan"])[0]
-        doc["status"], doc["failure"] = "failed", {"reason": reason,
-                                                    "last_case": _last_case(outcome.output)}
+    if not reasons and any(r.get("type") == "end" for r in records) and not failures:
+        return "ok", None
+    reason = (reasons or failures or ["the runner did not reach the end of the plan"])[0]
+    return "failed", {"reason": reason, "last_case": _last_case(outcome.output)}
+
+
+def finish(run_id, suite, context, records, outcome, left_loaded, run_dir):
+    """The result document (kdio.document of the records, then how the
+    runner ended), checked against the schema and written with its CSV."""
+    context = dict(context, runner_elapsed_s=round(outcome.elapsed_s, 1))
+    doc = document.build(run_id, suite, context, records)
+    doc["status"], doc["failure"] = _verdict(doc, records, outcome, left_loaded)
     results.validate(doc)
     results.write_atomic(run_dir / "result.json", results.dump(doc))
     results.write_atomic(run_dir / "result.csv", results.to_csv(doc))
@@ -368,15 +369,14 @@ def run(opts, log=print, system=System(), euid=os.geteuid):
     the_plan, left_out = host_plan(suite, env, run_id, opts.module_params, scratch,
                                    [d for d in [opts.device, "/dev/ram0"] if d], log)
     results.write_atomic(share / "plan.json", results.dump(the_plan))
-    doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
-           "failure": None, "results": [],
-           "context": make_context(suite, opts, system, scratch, kos, config_path, left_out)}
-    results.write_atomic(run_dir / "result.json", results.dump(doc))
-    progress = bench.Progress(suite, doc, share, run_dir, log)
+    context = make_context(suite, opts, system, scratch, kos, config_path, left_out)
+    results.write_atomic(run_dir / "result.json",
+                         results.dump(document.build(run_id, suite, context, [])))
+    progress = bench.Progress(run_id, suite, context, share, run_dir, log)
     loaded, proc, outcome = hostmods.Loaded([]), None, RunnerOutcome()
     try:
         load_all(system, suite, opts, kos, loaded, log)
-        doc["context"]["devices"] = backend_devices(system, suite, opts, scratch)
+        context["devices"] = backend_devices(system, suite, opts, scratch)
         proc, pump, lines = start_runner(share / "plan.json", run_dir / "runner.log", log)
         wait_runner(proc, opts.timeout_s or suite.vm.timeout_s, progress, outcome)
     except KeyboardInterrupt as e:
@@ -388,7 +388,7 @@ def run(opts, log=print, system=System(), euid=os.geteuid):
     if proc is not None:
         pump.join(timeout=5)
         outcome.output = "".join(lines)
-    doc = finish(doc, progress(), outcome, left, run_dir, suite)
+    doc = finish(run_id, suite, context, progress(), outcome, left, run_dir)
     if outcome.error:
         raise outcome.error
     if outcome.interrupted:

@@ -41,7 +41,7 @@ def metric(name, doc):
         raise ConfigError(f"unknown metric '{name}'", f"use one of: {', '.join(FIGURES)}")
     counted = table.counted(doc)
     title = f"{name} (insn)" if counted else name
-    return table.Metric(title, FIGURES[name], lambda v: fmt(v, counted), table.storage)
+    return table.Metric(title, FIGURES[name], lambda v: fmt(v, counted), ("storage",))
 
 
 BINS_NOTE = ("a percentile is the middle of its histogram bin (within 1/128): fio's own can "
@@ -63,7 +63,7 @@ def heading(doc):
 def rows(doc):
     """One row per storage case with latency figures, in the run's order."""
     cols = [metric(name, doc) for name in COLUMNS]
-    ios = table.Metric("I/Os", "clat_ns_n", "{:.0f}", table.storage)
+    ios = table.Metric("I/Os", "clat_ns_n", "{:.0f}", ("storage",))
     out = []
     for r in doc["results"]:
         values = [table.metric_median(r, m) for m in cols]

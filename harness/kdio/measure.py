@@ -19,6 +19,7 @@ Pure functions and data; the QEMU argv and the plan check call in here.
 import re
 from dataclasses import dataclass
 
+from kdio import family
 from kdio.errors import ConfigError
 
 
@@ -67,20 +68,25 @@ COUNTABLE_BACKENDS = ("brd", "ext4-brd")
 # Crypto drivers that run on the CPU (the rest is a device, or a user's driver
 # we cannot know about: refused until it is known to be CPU-only).
 COUNTABLE_DRIVERS = ("aesni", "generic")
+# What a case may wait on, by the parameter its family names it with
+# (Family.waits_on): the values that never leave the CPU, and why the others
+# cannot be counted.
+COUNTABLE = {"backend": (COUNTABLE_BACKENDS, "backend {} waits on the virtio-blk device"),
+             "driver": (COUNTABLE_DRIVERS,
+                        "driver {} waits on a device or is not known to be CPU-only")}
 
 
 def why_not_countable(case, path):
-    """None if case can be counted, else why not (one phrase)."""
-    p = case.param_dict
-    if path.storage:  # dio.null too: its regions are laid out on its backend
-        backend = p.get("backend", "ext4")
-        if backend not in COUNTABLE_BACKENDS:
-            return (f"backend {backend} waits on the virtio-blk device "
-                    f"(countable: {', '.join(COUNTABLE_BACKENDS)})")
-    if "driver" in p and p["driver"] not in COUNTABLE_DRIVERS:
-        return (f"driver {p['driver']} waits on a device or is not known to be CPU-only "
-                f"(countable: {', '.join(COUNTABLE_DRIVERS)})")
-    return None
+    """None if case can be counted, else why not (one phrase). dio.null
+    too is judged by its backend: its regions are laid out on it."""
+    fam = family.of_path(path)
+    if fam.waits_on is None:
+        return None
+    value = fam.value(case.param_dict, fam.waits_on)
+    countable, why = COUNTABLE[fam.waits_on]
+    if value in countable:
+        return None
+    return f"{why.format(value)} (countable: {', '.join(countable)})"
 
 
 def check_countable(suite, paths_table, measure):
@@ -103,15 +109,14 @@ def check_countable(suite, paths_table, measure):
             "backend and the aesni or generic driver")
 
 
-def cost_unit(wall_unit, params):
-    """The counted unit of a path whose wall unit is wall_unit."""
+def cost_unit(wall_unit, fam):
+    """The counted unit of a path whose wall unit is wall_unit, of family
+    fam: a byte rate becomes the family's cost per byte or per message."""
     if wall_unit == "ns/call":
         return "insn/call"
     if wall_unit == "ops/s":
         return "insn/op"
-    if "msg" in params and "driver" not in params:
-        return "insn/msg"
-    return "insn/byte"
+    return fam.cost_unit
 
 
 def cost(metrics, params, unit):

@@ -3,16 +3,17 @@
 One entry per path, like fio's ioengine table: the command that runs one
 repetition of a case in the guest, and the parser that turns the raw record
 of that execution into a sample. Paths with baseline=True are the yardsticks
-the others are compared with.
+the others are compared with. Each path names its family (kdio.family): the
+kind of case it is, which gives its parameters, defaults, ratios and plots.
 """
 
 import dataclasses
 import errno
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from kdio import backends, clat, fio
+from kdio import backends, clat, family, fio
 
 @dataclass(frozen=True)
 class GuestEnv:
@@ -27,14 +28,18 @@ class GuestEnv:
     def tool(self, name):
         return f"{self.tools_dir}/{name}"
 
-    def backend_target(self, backend, family):
+    def backend_target(self, backend, owner):
+        """owner's region ('kdio' or 'fio') on backend; in host mode on the
+        device given for it."""
         device = dict(self.devices).get(backend.name)
         if device:
             backend = dataclasses.replace(backend, device=device)
-        return backend.target(family, self.file_size, self.scratch)
+        return backend.target(owner, self.file_size, self.scratch)
 
-    def target(self, params, family):
-        return self.backend_target(backends.BACKENDS[params.get("backend", "ext4")], family)
+    def target(self, params, owner):
+        """owner's region ('kdio' or 'fio') on the case's backend."""
+        return self.backend_target(backends.BACKENDS[family.STORAGE.value(params, "backend")],
+                                   owner)
 
 
 @dataclass(frozen=True)
@@ -56,12 +61,15 @@ class MeasuredPath:
     parse: object   # (raw record, case params dict) -> Sample
     queued: bool = False        # takes a queue depth qd > 1
     expect_errno: str = None    # the errno this path is known to end with
-    required: tuple = ("op", "bs", "size")   # the case parameters it needs
+    family: str = field(kw_only=True)   # the kind of case (kdio.family.FAMILIES)
+
+    def __post_init__(self):
+        family.get(self.family)  # UnknownFamily: refused where the path is declared
 
     @property
     def storage(self):
         """Does I/O on a backend (and so needs its regions laid out)."""
-        return "bs" in self.required
+        return family.of_path(self).uses_backend
 
 
 def _last_json(stdout):
@@ -87,7 +95,7 @@ def _kdio_tool_argv(tool, mode_flag, mode):
         args = [env.tool(tool), mode_flag, mode, "-o", p["op"], "-f", t.path,
                 "-b", str(p["bs"]), "-s", str(p["size"]), "-O", str(t.offset),
                 "-S", str(env.seed)]
-        if p.get("qd", 1) != 1:
+        if family.STORAGE.value(p, "qd") != 1:
             args += ["-q", str(p["qd"])]
         return args + (["-V"] if p["op"] == "read" and mode != "null" else [])
     return make
@@ -152,9 +160,10 @@ def _fio_argv(ioengine, *extra):
     def make(p, env):
         t = env.target(p, "fio")
         more = extra
-        if env.counted and p.get("qd", 1) > 1:
+        qd = family.STORAGE.value(p, "qd")
+        if env.counted and qd > 1:
             more = (*extra, "--time_based", f"--runtime={FIO_COUNTED_RUNTIME}")
-        return fio.argv(t.path, p["op"], p["bs"], p["size"], ioengine, p.get("qd", 1),
+        return fio.argv(t.path, p["op"], p["bs"], p["size"], ioengine, qd,
                         offset=t.offset, extra=more)
     return make
 
@@ -163,7 +172,7 @@ def _fio_busy_ns(figures, p):
     """The time fio's I/Os took: at qd 1 the sum of their latencies, in ns
     (the I/O calls alone, as the kdio paths time theirs); with requests in
     flight, the job's runtime (ms, hence the counted runtime above)."""
-    if p.get("qd", 1) == 1 and figures.get("lat_ns_mean") and figures.get("lat_ns_n"):
+    if family.STORAGE.value(p, "qd") == 1 and figures.get("lat_ns_mean") and figures.get("lat_ns_n"):
         return figures["lat_ns_mean"] * figures["lat_ns_n"]
     return figures["runtime_ms"] * 1e6 if figures.get("runtime_ms") else None
 
@@ -193,17 +202,18 @@ def _fio_parse(raw, p):
 
 
 def _dio(method, **kw):
-    return MeasuredPath(f"dio.{method}", "bytes/s", False, _dio_argv(method), _dio_parse, **kw)
+    return MeasuredPath(f"dio.{method}", "bytes/s", False, _dio_argv(method), _dio_parse,
+                        family="storage", **kw)
 
 
 def _kmap(mode, **kw):
     return MeasuredPath(f"kmap.{mode}", "bytes/s", False, _kdio_tool_argv("kdio-kmap", "-M", mode),
-                        _dio_parse, **kw)
+                        _dio_parse, family="storage", **kw)
 
 
 def _fio(name, ioengine, *extra, queued=True):
     return MeasuredPath(f"fio.{name}", "bytes/s", True, _fio_argv(ioengine, *extra), _fio_parse,
-                        queued=queued)
+                        queued=queued, family="storage")
 
 
 def _xfer_argv(p, env, channel):
@@ -250,7 +260,7 @@ def _membench_parse(raw, p, unit_ops=False):
 def _xfer(channel):
     return MeasuredPath(f"xfer.{channel}", "bytes/s", False,
                         lambda p, env: _xfer_argv(p, env, channel), _xfer_parse,
-                        required=("msg", "count"))
+                        family="channel")
 
 
 # Crypto drivers by short name and algorithm, always requested by driver
@@ -269,7 +279,8 @@ def _crypto_argv(tool, copy_path=None):
     def make(p, env):
         driver = CRYPTO_DRIVERS.get((p["alg"], p["driver"]), p["driver"])
         args = [env.tool(tool), "-a", p["alg"], "-d", driver, "-k", str(p["key"]),
-                "-s", str(p["msg"]), "-n", str(p["count"]), "-q", str(p.get("qd", 1)), "-V"]
+                "-s", str(p["msg"]), "-n", str(p["count"]),
+                "-q", str(family.CRYPTO.value(p, "qd")), "-V"]
         return args + (["-p", copy_path] if copy_path else [])
     return make
 
@@ -297,14 +308,12 @@ def _crypto_parse(raw, p):
                   message=f"driver {out.get('driver')}")
 
 
-CRYPTO_PARAMS = ("alg", "driver", "key", "msg", "count")
-
 XFER_CHANNELS = ("read", "write", "ioctl", "mmap", "proc-seq", "proc-read", "sysfs",
                  "netlink", "relay-read", "relay-mmap")
 
 PATHS = {p.name: p for p in (
     MeasuredPath("dio.null", "ns/call", False, _dio_argv("null"),
-                 lambda raw, p: _dio_parse(raw, p, per_call=True)),
+                 lambda raw, p: _dio_parse(raw, p, per_call=True), family="storage"),
     _dio("vmmap"),
     _dio("bvec"),
     _dio("bvec-async", queued=True),
@@ -321,22 +330,22 @@ PATHS = {p.name: p for p in (
     MeasuredPath("base.memcpy", "bytes/s", True,
                  lambda p, env: [env.tool("kdio-membench"), "-m", "memcpy", "-s", str(p["msg"]),
                                  "-n", str(p["count"])],
-                 _membench_parse, required=("msg", "count")),
+                 _membench_parse, family="channel"),
     MeasuredPath("crypto.zerocopy", "bytes/s", False, _crypto_argv("kdio-crypto", "zerocopy"),
-                 _crypto_parse, queued=True, required=CRYPTO_PARAMS),
+                 _crypto_parse, queued=True, family="crypto"),
     MeasuredPath("crypto.bounce", "bytes/s", False, _crypto_argv("kdio-crypto", "bounce"),
-                 _crypto_parse, queued=True, required=CRYPTO_PARAMS),
+                 _crypto_parse, queued=True, family="crypto"),
     MeasuredPath("base.afalg", "bytes/s", True, _crypto_argv("kdio-afalg"), _crypto_parse,
-                 queued=True, required=CRYPTO_PARAMS),
+                 queued=True, family="crypto"),
     MeasuredPath("base.syscall", "ops/s", True,
                  lambda p, env: [env.tool("kdio-membench"), "-m", "syscall",
                                  "-n", str(p["count"])],
-                 lambda raw, p: _membench_parse(raw, p, unit_ops=True), required=("count",)),
+                 lambda raw, p: _membench_parse(raw, p, unit_ops=True), family="syscall"),
 )}
 
 
 def used_backends(suite):
     """The backends a suite's storage cases use, in first-use order."""
-    names = dict.fromkeys(c.param_dict.get("backend", "ext4") for c in suite.cases
+    names = dict.fromkeys(family.STORAGE.value(c.param_dict, "backend") for c in suite.cases
                           if c.path in PATHS and PATHS[c.path].storage)
     return [backends.BACKENDS[n] for n in names if n in backends.BACKENDS]

@@ -19,7 +19,7 @@ import dataclasses
 import re
 import shlex
 
-from kdio import backends, measure, paths, regions
+from kdio import backends, family, measure, paths, regions
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
@@ -89,16 +89,16 @@ def _check_case(suite, case):
     if case.path not in paths.PATHS:
         raise ConfigError(f"{where}: unknown path '{case.path}'",
                           f"use one of: {', '.join(sorted(paths.PATHS))}")
-    p, path = case.param_dict, paths.PATHS[case.path]
-    for key in path.required:
+    p, path, fam = case.param_dict, paths.PATHS[case.path], family.of_case(case)
+    for key in fam.required:
         if key not in p:
             raise ConfigError(f"{where} has no '{key}'", f"add '{key}' to its [[matrix]] entry")
-    if not path.storage:
+    if not fam.uses_backend:
         return
-    if p.get("backend", "ext4") not in backends.BACKENDS:
+    if fam.value(p, "backend") not in backends.BACKENDS:
         raise ConfigError(f"{where}: unknown backend '{p['backend']}'",
                           f"use one of: {', '.join(backends.BACKENDS)}")
-    if p.get("qd", 1) != 1 and not paths.PATHS[case.path].queued:
+    if fam.value(p, "qd") != 1 and not path.queued:
         raise ConfigError(f"{where}: {case.path} is synchronous and takes no qd",
                           "move it to a [[matrix]] entry without qd")
     if p["size"] > suite.file_size:
@@ -138,9 +138,9 @@ def setup_steps(suite, env):
         if b.prepare_argv():
             steps.append({"name": f"make the file system of {b.name}",
                           "argv": b.prepare_argv()})
-        for family in backends.FAMILIES:
-            target = env.backend_target(b, family)
-            steps.append({"name": f"lay out {family} region on {b.name}",
+        for owner in backends.REGION_OWNERS:
+            target = env.backend_target(b, owner)
+            steps.append({"name": f"lay out {owner} region on {b.name}",
                           "argv": _verify_argv(env, "-w", target, env.seed)})
     return steps
 

@@ -1,9 +1,10 @@
 """gnuplot plots generated from a result document, never edited by hand.
 
-Throughput cases are grouped by (op, backend, qd): one plot per group with
-MB/s against block size, one line per path, baselines dashed, error bars
-from the min and max of the repetitions; and one plot of each path's ratio
-to its baseline (fio psync at qd 1, fio io_uring above). Each plot is
+Throughput cases are grouped as their family's plot axes say (kdio.family;
+storage: by (op, backend, qd), MB/s against block size): one plot per group,
+one line per path, fio's baselines dashed, error bars from the min and max
+of the repetitions; and one plot of each path's ratio to its family's
+reference (storage: fio psync at qd 1, fio io_uring above). Each plot is
 written as PNG and SVG with its data file and gnuplot script beside it, so
 it can be redrawn or restyled by hand.
 """
@@ -12,7 +13,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from kdio import table
+from kdio import family, table
 from kdio.sizes import format_size
 from kdio.errors import KdioError
 
@@ -26,24 +27,19 @@ class PlotError(KdioError):
 
 
 def _group_key(r):
-    """Storage: (op, backend, qd), x is the block size. Channels: one group,
-    x is the message size."""
-    p = r["params"]
-    if "driver" in p:
-        return ("crypto", p.get("alg"), f"{p.get('key')}bit", f"qd{p.get('qd', 1)}")
-    if "msg" in p:
-        return ("channels",)
-    return (p.get("op"), p.get("backend", "ext4"), p.get("qd", 1))
+    """The plot r is drawn in, as its family groups its cases."""
+    return family.of(r).plot_key(r["params"])
 
 
 def _series(r):
-    """The line a case is drawn on: its path, and for crypto its driver."""
-    p = r["params"]
-    return f"{r['path']} {p['driver']}" if "driver" in p else r["path"]
+    """The line a case is drawn on: its path, and its family's series
+    parameters (crypto: the driver)."""
+    more = [str(r["params"][k]) for k in family.of(r).plot.series]
+    return " ".join([r["path"], *more])
 
 
 def _x(r):
-    return r["params"]["msg"] if "msg" in r["params"] else r["params"]["bs"]
+    return r["params"][family.of(r).plot.x]
 
 
 # The units drawn against size, and how each is scaled and labelled.
@@ -53,7 +49,8 @@ PLOTTED = {"bytes/s": (MB, "MB/s"),
 
 
 def _plotted(r):
-    return r["unit"] in PLOTTED and r["status"] == "ok" and bool(r["summary"])
+    return (r["unit"] in PLOTTED and r["status"] == "ok" and bool(r["summary"])
+            and family.of(r).plot is not None)
 
 
 def throughput_groups(doc):
@@ -74,14 +71,19 @@ def _ylabels(doc):
     return {_group_key(r): PLOTTED[r["unit"]][1] for r in doc["results"] if _plotted(r)}
 
 
+def _families(doc):
+    """{group: the family whose cases it holds}."""
+    return {_group_key(r): family.of(r) for r in doc["results"] if _plotted(r)}
+
+
 def ratio_groups(doc):
     """{group: {path: [(x, ratio), ...]}} against the baseline the end table
-    uses for each case (table.reference)."""
+    uses for each case (family.reference)."""
     groups, base_of, refs = {}, {}, table.References(doc["results"])
     for r in doc["results"]:
         if not _plotted(r) or r.get("baseline"):
             continue
-        key, ratio = _group_key(r), table.reference(r)
+        key, ratio = _group_key(r), family.reference(r)
         value = table.ratio_value(r, refs.find(r, ratio))
         if value is not None:
             groups.setdefault(key, {}).setdefault(_series(r), []).append((_x(r), value))
@@ -96,25 +98,18 @@ def latency_groups(doc):
         m = r.get("metrics") or {}
         p50 = [v for v in m.get("lat_p50_ns", []) if v is not None]
         p99 = [v for v in m.get("lat_p99_ns", []) if v is not None]
-        if r["status"] == "ok" and p50 and p99:
+        if r["status"] == "ok" and p50 and p99 and family.of(r).plot:
             found.setdefault(r["path"], []).append(
                 (_x(r), statistics.median(p50) / 1e3, statistics.median(p99) / 1e3))
     return {p: sorted(v) for p, v in found.items()}
 
 
-def _name(kind, key):
-    if len(key) == 3:  # storage: op, backend, qd
-        return f"{kind}-{key[0]}-{key[1]}-qd{key[2]}"
-    return "-".join([kind, *(str(k) for k in key)])
+def _name(kind, fam, key):
+    return f"{kind}-{fam.plot_name(key)}"
 
 
-def _title(suite, key):
-    if len(key) == 1:
-        return f"{suite}: kernel-to-user channels"
-    if key[0] == "crypto":
-        return f"{suite}: {key[1]}(aes) {key[2]}, {key[3]}"
-    op, backend, qd = key
-    return f"{suite}: {op}, {backend}, qd {qd}"
+def _title(suite, fam, key):
+    return f"{suite}: {fam.plot.title(key)}"
 
 
 def _write_data(path, series, columns):
@@ -172,10 +167,6 @@ def _draw(out_dir, name, title, ylabel, series, errorbars, baseline_of=None, **s
     return [out_dir / f"{name}.{ext}" for ext, _ in TERMINALS]
 
 
-def _xlabel(key):
-    return "block size" if len(key) == 3 else "message size"
-
-
 def draw_all(doc, out_dir):
     """Draw every plot of doc into out_dir; return the PNG/SVG paths."""
     out_dir = Path(out_dir)
@@ -184,18 +175,21 @@ def draw_all(doc, out_dir):
     suite = doc["context"]["suite"]["name"]
     counted = table.counted(doc)
     kind, what = ("cost", "counted cost") if counted else ("throughput", "median")
-    ylabels = _ylabels(doc)
+    ylabels, fams = _ylabels(doc), _families(doc)
     for key, series in sorted(throughput_groups(doc).items()):
-        drawn += _draw(out_dir, _name(kind, key),
-                       f"{_title(suite, key)} ({what}, min-max bars)", ylabels[key], series,
-                       errorbars=True, xlabel=_xlabel(key))
+        fam = fams[key]
+        drawn += _draw(out_dir, _name(kind, fam, key),
+                       f"{_title(suite, fam, key)} ({what}, min-max bars)", ylabels[key], series,
+                       errorbars=True, xlabel=fam.plot.xlabel)
     ratios, base_of = ratio_groups(doc)
     for key, series in sorted(ratios.items()):
+        fam = fams[key]
         label = f"cost / {base_of[key]} cost (counted)" if counted else f"x {base_of[key]}"
         what = "cost ratio" if counted else "ratio"
-        drawn += _draw(out_dir, _name("ratio", key),
-                       f"{_title(suite, key)}: {what} to {base_of[key]}", label,
-                       series, errorbars=False, baseline_of=base_of[key], xlabel=_xlabel(key))
+        drawn += _draw(out_dir, _name("ratio", fam, key),
+                       f"{_title(suite, fam, key)}: {what} to {base_of[key]}", label,
+                       series, errorbars=False, baseline_of=base_of[key],
+                       xlabel=fam.plot.xlabel)
     latency = latency_groups(doc)
     if latency:
         series = {f"{p} {q}": [(x, v[i]) for x, *v in pts]

@@ -25,7 +25,7 @@ writes start at offset 0 of their region) puts its seed on [0, size).
 
 from dataclasses import dataclass
 
-from kdio import paths
+from kdio import family, paths
 from kdio.errors import ConfigError
 
 
@@ -78,7 +78,7 @@ def follow(suite, env):
             if not _kdio_storage(case):
                 continue
             p = case.param_dict
-            name = p.get("backend", "ext4")
+            name = family.STORAGE.value(p, "backend")
             if p["op"] == "write" and not paths.PATHS[case.path].expect_errno:
                 seeds[rep, i] = write_seed(env, rep, i, n)
                 regions[name] = _written(regions[name], p["size"], seeds[rep, i])

@@ -11,7 +11,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from kdio import dmesg, ktap, measure, paths, stats
+from kdio import dmesg, family, ktap, measure, paths, stats
 from kdio.errors import KdioError, SchemaError
 
 SCHEMA_VERSION = 1
@@ -89,7 +89,7 @@ def counted_sample(sample, case, unit):
 def unit_of(case, counted):
     """The unit of case's figures: its path's, or its counted cost unit."""
     path = paths.PATHS[case.path]
-    return measure.cost_unit(path.unit, case.param_dict) if counted else path.unit
+    return measure.cost_unit(path.unit, family.of_path(path)) if counted else path.unit
 
 
 def case_result(case, raws, reps, counted=False):
@@ -236,7 +236,8 @@ def dio_alignment(suite, records):
         case = cases.get(r.get("case"))
         out = _json_lines(r.get("stdout"))
         if r.get("type") == "sample" and case and out and out[-1].get("dio_align"):
-            found.setdefault(case.param_dict.get("backend", "ext4"), out[-1]["dio_align"])
+            found.setdefault(family.STORAGE.value(case.param_dict, "backend"),
+                             out[-1]["dio_align"])
     return found
 
 

@@ -2,60 +2,30 @@
 
 Each throughput case shows its median, the spread of its repetitions
 ((max-min)/median as ±half, and the coefficient of variation), and its
-ratios to the baselines measured in the same run: fio psync at the same op,
-bs, size and backend, and fio io_uring at the same op, bs, size, backend and
-queue depth.
+ratios to the baselines measured in the same run, the ratio columns of its
+family (kdio.family): for storage, fio psync at the same op, bs, size and
+backend, and fio io_uring at the same op, bs, size, backend and queue depth.
 """
 
 from dataclasses import dataclass
 
-from kdio import measure, stats
+from kdio import family, measure, stats
 
 MB = 1e6
-DEFAULTS = {"backend": "ext4", "qd": 1}
-STORAGE_KEYS = ("op", "bs", "size", "backend")
-CRYPTO_KEYS = ("alg", "key", "msg", "qd")
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """A ratio column: each case it applies to is divided by the reference
-    case of the same run: `path` (None: the case's own path) with the same
-    values of `keys` and the values in `fixed`."""
-    label: str
-    path: str
-    keys: tuple
-    applies: object            # params dict -> bool
-    fixed: tuple = ()
-
-
-def storage(p):
-    return "bs" in p
-
-
-def _channel(p):
-    return "msg" in p and "driver" not in p
-
-
-def _crypto(p):
-    return "driver" in p
-
-
-RATIOS = (Ratio("fio.psync", "fio.psync", STORAGE_KEYS, storage),
-          Ratio("fio.io_uring", "fio.io_uring", STORAGE_KEYS + ("qd",), storage),
-          Ratio("base.memcpy", "base.memcpy", ("msg",), _channel),
-          Ratio("aesni", None, CRYPTO_KEYS, _crypto, (("driver", "aesni"),)),
-          Ratio("base.afalg", "base.afalg", CRYPTO_KEYS + ("driver",), _crypto))
 
 
 @dataclass(frozen=True)
 class Metric:
     """A metric column: the median of a per-repetition metric, shown for the
-    cases it applies to. fmt is a format string or a function of the value."""
+    cases of `families` (names; None: every family). fmt is a format string
+    or a function of the value."""
     title: str
     name: str
     fmt: object
-    applies: object = lambda p: True   # params dict -> bool
+    families: tuple = None
+
+    def applies(self, r):
+        return self.families is None or family.of(r).name in self.families
 
     def show(self, value):
         if value is None:
@@ -65,25 +35,13 @@ class Metric:
 
 # Wall-clock metrics: in a counted run they are virtual-time figures and are
 # not shown (the cost column says it, in instructions).
-METRIC_COLUMNS = (Metric("ops/s", "ops_per_s", "{:.0f}", _crypto),
+METRIC_COLUMNS = (Metric("ops/s", "ops_per_s", "{:.0f}", ("crypto",)),
                   Metric("msg/s", "msgs_per_s", "{:.0f}"),
                   Metric("p99", "lat_p99_ns", "{:.0f} ns"))
 
 
-def reference(r):
-    """The Ratio a result is judged against in plots and normalized
-    comparisons: fio psync at qd 1 and fio io_uring at the same qd above it
-    for storage, memcpy at the same size for channels, AES-NI for crypto."""
-    p = r["params"]
-    if _crypto(p):
-        return RATIOS[3]
-    if _channel(p):
-        return RATIOS[2]
-    return RATIOS[0] if p.get("qd", 1) == 1 else RATIOS[1]
-
-
-def _value(params, k):
-    return params.get(k, DEFAULTS.get(k))
+def _key(fam, ratio, path, params, fixed_values):
+    return (path, tuple(fam.value(params, k) for k in ratio.keys), fixed_values)
 
 
 class References:
@@ -94,27 +52,27 @@ class References:
         self.results = results
         self._index = {}
 
-    def _key(self, ratio, path, params, fixed_values):
-        return (path, tuple(_value(params, k) for k in ratio.keys), fixed_values)
-
-    def _by_ratio(self, ratio):
+    def _by_ratio(self, fam, ratio):
         if ratio not in self._index:
             index = {}
             for ref in self.results:
                 if ref["summary"]:
                     fixed = tuple(ref["params"].get(k) for k, _ in ratio.fixed)
-                    index.setdefault(self._key(ratio, ref["path"], ref["params"], fixed),
+                    index.setdefault(_key(fam, ratio, ref["path"], ref["params"], fixed),
                                      []).append(ref)
             self._index[ratio] = index
         return self._index[ratio]
 
     def find(self, r, ratio):
-        """The measured reference case of r for ratio (never r), or None."""
-        if not ratio.applies(r["params"]):
+        """The measured reference case of r for ratio (never r), or None:
+        only a ratio of r's own family applies to it."""
+        fam = family.of(r)
+        if ratio is None or ratio not in fam.ratios:
             return None
-        key = self._key(ratio, ratio.path or r["path"], r["params"],
-                        tuple(v for _, v in ratio.fixed))
-        return next((ref for ref in self._by_ratio(ratio).get(key, ()) if ref is not r), None)
+        key = _key(fam, ratio, ratio.path or r["path"], r["params"],
+                   tuple(v for _, v in ratio.fixed))
+        return next((ref for ref in self._by_ratio(fam, ratio).get(key, ()) if ref is not r),
+                    None)
 
 
 def _fmt_value(r):
@@ -176,7 +134,7 @@ def _rate(r):
 
 
 def metric_median(r, metric):
-    if r["status"] != "ok" or not metric.applies(r["params"]):
+    if r["status"] != "ok" or not metric.applies(r):
         return None
     values = [v for v in (r.get("metrics") or {}).get(metric.name, []) if v is not None]
     if not values:
@@ -188,7 +146,7 @@ def columns(doc, extra=()):
     """The ratio and metric columns this document has figures for, then the
     extra Metric columns asked for (kdio show --metric)."""
     refs = References(doc["results"])
-    ratios = [ratio.label for ratio in RATIOS
+    ratios = [ratio.label for ratio in family.RATIOS
               if any(ratio_value(r, refs.find(r, ratio)) is not None for r in doc["results"])]
     if counted(doc):
         rate = any(r["unit"] == "insn/byte" for r in doc["results"])
@@ -208,7 +166,7 @@ def rows(doc, extra=()):
                "n": s["n"] if s else 0,
                "spread": f"±{spread * 50:.0f}%" if spread is not None else "-",
                "cv": f"{s['cv'] * 100:.1f}%" if s else "-"}
-        for ratio in RATIOS:
+        for ratio in family.RATIOS:
             row[ratio.label] = _ratio(refs, r, ratio)
         for m in (*METRIC_COLUMNS, *extra):
             row[m.title] = m.show(metric_median(r, m))

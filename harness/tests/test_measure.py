@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from kdio import bench, compare, config, measure, paths, plan, qemu, results, table
+from kdio import bench, compare, config, family, measure, paths, plan, qemu, results, table
 from kdio.errors import ConfigError
 
 MATRIX = '''[[matrix]]
@@ -70,11 +70,13 @@ def test_cost_of_a_sample():
 
 
 def test_units_by_path():
-    assert measure.cost_unit("bytes/s", {"bs": 4096}) == "insn/byte"
-    assert measure.cost_unit("ns/call", {"bs": 4096}) == "insn/call"
-    assert measure.cost_unit("bytes/s", {"msg": 64}) == "insn/msg"
-    assert measure.cost_unit("bytes/s", {"msg": 64, "driver": "aesni"}) == "insn/byte"
-    assert measure.cost_unit("ops/s", {"count": 1}) == "insn/op"
+    unit = lambda name: measure.cost_unit(paths.PATHS[name].unit,
+                                          family.of_path(paths.PATHS[name]))
+    assert unit("dio.vmmap") == "insn/byte"
+    assert unit("dio.null") == "insn/call"
+    assert unit("xfer.read") == unit("base.memcpy") == "insn/msg"
+    assert unit("crypto.zerocopy") == unit("base.afalg") == "insn/byte"
+    assert unit("base.syscall") == "insn/op"
 
 
 def test_counted_qemu_line_has_icount_and_one_cpu(tmp_path):

@@ -15,7 +15,7 @@ def finished_doc(fixtures, tmp_path, console="console-good.log", records="record
     doc = {"schema_version": 1, "run_id": "r1", "status": "running", "failure": None,
            "context": ctx, "results": results.build_results(suite, recs)}
     outcome = vm.VmOutcome(0, False, 1.0, (fixtures / console).read_text())
-    return bench.finish(doc, outcome, recs, tmp_path, suite)
+    return bench.finish(doc["run_id"], suite, doc["context"], outcome, recs, tmp_path)
 
 
 def test_markdown_has_context_table_and_plots(fixtures, tmp_path):

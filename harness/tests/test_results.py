@@ -60,7 +60,7 @@ def test_finish_marks_panic_failed_and_writes_files(tmp_path, fixtures, smoke):
     records = results.read_records(fixtures / "records-panic.jsonl")
     doc = doc_for(records, smoke)
     outcome = vm.VmOutcome(0, False, 5.0, (fixtures / "console-panic.log").read_text())
-    bench.finish(doc, outcome, records, tmp_path, smoke)
+    bench.finish(doc["run_id"], smoke, doc["context"], outcome, records, tmp_path)
     saved = results.load(tmp_path / "result.json")
     assert saved["status"] == "failed"
     assert saved["failure"] == {"reason": "guest kernel panic: sysrq triggered crash",
@@ -73,8 +73,9 @@ def test_finish_good_run(tmp_path, fixtures, smoke):
     records = results.read_records(fixtures / "records-smoke.jsonl")
     doc = doc_for(records, smoke)
     outcome = vm.VmOutcome(0, False, 30.0, (fixtures / "console-good.log").read_text())
-    assert bench.finish(doc, outcome, records, tmp_path, smoke)["status"] == "ok"
-    assert doc["context"]["guest"]["release"] == "6.1.0-56-amd64"
+    done = bench.finish(doc["run_id"], smoke, doc["context"], outcome, records, tmp_path)
+    assert done["status"] == "ok"
+    assert done["context"]["guest"]["release"] == "6.1.0-56-amd64"
     rows = (tmp_path / "result.csv").read_text().splitlines()
     assert len(rows) == 1 + len(smoke.cases)
 
@@ -186,7 +187,7 @@ def test_timeout_marks_the_run_failed_and_keeps_samples(tmp_path, fixtures, smok
     records = [r for r in records if r.get("type") != "end"]
     doc = doc_for(records, smoke)
     outcome = vm.VmOutcome(-9, True, 600.0, (fixtures / "console-truncated.log").read_text())
-    bench.finish(doc, outcome, records, tmp_path, smoke)
+    bench.finish(doc["run_id"], smoke, doc["context"], outcome, records, tmp_path)
     saved = results.load(tmp_path / "result.json")
     assert saved["status"] == "failed" and "timeout" in saved["failure"]["reason"]
     assert any(r["samples"] for r in saved["results"])

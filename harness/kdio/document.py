@@ -1,0 +1,85 @@
+"""The result document of a run, built by one pure function.
+
+build() makes the whole document from what a run is made of: the context
+the host knew before the boot (bench.make_context, the module parameters,
+the user's modules, their loads not known yet), the guest records so far,
+and, once the VM has ended, its outcome. While the guest runs (no outcome)
+the status is "running"; the partial result.json written after each case
+and the final one are the same function of their inputs, so the final
+document is the last partial one plus what only the end can tell: the
+verdict, the VM's run time and the user modules' loads.
+
+Nothing here writes a file or changes its inputs (bench writes the files).
+"""
+
+import copy
+
+from kdio import console, measure, results
+
+
+def _guest_context(context, suite, records):
+    """A copy of context with what the guest's records tell: its release
+    and boot time, the TSC a counted guest settled on, and the direct-I/O
+    alignment per backend."""
+    ctx = copy.deepcopy(context)
+    guest = next((r for r in records if r.get("type") == "guest"), None)
+    if guest and "guest" in ctx:  # host mode has no guest: its context is the machine's
+        ctx["guest"]["release"] = guest.get("release")
+        ctx["guest"]["boot_s"] = guest.get("uptime_s")
+        if measure.get(suite.measure).counted:
+            ctx["measure"]["guest_tsc_mhz"] = measure.guest_tsc_mhz(guest.get("boot_kmsg"))
+    return ctx
+
+
+def _ended_context(ctx, outcome):
+    """ctx (a copy) with the VM's run time and each user module's load as
+    the console tells it; the failed loads."""
+    loads = {u["module"]: u for u in console.user_modules(outcome.console)}
+    for entry in ctx.get("user_modules", []):
+        entry.update({k: loads[entry["module"]][k] for k in ("loaded", "message")}
+                     if entry["module"] in loads else {})
+    ctx["vm_elapsed_s"] = round(outcome.elapsed_s, 1)
+    return [f"user module {u['module']} failed to load: {u['message']}"
+            for u in loads.values() if not u["loaded"]]
+
+
+def _setup_failures(suite, records):
+    """Setup steps that failed, and a counted guest whose clock does not
+    count instructions."""
+    failures = [f"setup failed: {f}" for f in results.setup_failures(records)]
+    guest = next((r for r in records if r.get("type") == "guest"), None)
+    problem = guest and measure.clock_problem(measure.get(suite.measure),
+                                              guest.get("boot_kmsg"))
+    return failures + ([f"counted mode: {problem}"] if problem else [])
+
+
+def _verdict(outcome, records, failures, load_failures):
+    """(status, failure) of an ended run: ok when the console says the
+    runner finished, the plan reached its end and nothing failed."""
+    verdict = console.read(outcome.console, outcome.timed_out)
+    ended = any(r.get("type") == "end" for r in records)
+    if verdict.finished and ended and not failures:
+        return "ok", None
+    reason = (load_failures[:1] or [verdict.reason])[0] or \
+        (failures[0] if failures else "the runner did not reach the end of the plan")
+    return "failed", {"reason": reason, "last_case": verdict.last_case}
+
+
+def build(run_id, suite, context, records, outcome=None):
+    """The result document of run run_id of suite: context as the host knew
+    it before the boot, records the guest's so far, outcome the VM's
+    (vm.VmOutcome) once it has ended, None while it runs."""
+    ctx = _guest_context(context, suite, records)
+    load_failures = _ended_context(ctx, outcome) if outcome is not None else []
+    ctx["dio_align"] = results.dio_alignment(suite, records)
+    failures = load_failures + _setup_failures(suite, records)
+    checks = results.check_results(records)
+    doc = {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": "running",
+           "failure": None, "context": ctx, "results": results.build_results(suite, records),
+           "setup_failures": failures, "checks": checks}
+    if outcome is not None:
+        failed_checks = [f"check {c['name']} failed: {c['detail']}" for c in checks
+                         if not c["ok"]]
+        doc["status"], doc["failure"] = _verdict(outcome, records, failures + failed_checks,
+                                                 load_failures)
+    return doc

@@ -1,0 +1,107 @@
+"""The result document, one pure function of (run, suite, context, records,
+outcome): the partial document written while the guest runs and the final
+one agree on everything the records tell, both follow the schema, and the
+inputs are never changed."""
+
+import copy
+import dataclasses
+import json
+
+import pytest
+
+from kdio import bench, config, document, measure, results, vm
+from kdio.errors import SchemaError
+
+
+def context(**more):
+    return {"kdio_git_sha": "abc", "kernel": {"name": "debian-6.1", "release": "r",
+                                              "version": "v"},
+            "qemu_version": "7.2", "accelerator": "tcg", "guest": {"cpus": 2, "memory_mib": 1024},
+            "host_cpu": "cpu", "date": "2026-11-22", "command_line": "kdio bench",
+            "suite": {"name": "smoke"}, "measure": measure.WALL.context(),
+            "module_params": [], "user_modules": [], **more}
+
+
+@pytest.fixture
+def smoke():
+    return config.load_suite("smoke")
+
+
+@pytest.fixture
+def records(fixtures):
+    return results.read_records(fixtures / "records-smoke.jsonl")
+
+
+@pytest.fixture
+def good(fixtures):
+    return vm.VmOutcome(0, False, 30.04, (fixtures / "console-good.log").read_text())
+
+
+def test_the_document_mid_run_and_at_the_end_agree(smoke, records, good):
+    mid = document.build("r1", smoke, context(), records)
+    end = document.build("r1", smoke, context(), records, good)
+    results.validate(mid)
+    results.validate(end)
+    assert (mid["status"], mid["failure"]) == ("running", None)
+    assert (end["status"], end["failure"]) == ("ok", None)
+    same = lambda doc: {k: v for k, v in doc.items() if k not in ("status", "failure")}
+    end_context = dict(end["context"])
+    assert end_context.pop("vm_elapsed_s") == 30.0
+    assert {**same(end), "context": end_context} == same(mid)
+    assert mid["context"]["guest"]["release"] == "6.1.0-56-amd64"
+    assert mid["context"]["dio_align"] == {"ext4": 512}
+    assert len(mid["results"]) == len(smoke.cases) and len(mid["checks"]) == 4
+
+
+def test_it_is_pure(smoke, records, good):
+    ctx, recs = context(user_modules=[{"module": "m", "source": "s", "loaded": None,
+                                       "message": None}]), copy.deepcopy(records)
+    before = copy.deepcopy((ctx, recs))
+    first = document.build("r1", smoke, ctx, recs, good)
+    assert (ctx, recs) == before
+    assert document.build("r1", smoke, ctx, recs, good) == first
+
+
+def test_what_only_the_end_tells_fails_the_run(smoke, records, fixtures):
+    """A user module's failed load comes from the console: known at the
+    end only, it is the reason the run failed."""
+    text = (fixtures / "console-good.log").read_text() + \
+        "kdio: user module m.ko failed: insmod: ERROR: -22\n"
+    ctx = context(user_modules=[{"module": "m", "source": "s", "loaded": None,
+                                 "message": None}])
+    mid = document.build("r1", smoke, ctx, records)
+    end = document.build("r1", smoke, ctx, records, vm.VmOutcome(0, False, 1.0, text))
+    assert mid["context"]["user_modules"][0]["loaded"] is None and mid["status"] == "running"
+    assert end["context"]["user_modules"][0] == {"module": "m", "source": "s", "loaded": False,
+                                                 "message": "insmod: ERROR: -22"}
+    assert end["status"] == "failed"
+    assert end["failure"]["reason"] == "user module m failed to load: insmod: ERROR: -22"
+    assert end["setup_failures"] == [end["failure"]["reason"]]
+
+
+def test_a_counted_guest_whose_clock_does_not_count_is_a_failure_mid_run_too(smoke, records):
+    counted = dataclasses.replace(smoke, measure="counted")
+    doc = document.build("r1", counted, context(measure=measure.COUNTED.context()), records)
+    assert doc["context"]["measure"]["guest_tsc_mhz"] != measure.TSC_MHZ
+    assert doc["setup_failures"][0].startswith("counted mode: ")
+
+
+def test_a_document_that_lost_a_field_does_not_validate(smoke, records):
+    doc = document.build("r1", smoke, context(), records)
+    del doc["run_id"]
+    with pytest.raises(SchemaError, match="run_id"):
+        results.validate(doc)
+
+
+def test_progress_and_finish_write_the_documents_build_gives(tmp_path, smoke, records, good,
+                                                            fixtures):
+    share, ctx = tmp_path / "guest", context()
+    share.mkdir()
+    (share / "records.jsonl").write_text((fixtures / "records-smoke.jsonl").read_text())
+    progress = bench.Progress("r1", smoke, ctx, share, tmp_path, log=lambda line: None)
+    assert progress() == records
+    written = json.loads((tmp_path / "result.json").read_text())
+    assert written == json.loads(results.dump(document.build("r1", smoke, ctx, records)))
+    done = bench.finish("r1", smoke, ctx, good, records, tmp_path)
+    assert done == document.build("r1", smoke, ctx, records, good)
+    assert results.load(tmp_path / "result.json") == json.loads(results.dump(done))
