@@ -93,6 +93,8 @@ def headers_tree(kdir, release):
     m = re.match(r"include (/\S+)/Makefile", (kdir / "Makefile").read_text())
     if m and not Path(m.group(1)).exists() and (kdir.parent / Path(m.group(1)).name).is_dir():
         common = kdir.parent / Path(m.group(1)).name
+    built_for = kdir / "include/config/kernel.release"
+    release = built_for.read_text().strip() if built_for.exists() else release
     spec = type("HostKernel", (), {"release": release})()
     return type("HostHeaders", (), {"headers_dir": kdir, "headers_common_dir": common,
                                     "build_name": f"host-{release}", "spec": spec})()

@@ -277,6 +277,9 @@ def test_headers_tree_finds_common_beside(tmp_path):
     tree = host.headers_tree(flavour, "6.1.0-56-amd64")
     assert tree.headers_common_dir == tmp_path / "usr/src/linux-headers-6.1.0-56-common"
     assert tree.build_name == "host-6.1.0-56-amd64"
+    (flavour / "include/config").mkdir(parents=True)
+    (flavour / "include/config/kernel.release").write_text("6.1.0-57-amd64\n")
+    assert host.headers_tree(flavour, "6.1.0-56-amd64").build_name == "host-6.1.0-57-amd64"
     with pytest.raises(HostError, match="no kernel headers"):
         host.headers_tree(tmp_path, "r")
 
