@@ -23,9 +23,16 @@ all: build
 deps:
 	@sh ci/bootstrap.sh
 
+# TARGET=host: the suite on the running kernel and this machine's devices
+# (root; README "On real hardware"): DIR=folder DEVICE=/dev/x DESTROY_DATA_ON=/dev/x
+# KDIR=headers. PASSTHROUGH=0000:03:00.0 gives a guest a host PCI device (KVM).
+TARGET   ?= guest
+HOST_ARGS = --target host $(if $(DIR),--dir "$(abspath $(DIR))") $(if $(DEVICE),--device "$(DEVICE)") \
+	$(if $(DESTROY_DATA_ON),--destroy-data-on "$(DESTROY_DATA_ON)") $(if $(KDIR),--kdir "$(abspath $(KDIR))")
 bench: deps
-	$(KDIO) bench --suite "$(SUITE)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE)) \
-		$(if $(MODULES),--module "$(abspath $(MODULES))")
+	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
+		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
+		$(foreach p,$(PASSTHROUGH),--passthrough $(p))
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from kdio.errors import ConfigError
 from kdio import (backends, build, builttree, config, disk, document, drivers, initramfs,
-                  ipsec, kbuild, kconfig, kernel, measure, paths, plan, qemu, results, vm)
+                  ipsec, kbuild, kconfig, kernel, measure, passthrough, paths, plan, qemu,
+                  results, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -35,6 +36,7 @@ class Options:
     module_params: tuple = ()   # "module.param=value", for our modules only
     measure: str = None         # wall | counted; None: the suite's own
     user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
+    passthrough: tuple = ()     # host PCI addresses given to the guest through vfio-pci
 
 
 def git_sha():
@@ -286,9 +288,11 @@ def run(opts, log=print):
                              results.dump(plan.build(suite, env, run_id, opts.module_params)))
         cfg = qemu_config(suite, tree, initrd, disks, cache_mode, share)
         accel, why = choose_accel(suite, cfg, log)
-        cfg = replace(cfg, accel=accel)
+        cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
+                      + passthrough.devices(opts.passthrough, accel, why))
         log(f"accelerator: {accel} ({why})")
         context = make_context(suite, kspec, cfg, why, opts.module_params, user)
+        context["passthrough"] = list(opts.passthrough)
         progress = Progress(run_id, suite, context, share, run_dir, log)
         on_line = lambda line: log(line[line.index("kdio: "):]) if "kdio: " in line and " start " not in line else None
         outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",

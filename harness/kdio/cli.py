@@ -11,9 +11,9 @@ import signal
 import sys
 from pathlib import Path
 
-from kdio import (bench, build, builttree, compare, config, export, kbuild, kconfig, kernel,
-                  kernels, latency, lint, measure, plot, report, results, table)
-from kdio.errors import KdioError
+from kdio import (bench, build, builttree, compare, config, export, host, kbuild, kconfig,
+                  kernel, kernels, latency, lint, measure, plot, report, results, table)
+from kdio.errors import ConfigError, KdioError
 
 
 def log(msg):
@@ -26,7 +26,25 @@ def _options(args, suite, kernel_name, run_id):
                          results_dir=Path(args.results_dir), run_id=run_id,
                          timeout_s=getattr(args, "timeout", None),
                          module_params=tuple(args.module_param), measure=args.measure,
-                         user_modules=tuple(_split(args.module)))
+                         user_modules=tuple(_split(args.module)),
+                         passthrough=tuple(_split(getattr(args, "passthrough", []))))
+
+
+def _host_options(args, suite, run_id):
+    """host.Options from bench --target host's arguments (refusing those of a
+    guest run, which would not take effect)."""
+    given = [f for f, v in (("--kernel", args.kernel), ("--module", args.module),
+                            ("--passthrough", args.passthrough)) if v]
+    if given:
+        raise ConfigError(f"{', '.join(given)} do(es) not apply to --target host: the suite "
+                          "runs on the running kernel, with kdio's modules only",
+                          "leave them out, or run in a guest (--target guest)")
+    return host.Options(suite=suite, results_dir=Path(args.results_dir), run_id=run_id,
+                        timeout_s=args.timeout, module_params=tuple(args.module_param),
+                        measure=args.measure, dir=args.dir, device=args.device,
+                        destroy_data_on=args.destroy_data_on, kdir=args.kdir,
+                        modules_from=args.modules_from, tools_from=args.tools_from,
+                        module_root=args.module_root, kernel_config=args.kernel_config)
 
 
 def _extra_metrics(doc, names):
@@ -34,10 +52,20 @@ def _extra_metrics(doc, names):
     return tuple(latency.metric(name, doc) for name in _split(names))
 
 
-def _run_and_print(opts, metrics=()):
+def _where(ctx):
+    """(where the run ran, in a line; the name of its log file)."""
+    if ctx.get("target") == "host":
+        return (f"{ctx['kernel']['release']} on this machine ({ctx['host']['cpu_model']}, "
+                f"governor {ctx['host']['governor'] or 'none: no cpufreq'}), runner "
+                f"{ctx.get('runner_elapsed_s')} s", "runner.log")
+    return (f"{ctx['kernel']['release']} on {ctx['accelerator']}, guest boot "
+            f"{ctx['guest'].get('boot_s')} s, VM {ctx.get('vm_elapsed_s')} s", "console.log")
+
+
+def _run_and_print(opts, metrics=(), plots=True):
     """One run, then its table (with the --metric columns), checks,
     context, files, plots and report."""
-    doc, run_dir = bench.run(opts, log)
+    doc, run_dir = (host.run if isinstance(opts, host.Options) else bench.run)(opts, log)
     if doc["context"].get("module_params"):
         log(f"module parameters: {' '.join(doc['context']['module_params'])}")
     for u in doc["context"].get("user_modules", []):
@@ -48,13 +76,12 @@ def _run_and_print(opts, metrics=()):
     log(table.render(doc, _extra_metrics(doc, metrics)))
     for c in doc.get("checks", []):
         log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
-    ctx = doc["context"]
-    log(f"{ctx['kernel']['release']} on {ctx['accelerator']}, guest boot "
-        f"{ctx['guest'].get('boot_s')} s, VM {ctx.get('vm_elapsed_s')} s")
+    where, log_name = _where(doc["context"])
+    log(where)
     log("")
-    log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  "
-        f"{run_dir / 'console.log'}")
-    _plots_and_report(doc, run_dir)
+    log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  {run_dir / log_name}")
+    if plots:
+        _plots_and_report(doc, run_dir)
     return doc, run_dir
 
 
@@ -91,12 +118,15 @@ MODE_BANNERS = {
 
 def _banner(doc):
     mode = measure.mode_of(doc)
+    if doc["context"].get("target") == "host":
+        return (f"=== suite {doc['context']['suite']['name']}: WALL-CLOCK figures on this "
+                "machine's kernel and devices (host mode) ===")
     return (f"=== suite {doc['context']['suite']['name']}: "
             + MODE_BANNERS[mode].format(accel=doc["context"]["accelerator"].upper()) + " ===")
 
 
 def cmd_bench(args):
-    names = _split(args.kernel) or ["debian-6.1"]
+    names = ["running"] if args.target == "host" else (_split(args.kernel) or ["debian-6.1"])
     suites = _split(args.suite) or ["dio"]
     stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     status, runs, every = 0, len(names) * len(suites), []
@@ -107,7 +137,9 @@ def cmd_bench(args):
                       else f"{stamp}-{suite}-{bench.kernel_label(name)}")
             if runs > 1:
                 log(f"=== suite {suite}, kernel {name} ===")
-            doc, _ = _run_and_print(_options(args, suite, name, run_id), args.metric)
+            opts = (_host_options(args, suite, run_id) if args.target == "host"
+                    else _options(args, suite, name, run_id))
+            doc, _ = _run_and_print(opts, args.metric, plots=not args.no_plots)
             docs.append(doc)
             status = max(status, _verdict(doc))
         if len(docs) > 1:
@@ -361,6 +393,13 @@ def parser():
     b.add_argument("--measure", choices=("wall", "counted"), default=None,
                    help="wall: wall-clock time; counted: guest instructions under QEMU "
                         "icount, reproducible, CPU-bound cases only (default: the suite's)")
+    b.add_argument("--passthrough", action="append", default=[], metavar="PCI",
+                   help="give the guest this host PCI device through vfio-pci (e.g. "
+                        "0000:03:00.0); needs KVM and the device's IOMMU group bound to vfio-pci")
+    b.add_argument("--no-plots", action="store_true",
+                   help="write the result files only: no plots, no report (kdio plots RUN "
+                        "draws them later)")
+    _host_arguments(b)
     _metric_argument(b)
     b.set_defaults(func=cmd_bench)
     for name, func, text in (("fetch", cmd_fetch, "download and unpack a guest kernel"),
@@ -422,6 +461,28 @@ def parser():
     s.add_argument("--out", help="file to write (default: RUN/fio.json)")
     s.set_defaults(func=cmd_export)
     return p
+
+
+def _host_arguments(b):
+    b.add_argument("--target", choices=("guest", "host"), default="guest",
+                   help="guest: a QEMU guest (default); host: the running kernel and this "
+                        "machine's devices (needs root; see 'On real hardware' in README)")
+    h = b.add_argument_group("host mode (--target host)")
+    h.add_argument("--dir", help="folder for the ext4 backend's files and the checks' scratch "
+                                 "files (on the file system to test); nothing is written "
+                                 "outside it")
+    h.add_argument("--device", help="raw block device for the blk backend: overwritten")
+    h.add_argument("--destroy-data-on", metavar="DEV",
+                   help="agree that --device DEV's data is destroyed (must name the same device)")
+    h.add_argument("--kdir", help="kernel headers to build against "
+                                  "(default /lib/modules/$(uname -r)/build)")
+    h.add_argument("--modules-from", metavar="DIR", help="prebuilt .ko files (vermagic checked)")
+    h.add_argument("--tools-from", metavar="DIR", help="prebuilt userspace tools")
+    h.add_argument("--module-root", metavar="DIR",
+                   help="a root holding lib/modules/<release>, to find brd in (default /)")
+    h.add_argument("--kernel-config", metavar="FILE",
+                   help="the running kernel's config (default /proc/config.gz or "
+                        "/boot/config-$(uname -r))")
 
 
 def _terminated(signum, _frame):

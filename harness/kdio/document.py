@@ -23,7 +23,7 @@ def _guest_context(context, suite, records):
     alignment per backend."""
     ctx = copy.deepcopy(context)
     guest = next((r for r in records if r.get("type") == "guest"), None)
-    if guest:
+    if guest and "guest" in ctx:  # host mode has no guest: its context is the machine's
         ctx["guest"]["release"] = guest.get("release")
         ctx["guest"]["boot_s"] = guest.get("uptime_s")
         if measure.get(suite.measure).counted:

@@ -7,6 +7,7 @@ the others are compared with. Each path names its family (kdio.family): the
 kind of case it is, which gives its parameters, defaults, ratios and plots.
 """
 
+import dataclasses
 import errno
 import json
 import os
@@ -22,14 +23,23 @@ class GuestEnv:
     scratch: str = backends.SCRATCH
     seed: int = 1
     counted: bool = False       # the run measures instructions (kdio.measure)
+    devices: tuple = ()         # ((backend, block device), ...) over the backends' own (host mode)
 
     def tool(self, name):
         return f"{self.tools_dir}/{name}"
 
+    def backend_target(self, backend, owner):
+        """owner's region ('kdio' or 'fio') on backend; in host mode on the
+        device given for it."""
+        device = dict(self.devices).get(backend.name)
+        if device:
+            backend = dataclasses.replace(backend, device=device)
+        return backend.target(owner, self.file_size, self.scratch)
+
     def target(self, params, owner):
         """owner's region ('kdio' or 'fio') on the case's backend."""
-        backend = backends.BACKENDS[family.STORAGE.value(params, "backend")]
-        return backend.target(owner, self.file_size, self.scratch)
+        return self.backend_target(backends.BACKENDS[family.STORAGE.value(params, "backend")],
+                                   owner)
 
 
 @dataclass(frozen=True)

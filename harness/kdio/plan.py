@@ -41,7 +41,7 @@ def _check_data(suite, env):
     for the segments after the first when later writes were shorter."""
     steps = []
     for b, start, end, seed in regions.final_segments(suite, env):
-        target = b.target("kdio", env.file_size, env.scratch)
+        target = env.backend_target(b, "kdio")
         name = f"data-{b.name}" + (f"@{start}" if start else "")
         steps.append((name, _verify_argv(env, "-c", target, seed, start, end - start)))
     return steps
@@ -139,7 +139,7 @@ def setup_steps(suite, env):
             steps.append({"name": f"make the file system of {b.name}",
                           "argv": b.prepare_argv()})
         for owner in backends.REGION_OWNERS:
-            target = b.target(owner, env.file_size, env.scratch)
+            target = env.backend_target(b, owner)
             steps.append({"name": f"lay out {owner} region on {b.name}",
                           "argv": _verify_argv(env, "-w", target, env.seed)})
     return steps
