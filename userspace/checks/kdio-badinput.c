@@ -47,7 +47,7 @@
 #define IOCTL_TIMEOUT	30		/* seconds before a hung ioctl fails */
 
 /* The table: the rows of each group, in this order (rows.h). */
-static const struct check_rows *const groups[] = {
+static const struct badinput_rows *const groups[] = {
 	&dio_rows, &kbuf_rows, &dio_fill_rows, &refusal_rows,
 };
 
@@ -156,34 +156,14 @@ static const struct badinput_tool tool = {
 	.run = run_check,
 };
 
-/* The rows of every group, in order, as one table, run. */
+/* The table, in its groups; with -t the refusal rows only, and no device. */
 static int run_table(struct env *e)
 {
-	const size_t nr_groups = sizeof(groups) / sizeof(groups[0]);
-	struct check *table;
-	size_t i, n = 0;
-	int ret;
-
-	for (i = 0; i < nr_groups; i++)
-		n += groups[i]->n;
-	table = calloc(n, sizeof(*table));
-	if (!table) {
-		badinput_emit_failure(&tool, "setup", ENOMEM,
-				      "no memory for the table of checks; free some memory");
-		return EXIT_ERROR;
-	}
-	for (i = 0, n = 0; i < nr_groups; n += groups[i]->n, i++)
-		memcpy(table + n, groups[i]->rows, groups[i]->n * sizeof(*table));
-	ret = badinput_run(&tool, &table[0].bi, n, sizeof(*table), e);
-	free(table);
-	return ret;
-}
-
-/* With -t: the refusal rows only, the last of the table; no device. */
-static int run_refusals(struct env *e)
-{
-	return badinput_run(&tool, &refusal_rows.rows[0].bi, refusal_rows.n,
-			    sizeof(refusal_rows.rows[0]), e);
+	if (e->refusals_only)
+		return badinput_run(&tool, refusal_rows.first, refusal_rows.n,
+				    sizeof(struct check), e);
+	return badinput_run_groups(&tool, groups, sizeof(groups) / sizeof(groups[0]),
+				   sizeof(struct check), e);
 }
 
 /* The options into e; -1 to go on, else the exit code. */
@@ -239,7 +219,7 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	find_scratch_bdev(&e);
-	ret = e.refusals_only ? run_refusals(&e) : run_table(&e);
+	ret = run_table(&e);
 	scratch_remove(&e.s);
 	if (e.fd >= 0)
 		close(e.fd);

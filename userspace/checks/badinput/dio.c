@@ -456,5 +456,5 @@ static const struct check dio_fill_checks[] = {
 	{ .bi = { "bvec-write-past-free-space", ENOSPC }, .run = run_enospc },
 };
 
-const struct check_rows dio_rows = CHECK_ROWS(dio_checks);
-const struct check_rows dio_fill_rows = CHECK_ROWS(dio_fill_checks);
+const struct badinput_rows dio_rows = BADINPUT_ROWS(dio_checks);
+const struct badinput_rows dio_fill_rows = BADINPUT_ROWS(dio_fill_checks);

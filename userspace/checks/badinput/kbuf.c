@@ -186,4 +186,4 @@ static const struct check kbuf_checks[] = {
 	KBUF_ODIRECT("kbuf-pfn-odirect-efault", KDIO_KBUF_PFN, EFAULT),
 };
 
-const struct check_rows kbuf_rows = CHECK_ROWS(kbuf_checks);
+const struct badinput_rows kbuf_rows = BADINPUT_ROWS(kbuf_checks);

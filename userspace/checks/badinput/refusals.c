@@ -159,7 +159,7 @@ static const struct check refusal_checks[] = {
 		READ_4K("@small"), "-q", "4"),
 };
 
-const struct check_rows refusal_rows = CHECK_ROWS(refusal_checks);
+const struct badinput_rows refusal_rows = BADINPUT_ROWS(refusal_checks);
 
 /*
  * The block device under the scratch directory and its size, for the read

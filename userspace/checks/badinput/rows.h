@@ -3,7 +3,7 @@
  * kdio-badinput's parts (kdio-badinput.c says what it checks): the
  * options, the scratch files and the run of the table in kdio-badinput.c,
  * and its rows, one file per interface, each ending in the struct
- * check_rows of its rows: dio.c (KDIO_IOC_DIO_RUN on /dev/kdio_dio),
+ * badinput_rows of its rows: dio.c (KDIO_IOC_DIO_RUN on /dev/kdio_dio),
  * kbuf.c (/dev/kdio_kbuf), refusals.c (kdio-dio's refusals, run as a
  * tool). The table is their rows in the order of kdio-badinput.c's groups.
  */
@@ -62,20 +62,12 @@ struct check {
 	uint64_t seed;
 };
 
-/* A group of consecutive rows of the table. */
-struct check_rows {
-	const struct check *rows;
-	size_t n;
-};
-
-#define CHECK_ROWS(table)	{ .rows = table, .n = sizeof(table) / sizeof((table)[0]) }
-
 /*
  * The groups, in table order: the dio requests, the kbuf ones, the dio
  * write that fills the scratch file system, kdio-dio's refusals (the
  * last: -t runs them alone).
  */
-extern const struct check_rows dio_rows, kbuf_rows, dio_fill_rows, refusal_rows;
+extern const struct badinput_rows dio_rows, kbuf_rows, dio_fill_rows, refusal_rows;
 
 /* ioctl with a time limit; returns its errno, 0 on success (kdio-badinput.c). */
 int timed_ioctl(int fd, unsigned long cmd, void *arg);
