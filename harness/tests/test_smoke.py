@@ -11,7 +11,7 @@ from kdio import bench, console, dmesg, export, ktap, results
 
 pytestmark = pytest.mark.integration
 
-# Rows of kdio-badinput's table (userspace/checks/kdio-badinput.c): one KTAP result
+# Rows of kdio-badinput's table (userspace/checks/badinput/*.c): one KTAP result
 # each; 60 ioctl rows, then kdio-dio's 24 refusals (test_tools.REFUSAL_ROWS).
 BADINPUT_ROWS = 84
 REFUSAL_ROWS = 24

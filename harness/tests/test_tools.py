@@ -98,7 +98,7 @@ def test_test_only_bad_input_flag_is_in_every_tools_usage(tools):
         assert r.returncode == 0 and "-W CHECK" in r.stdout and "test only" in r.stdout
 
 
-# kdio-dio's refusals in kdio-badinput's table (userspace/checks/kdio-badinput.c,
+# kdio-dio's refusals in kdio-badinput's table (userspace/checks/badinput/refusals.c,
 # the REFUSAL rows); -t runs them alone, with no module.
 REFUSAL_ROWS = 24
 # Rows that need what the host test does not give: -R, -N (mounts), and a

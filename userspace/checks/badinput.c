@@ -78,19 +78,23 @@ static int wrong_errno(int expect)
 	return expect == EDOM ? ERANGE : EDOM;
 }
 
-/* Whether the table has the check named by the wrong expectation. */
-static bool has_check(const struct badinput_check *first, size_t n, size_t size,
+/* Entry i of group g, whose entries are size bytes apart. */
+static const struct badinput_check *group_entry(const struct badinput_rows *g, size_t i,
+						size_t size)
+{
+	return (const void *)((const char *)g->first + i * size);
+}
+
+/* Whether the groups have the check named by the wrong expectation. */
+static bool has_check(const struct badinput_rows *const *groups, size_t nr, size_t size,
 		      const char *name)
 {
-	size_t i;
+	size_t g, i;
 
-	for (i = 0; i < n; i++) {
-		const struct badinput_check *c =
-			(const void *)((const char *)first + i * size);
-
-		if (!strcmp(c->name, name))
-			return true;
-	}
+	for (g = 0; g < nr; g++)
+		for (i = 0; i < groups[g]->n; i++)
+			if (!strcmp(group_entry(groups[g], i, size)->name, name))
+				return true;
 	return false;
 }
 
@@ -112,32 +116,48 @@ static int expected_errno(const struct badinput_check *c, int kver)
 	return c->expect;
 }
 
-int badinput_run(const struct badinput_tool *t, const struct badinput_check *first, size_t n,
-		 size_t size, void *ctx)
+/* Run check c and emit its result; whether it was ok. */
+static bool run_one(const struct badinput_tool *t, const struct badinput_check *c, void *ctx,
+		    int kver)
+{
+	struct badinput_outcome o = { .kind = t->detail_kind };
+	int got = t->run(c, ctx, &o);
+	int expect = expected_errno(c, kver);
+
+	if (wrong_expectation && !strcmp(c->name, wrong_expectation))
+		expect = wrong_errno(expect);
+	return badinput_emit(t, c->name, expect, got, &o);
+}
+
+int badinput_run_groups(const struct badinput_tool *t, const struct badinput_rows *const *groups,
+			size_t nr, size_t size, void *ctx)
 {
 	int kver = running_kver();
 	bool all_ok = true;
-	size_t i;
+	size_t g, i, n = 0;
 
-	if (wrong_expectation && !has_check(first, n, size, wrong_expectation)) {
+	if (wrong_expectation && !has_check(groups, nr, size, wrong_expectation)) {
 		badinput_emit_failure(t, "test-wrong-expectation", EINVAL,
 				      "-W names no check of this tool; give a name from its output");
 		return EXIT_USAGE;
 	}
+	for (g = 0; g < nr; g++)
+		n += groups[g]->n;
 	ktap_begin(&out, stdout, 0, (unsigned int)n);
 	ktap_diag(&out, "%s: %zu checks", t->name, n);
-	for (i = 0; i < n; i++) {
-		const struct badinput_check *c =
-			(const void *)((const char *)first + i * size);
-		struct badinput_outcome o = { .kind = t->detail_kind };
-		int got = t->run(c, ctx, &o);
-		int expect = expected_errno(c, kver);
-
-		if (wrong_expectation && !strcmp(c->name, wrong_expectation))
-			expect = wrong_errno(expect);
-		all_ok &= badinput_emit(t, c->name, expect, got, &o);
-	}
+	for (g = 0; g < nr; g++)
+		for (i = 0; i < groups[g]->n; i++)
+			all_ok &= run_one(t, group_entry(groups[g], i, size), ctx, kver);
 	return all_ok ? EXIT_OK : EXIT_ERROR;
+}
+
+int badinput_run(const struct badinput_tool *t, const struct badinput_check *first, size_t n,
+		 size_t size, void *ctx)
+{
+	const struct badinput_rows all = { .first = first, .n = n };
+	const struct badinput_rows *const groups[] = { &all };
+
+	return badinput_run_groups(t, groups, 1, size, ctx);
 }
 
 int badinput_device_opts(int argc, char **argv, const char **device, void (*usage)(FILE *out))

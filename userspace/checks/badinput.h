@@ -81,6 +81,25 @@ int badinput_run(const struct badinput_tool *t, const struct badinput_check *fir
 	badinput_run(t, &(table)[0].bi, sizeof(table) / sizeof((table)[0]), sizeof((table)[0]), ctx)
 
 /*
+ * Consecutive entries of a table, a group of its rows: the head of the
+ * first entry, and how many. A table may be kept in groups, each in the
+ * file of what its rows check.
+ */
+struct badinput_rows {
+	const struct badinput_check *first;
+	size_t n;
+};
+#define BADINPUT_ROWS(table) \
+	{ .first = &(table)[0].bi, .n = sizeof(table) / sizeof((table)[0]) }
+
+/*
+ * badinput_run() of a table kept in nr groups, in their order, as one
+ * table: one plan, the checks numbered on across the groups.
+ */
+int badinput_run_groups(const struct badinput_tool *t, const struct badinput_rows *const *groups,
+			size_t nr, size_t size, void *ctx);
+
+/*
  * The options of a tool that takes only -D DEVICE (and the test-only
  * -W CHECK): sets *device; -1 to go on, else the exit code (-h, or a
  * usage error).
