@@ -49,6 +49,17 @@ def test_virtio_crypto_is_not_countable_and_cpu_drivers_are():
     plan.check_cases(config.load_suite("crypto-counted"))
 
 
+def test_ipsec_cases_are_not_countable_and_say_why():
+    """The ipsec and net families refuse counted mode; the same suite in
+    wall mode plans."""
+    ipsec = config.load_suite("ipsec-smoke")
+    with pytest.raises(ConfigError) as e:
+        plan.check_cases(dataclasses.replace(ipsec, measure="counted"))
+    # ip xfrm and IKE on two drivers, the mismatched keys, and no IPsec
+    assert "6 case(s) because iperf3 runs for a time on the guest clock" in str(e.value)
+    plan.check_cases(ipsec)
+
+
 def test_unknown_measure_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="measure must be"):
         suite(tmp_path, '"brd"', mode="cycles")
