@@ -103,9 +103,16 @@ def modules(tree, src=build.TOP / "modules"):
     with tempfile.TemporaryDirectory(prefix="kdio-lint-") as tmp:
         out = Path(tmp).resolve()
         common = [f"KCOMMON={tree.headers_common_dir}"] if tree.headers_common_dir else []
-        _, lines = _lines(["make", "--no-print-directory", "-C", str(src), "lint",
-                           f"KDIR={tree.headers_dir}", *common, f"BUILD={out / 'm'}"])
-        return module_findings(lines, out / "m-lint")
+        rc, lines = _lines(["make", "--no-print-directory", "-C", str(src), "lint",
+                            f"KDIR={tree.headers_dir}", *common, f"BUILD={out / 'm'}"])
+        found = module_findings(lines, out / "m-lint")
+        if rc and not found:    # make failed in a way no line above names
+            found.append(Finding("modules", f"make lint exited {rc}: "
+                                 + " / ".join(lines[-3:] or ["no output"])))
+        elif not any(ln.split()[:1] == ["CHECK"] for ln in lines):
+            found.append(Finding("modules", "make lint ran sparse on no file: "
+                                 + " / ".join(lines[-3:] or ["no output"])))
+        return found
 
 
 def everything(trees, log=print):

@@ -76,3 +76,16 @@ def test_module_lint_finds_a_planted_defect(tree, tmp_path):
     found = [f.text for f in lint.modules(tree, src)]
     assert any("dio/null.c" in t and "kdio_lint_planted" in t and "static" in t for t in found)
     assert any("dio/null.c" in t and "unused" in t for t in found)
+
+
+@pytest.mark.integration
+def test_a_module_lint_that_cannot_run_is_a_finding(tree, tmp_path):
+    """A make lint that checks nothing (here: its target lost its recipe, so
+    make has nothing to do and exits 0) is not a clean result."""
+    src = tmp_path / "modules"
+    shutil.copytree(build.TOP / "modules", src)
+    mk = src / "Makefile"
+    mk.write_text(mk.read_text().replace("\nlint: check-dirs", "\nlint-gone: check-dirs"))
+    found = [f.text for f in lint.modules(tree, src)]
+    assert len(found) == 1 and "make lint ran sparse on no file" in found[0]
+    assert "Nothing to be done for 'lint'" in found[0]
