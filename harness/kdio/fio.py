@@ -17,6 +17,7 @@ SIDES = ("read", "write", "trim")
 PERCENTILE_LIST = ":".join(f"{p:g}" for p in clat.PERCENTILES)
 # What one direction of a fio job says of the I/Os themselves.
 IO_FIELDS = ("io_bytes", "bw_bytes", "iops", "runtime", "total_ios")
+CLOCKSOURCE = "clock_gettime"
 
 
 class FioOutputError(KdioError):
@@ -26,10 +27,15 @@ class FioOutputError(KdioError):
 def argv(filename, op, bs, size, ioengine="psync", iodepth=1, offset=0, extra=()):
     """An O_DIRECT fio job on filename, one thread, size bytes in bs blocks
     from offset, iodepth I/Os in flight; its report in json+ (the JSON with
-    the clat histogram's bins), with kdio's clat percentiles."""
+    the clat histogram's bins), with kdio's clat percentiles. Its clock is
+    clock_gettime(CLOCK_MONOTONIC), the clock kdio's own tools time with:
+    fio's default (the CPU's cycle counter) first calibrates it at every
+    start, which under TCG took a second or more of each sample's time
+    (CLOCKSOURCE)."""
     return [FIO, "--name=kdio", f"--filename={filename}", f"--rw={op}", f"--bs={bs}",
             f"--offset={offset}", f"--size={size}", f"--ioengine={ioengine}",
-            f"--iodepth={iodepth}", "--direct=1", "--thread", "--output-format=json+",
+            f"--iodepth={iodepth}", "--direct=1", "--thread", f"--clocksource={CLOCKSOURCE}",
+            "--output-format=json+",
             f"--percentile_list={PERCENTILE_LIST}", *extra]
 
 

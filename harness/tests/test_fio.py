@@ -49,3 +49,10 @@ def test_argv_is_odirect_and_matches_case():
     assert "--ioengine=psync" in args
     # json+: the clat histogram's bins; kdio's percentiles, p99.9 among them
     assert "--output-format=json+" in args and "--percentile_list=50:90:99:99.9" in args
+
+
+def test_argv_times_with_the_monotonic_clock_and_no_calibration():
+    # fio's default clock source calibrates the cycle counter at every start
+    args = fio.argv("/run/kdio/scratch/fio.dat", "write", 4096, 1 << 20)
+    assert "--clocksource=clock_gettime" in args
+    assert [a for a in args if a.startswith("--clocksource")] == ["--clocksource=clock_gettime"]
