@@ -39,6 +39,30 @@ def argv(filename, op, bs, size, ioengine="psync", iodepth=1, offset=0, extra=()
             f"--percentile_list={PERCENTILE_LIST}", *extra]
 
 
+# Options of the whole fio process, not of one job, in argv().
+GLOBAL_OPTIONS = ("--output-format=", "--clocksource=")
+
+
+def job_name(index):
+    return f"kdio-{index}"
+
+
+def batch_argv(argvs):
+    """One fio process that runs several cases' jobs, one after the other
+    (stonewall: each starts when the one before has ended), each with the
+    name job_name(i) by its place in argvs, so that its report can be
+    found (parse's jobname). Each argv is argv()'s; what they share of
+    the process (GLOBAL_OPTIONS) is taken from the first."""
+    head = [FIO, *[a for a in argvs[0][1:] if a.startswith(GLOBAL_OPTIONS)]]
+    jobs = []
+    for i, one in enumerate(argvs):
+        if one[0] != FIO or not one[1].startswith("--name="):
+            raise ValueError(f"not a fio job command line: {one[:2]}")
+        jobs += [f"--name={job_name(i)}", "--stonewall",
+                 *[a for a in one[2:] if not a.startswith(GLOBAL_OPTIONS)]]
+    return head + jobs
+
+
 def _json_part(text):
     # fio may print warnings before the JSON document
     start = text.find("{")
@@ -52,18 +76,31 @@ def _json_part(text):
                              "check the console log for a guest crash during fio") from None
 
 
-def parse(text, op):
-    """Return fio's figures for the op side of the first job."""
+def _job(doc, jobname):
+    jobs = doc["jobs"]
+    if jobname is None:
+        return jobs[0]
+    for job in jobs:
+        if job.get("jobname") == jobname:
+            return job
+    raise KeyError(jobname)
+
+
+def parse(text, op, jobname=None):
+    """Return fio's figures for the op side of the job named jobname (of
+    several run by one fio process: batch_argv), or of the first job."""
     if op not in SIDES:
         raise FioOutputError(f"no '{op}' figures in a fio report (only {', '.join(SIDES)})",
                              "use op read or write")
     doc = _json_part(text)
     try:
-        job = doc["jobs"][0]
+        job = _job(doc, jobname)
         side = job[op]
     except (KeyError, IndexError):
-        raise FioOutputError(f"fio's report has no '{op}' figures",
-                             "check that the job's rw= matches the case's op") from None
+        which = f"job {jobname}'s" if jobname else "the"
+        raise FioOutputError(f"fio's report has no '{op}' figures for {which} case",
+                             "check that the job's rw= matches the case's op, and the "
+                             "console log for a fio that stopped before its last job") from None
     latency = side.get("clat_ns", {})
     pct = latency.get("percentile", {})
     lat = side.get("lat_ns", {})

@@ -1,7 +1,8 @@
 """The guest runner: runs inside the guest, in a chroot of the host root.
 
 It executes the plan the host wrote (setup steps, then every case once per
-repetition, interleaved) and appends one JSON record per execution to
+repetition, interleaved; a batch of fio cases as one fio process, where
+its first case comes) and appends one JSON record per execution to
 records.jsonl beside the plan, flushed and fsynced at once, so the host has
 every finished sample even if the guest dies. It parses nothing: the host
 turns raw records into results. Standard library only.
@@ -98,9 +99,26 @@ def run(plan_path):
         result = execute(step["argv"], step.get("timeout_s", 600))
         records.write({"type": "setup", "name": step["name"], **result, "kmsg": kmsg.drain()})
     total = plan["repetitions"] * len(plan["cases"])
+    batches = plan.get("batches", {})
     n = 0
     for rep in range(plan["repetitions"]):
+        done = set()  # the batches run in this repetition
         for case in plan["cases"]:
+            bid = case.get("batch")
+            if bid in done:
+                continue
+            if bid is not None:
+                # one fio process for the batch's cases: a sample for each
+                done.add(bid)
+                batch = batches[bid]
+                say(f"case {n + 1}-{n + len(batch['cases'])}/{total} start batch {bid} rep {rep}")
+                result = execute(batch["argv"], batch.get("timeout_s", 600))
+                log = kmsg.drain()
+                for case_id, job in zip(batch["cases"], batch["jobs"]):
+                    n += 1
+                    records.write({"type": "sample", "case": case_id, "rep": rep, **result,
+                                   "batch": bid, "fio_job": job, "kmsg": log})
+                continue
             n += 1
             say(f"case {n}/{total} start {case['case']} rep {rep}")
             argv = case["argv_by_rep"][rep] if "argv_by_rep" in case else case["argv"]

@@ -181,7 +181,7 @@ def _fio_parse(raw, p):
     """fio's figures; its latency histogram (json+ bins) must hold one
     sample per I/O, as kdio's must."""
     try:
-        figures = fio.parse(raw.get("stdout", ""), p["op"])
+        figures = fio.parse(raw.get("stdout", ""), p["op"], raw.get("fio_job"))
     except fio.FioOutputError as e:
         return _failed(raw, "fio") if raw.get("rc") != 0 else Sample(status="error",
                                                                       message=str(e))

@@ -3,7 +3,8 @@
 The plan is plain JSON: setup steps (lay the pattern on every region the
 cases use), then every case's command line, then the suite's checks. The
 runner repeats the case list `repetitions` times, so repetitions of
-different cases interleave.
+different cases interleave. fio cases run in batches (fio_batches): one
+fio process per batch and repetition, its jobs one after the other.
 
 Seeds (kdio.regions follows each kdio region through that order): setup
 lays every region out with the setup seed (GuestEnv.seed); every execution
@@ -19,7 +20,7 @@ import dataclasses
 import re
 import shlex
 
-from kdio import backends, family, ipsec, measure, paths, regions
+from kdio import backends, family, fio, ipsec, measure, paths, regions
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
@@ -206,13 +207,47 @@ def _case_steps(suite, env):
     return steps
 
 
+# fio cases on one backend run up to this many in one fio process (a
+# batch), one job after the other: a fio process's start (its 64 shared
+# libraries' relocations, its 100 ms waits for its threads) cost a second
+# or more of each sample under TCG, more than most samples' I/O.
+FIO_BATCH_MAX = 6
+
+
+def fio_batches(suite, steps, env):
+    """Batches of fio cases, in case order, per backend, at most
+    FIO_BATCH_MAX each: {batch id: {cases, jobs, argv, timeout_s}}; each
+    member step gets "batch" (its id) and "fio_job" (its job's name). The
+    runner runs a batch once per repetition, where its first case comes,
+    and writes each member's sample from the one report."""
+    by_backend = {}
+    for c, step in zip(suite.cases, steps):
+        if paths.PATHS[c.path].name.startswith("fio."):
+            by_backend.setdefault(family.STORAGE.value(c.param_dict, "backend"), []).append(step)
+    batches = {}
+    for backend, members in by_backend.items():
+        for start in range(0, len(members), FIO_BATCH_MAX):
+            chunk = members[start:start + FIO_BATCH_MAX]
+            if len(chunk) < 2:
+                continue
+            bid = f"fio-{backend}-{start // FIO_BATCH_MAX}"
+            for i, step in enumerate(chunk):
+                step["batch"], step["fio_job"] = bid, fio.job_name(i)
+            batches[bid] = {"cases": [s["case"] for s in chunk],
+                            "jobs": [s["fio_job"] for s in chunk],
+                            "argv": fio.batch_argv([s["argv"] for s in chunk]),
+                            "timeout_s": step_timeout(env, CASE_TIMEOUT_S * len(chunk))}
+    return batches
+
+
 def build(suite, env, run_id, module_params=()):
     check_cases(suite)
     cases = _case_steps(suite, env)
+    batches = fio_batches(suite, cases, env)
     checks = [{"name": name, "argv": argv + list(suite.check_args.get(check, ())),
                "output": CHECK_OUTPUT[check], "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
               for check in suite.checks for name, argv in CHECKS[check](suite, env)]
     setup = [{**step, "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
              for step in param_check_steps(module_params) + setup_steps(suite, env)]
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
-            "setup": setup, "cases": cases, "checks": checks}
+            "setup": setup, "cases": cases, "batches": batches, "checks": checks}

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from kdio import fio
@@ -56,3 +58,35 @@ def test_argv_times_with_the_monotonic_clock_and_no_calibration():
     args = fio.argv("/run/kdio/scratch/fio.dat", "write", 4096, 1 << 20)
     assert "--clocksource=clock_gettime" in args
     assert [a for a in args if a.startswith("--clocksource")] == ["--clocksource=clock_gettime"]
+
+
+def _report(*jobs):
+    side = {"io_bytes": 4096, "bw_bytes": 1000, "iops": 1.0, "runtime": 4, "total_ios": 1,
+            "clat_ns": {"mean": 10.0, "percentile": {}}, "lat_ns": {"mean": 11.0, "N": 1}}
+    return json.dumps({"fio version": "fio-3.33",
+                       "jobs": [{"jobname": j, "error": 0, "read": dict(side, bw_bytes=bw),
+                                 "write": side} for j, bw in jobs]})
+
+
+def test_batch_runs_each_case_as_a_named_job_one_after_the_other():
+    a = fio.argv("/f", "write", 4096, 1 << 20)
+    b = fio.argv("/f", "read", 65536, 1 << 20, "libaio", 16)
+    both = fio.batch_argv([a, b])
+    assert both[0] == fio.FIO
+    assert both.count("--output-format=json+") == 1 and both.count("--clocksource=clock_gettime") == 1
+    first, second = both.index("--name=kdio-0"), both.index("--name=kdio-1")
+    assert "--rw=write" in both[first:second] and "--rw=read" in both[second:]
+    assert "--ioengine=libaio" in both[second:] and "--iodepth=16" in both[second:]
+    assert both.count("--stonewall") == 2
+    with pytest.raises(ValueError):
+        fio.batch_argv([a, ["/bin/true"]])
+
+
+def test_parse_takes_the_named_job_of_a_batch():
+    text = _report(("kdio-0", 111), ("kdio-1", 222))
+    assert fio.parse(text, "read", "kdio-1")["bw_bytes"] == 222
+    assert fio.parse(text, "read", "kdio-0")["bw_bytes"] == 111
+    assert fio.parse(text, "read")["bw_bytes"] == 111
+    # a job the report lacks (fio stopped before it) is an error, not another job's figure
+    with pytest.raises(fio.FioOutputError, match="kdio-2"):
+        fio.parse(text, "read", "kdio-2")

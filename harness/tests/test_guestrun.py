@@ -18,3 +18,26 @@ def test_check_records_say_their_output_format(tmp_path):
     assert [(r["name"], r["output"]) for r in records] == [("badinput", "ktap"),
                                                           ("data-ext4", "jsonl")]
     assert [results.check_result(r)["ok"] for r in records] == [True, True]
+
+
+def test_a_batch_runs_once_per_repetition_and_gives_each_member_a_sample(tmp_path):
+    runs = tmp_path / "runs"
+    batch_cmd = ["/bin/sh", "-c", f"echo run >> {runs}; echo REPORT"]
+    plan = {"repetitions": 2, "setup": [], "checks": [],
+            "cases": [{"case": "a", "argv": ["echo", "A"]},
+                      {"case": "f1", "argv": ["false"], "batch": "b0", "fio_job": "kdio-0"},
+                      {"case": "c", "argv": ["echo", "C"]},
+                      {"case": "f2", "argv": ["false"], "batch": "b0", "fio_job": "kdio-1"}],
+            "batches": {"b0": {"cases": ["f1", "f2"], "jobs": ["kdio-0", "kdio-1"],
+                               "argv": batch_cmd}}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    assert guestrun.run(str(tmp_path / "plan.json")) == 0
+    samples = [r for r in results.read_records(tmp_path / "records.jsonl")
+               if r["type"] == "sample"]
+    # where its first case comes: a, f1, f2 (one batch), c; twice
+    assert [(r["case"], r["rep"]) for r in samples] == [
+        ("a", 0), ("f1", 0), ("f2", 0), ("c", 0), ("a", 1), ("f1", 1), ("f2", 1), ("c", 1)]
+    assert runs.read_text().split() == ["run", "run"]          # once per repetition
+    fio = [r for r in samples if r["case"].startswith("f")]
+    assert [r["fio_job"] for r in fio] == ["kdio-0", "kdio-1"] * 2
+    assert all(r["stdout"].strip() == "REPORT" and r["batch"] == "b0" for r in fio)

@@ -179,3 +179,29 @@ def test_backend_regions_do_not_overlap():
     for b in backends.BACKENDS.values():
         k, f = b.target("kdio", 8 << 20), b.target("fio", 8 << 20)
         assert (k.path != f.path) or (k.offset + (8 << 20) <= f.offset)
+
+
+def test_fio_cases_run_in_batches_per_backend_each_case_once():
+    suite = config.load_suite("dio")
+    doc = plan.build(suite, paths.GuestEnv(tools_dir="/t", file_size=suite.file_size), "r")
+    fio_cases = [c["case"] for c in doc["cases"] if c["case"].startswith("fio.")]
+    in_batches = [cid for b in doc["batches"].values() for cid in b["cases"]]
+    assert fio_cases and sorted(in_batches) == sorted(fio_cases)   # every fio case once
+    assert not any(c.get("batch") for c in doc["cases"] if not c["case"].startswith("fio."))
+    for bid, b in doc["batches"].items():
+        assert 2 <= len(b["cases"]) <= plan.FIO_BATCH_MAX
+        members = [c for c in doc["cases"] if c.get("batch") == bid]
+        assert [c["case"] for c in members] == b["cases"]     # in case order
+        assert len({c["argv"][2] for c in members}) == 1   # one file: one backend
+        # one fio process: its jobs named as the members say, one after the other
+        assert b["argv"].count("--stonewall") == len(members)
+        assert [a for a in b["argv"] if a.startswith("--name=")] == \
+            [f"--name={c['fio_job']}" for c in members]
+        assert b["argv"].count("--output-format=json+") == 1
+
+
+def test_a_lone_fio_case_runs_alone(tmp_path):
+    s = suite_with(tmp_path, '[[matrix]]\npaths = ["dio.bvec", "fio.psync"]\n'
+                             'op = "write"\nbs = "64k"\nsize = "1m"\n')
+    doc = plan.build(s, ENV, "r")
+    assert doc["batches"] == {} and not any("batch" in c for c in doc["cases"])
