@@ -16,12 +16,16 @@ MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit lint deps fetch build plots compare regress clean kernel kernel-config
+.PHONY: all bench test test-unit lint deps test-deps fetch build plots compare regress clean kernel kernel-config
 
 all: build
 
+# What make bench needs; what make test, lint and kernel need besides.
 deps:
-	@sh ci/bootstrap.sh
+	@sh ci/bootstrap.sh bench
+
+test-deps:
+	@sh ci/bootstrap.sh test
 
 # TARGET=host: the suite on the running kernel and this machine's devices
 # (root; README "On real hardware"): DIR=folder DEVICE=/dev/x DESTROY_DATA_ON=/dev/x
@@ -68,7 +72,7 @@ build: deps
 SRC      ?= /usr/src/linux-source-6.1.tar.xz
 BASE     ?= tinyconfig
 SET      ?=
-kernel: deps
+kernel: test-deps
 	$(KDIO) kernel build $(abspath $(SRC)) --base $(if $(wildcard $(BASE)),$(abspath $(BASE)),$(BASE)) $(if $(OUT),--out $(abspath $(OUT))) $(foreach s,$(SET),--set '$(s)')
 
 # Print the config fragment every guest and suite need.
@@ -78,15 +82,15 @@ kernel-config:
 # sparse and W=1 on the modules (against each of KERNELS), shellcheck on
 # every shell script, pyflakes on the harness; exit 1 on any finding.
 # make test runs the same checks (harness/tests/test_lint.py).
-lint: deps
+lint: test-deps
 	$(KDIO) lint $(foreach k,$(KERNELS),--kernel $(k))
 
 # Unit tests, the C builds and the real smoke boot (marked integration).
-test: deps
+test: test-deps
 	cd harness && $(PYTHON) -m pytest -ra --durations=20 $(PYTEST_ARGS) tests
 
 # Unit tests only: no kernel download, no boot.
-test-unit: deps
+test-unit: test-deps
 	cd harness && $(PYTHON) -m pytest -ra -m "not integration" $(PYTEST_ARGS) tests
 
 clean:

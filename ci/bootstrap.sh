@@ -5,11 +5,21 @@
 # builds a guest kernel from it (kdio kernel build), once, into .cache/trees/.
 set -eu
 
-PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs cpio
-gcc make libc6-dev python3 python3-pytest python3-jsonschema dwarves bc flex bison
-libelf-dev libssl-dev xz-utils zstd chromium linux-source-6.1
-sparse shellcheck pyflakes3
+# bootstrap.sh bench: what a benchmark run needs (make bench, plots, compare,
+# regress); bootstrap.sh test (the default): that, and what make test, make
+# lint and make kernel need besides (kernel source and its build tools,
+# linters, pytest, a browser for the report's test).
+BENCH_PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs cpio
+gcc make libc6-dev libelf-dev dwarves bc python3 python3-jsonschema xz-utils zstd
 iproute2 iperf3 strongswan-charon strongswan-swanctl"
+TEST_PKGS="python3-pytest flex bison libssl-dev chromium linux-source-6.1
+sparse shellcheck pyflakes3"
+
+case "${1:-test}" in
+bench) PKGS=$BENCH_PKGS ;;
+test) PKGS="$BENCH_PKGS $TEST_PKGS" ;;
+*) echo "kdio: usage: $0 [bench|test]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
