@@ -55,7 +55,7 @@ class Kmsg:
         return lines
 
 
-def execute(argv, timeout_s):
+def execute(argv, timeout_s, tail=OUTPUT_TAIL):
     t0 = time.monotonic()
     try:
         r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
@@ -66,8 +66,23 @@ def execute(argv, timeout_s):
         err = (e.stderr or b"").decode("utf-8", "replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
     except OSError as e:
         rc, out, err, timed_out = 127, "", f"{argv[0]}: {e.strerror}", False
-    return {"rc": rc, "stdout": out[-OUTPUT_TAIL:], "stderr": err[-OUTPUT_TAIL:],
+    return {"rc": rc, "stdout": out[-tail:], "stderr": err[-OUTPUT_TAIL:],
             "timed_out": timed_out, "wall_s": round(time.monotonic() - t0, 6)}
+
+
+def split_fio_report(stdout, jobs):
+    """{job name: fio's JSON report of that job alone} from the report of a
+    batch (one fio process, several jobs), so that each case's record holds
+    its own job; None if stdout is no whole report (fio failed), and then
+    each case keeps the output as it is, for the host to say why."""
+    start = stdout.find("{")
+    try:
+        doc = json.loads(stdout[start:]) if start >= 0 else None
+        by_name = {j["jobname"]: j for j in doc["jobs"]}
+    except (ValueError, KeyError, TypeError):
+        return None
+    return {name: json.dumps({**doc, "jobs": [by_name[name]] if name in by_name else []})
+            for name in jobs}
 
 
 def guest_info(kmsg):
@@ -112,12 +127,16 @@ def run(plan_path):
                 done.add(bid)
                 batch = batches[bid]
                 say(f"case {n + 1}-{n + len(batch['cases'])}/{total} start batch {bid} rep {rep}")
-                result = execute(batch["argv"], batch.get("timeout_s", 600))
+                result = execute(batch["argv"], batch.get("timeout_s", 600),
+                                 tail=OUTPUT_TAIL * len(batch["cases"]))
                 log = kmsg.drain()
+                own = split_fio_report(result["stdout"], batch["jobs"]) or {}
                 for case_id, job in zip(batch["cases"], batch["jobs"]):
                     n += 1
-                    records.write({"type": "sample", "case": case_id, "rep": rep, **result,
-                                   "batch": bid, "fio_job": job, "kmsg": log})
+                    out = own.get(job, result["stdout"][-OUTPUT_TAIL:])
+                    records.write({"type": "sample", "case": case_id, "rep": rep,
+                                   **result, "stdout": out, "batch": bid, "fio_job": job,
+                                   "kmsg": log})
                 continue
             n += 1
             say(f"case {n}/{total} start {case['case']} rep {rep}")
