@@ -9,7 +9,8 @@ PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs c
 gcc make libc6-dev python3 python3-pytest python3-jsonschema dwarves bc flex bison
 libelf-dev libssl-dev xz-utils zstd chromium linux-source-6.1
 sparse shellcheck pyflakes3
-iproute2 iperf3 strongswan-charon strongswan-swanctl"
+iproute2 iperf3 strongswan-charon strongswan-swanctl
+parallel openssh-server openssh-client rsync"
 
 missing=""
 for p in $PKGS; do
