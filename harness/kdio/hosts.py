@@ -210,14 +210,16 @@ def read_joblog(path):
 
 
 def _last_error(err_path):
-    """The job's last 'error' line on stderr, else its last line."""
+    """What the job said last on stderr: kdio's error line, else ssh's,
+    else its last line."""
     try:
         lines = [ln.strip() for ln in Path(err_path).read_text(errors="replace").splitlines()
                  if ln.strip()]
     except OSError:
         return None
-    errors = [ln for ln in lines if "error" in ln.lower()]
-    return (errors or lines or [None])[-1]
+    kdio = [ln for ln in lines if ln.startswith("kdio") and "error" in ln]
+    ssh = [ln for ln in lines if ln.startswith("ssh:")]
+    return (kdio or ssh or lines or [None])[-1]
 
 
 def _returned_doc(run_dir):
