@@ -24,6 +24,11 @@ JOB_SCRIPT = Path(__file__).resolve().parent / "hostjob.sh"
 HOSTS_VERSION = 1
 # [N/]sshlogin in parallel's syntax: ':' for this machine, else [user@]host.
 SSHLOGIN = re.compile(r"^(?:(?P<slots>[0-9]+)/)?(?P<login>:|(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._-]+)$")
+# ssh's own words on a lost or refused connection, and the lines parallel's
+# --return prints for a folder the job did not make.
+SSH_SAID = re.compile(r"^(ssh: |client_loop: |Connection (closed|reset|timed out)|"
+                      r"packet_write_wait: |Timeout, server )")
+RETURN_NOISE = re.compile(r"^rsync|/\.parallel/tmp/")
 RUN_ID = re.compile(r"^[A-Za-z0-9._+-]+$")
 # Exit statuses of a job with a meaning of their own (else bench's).
 EXIT_REASONS = {
@@ -210,16 +215,17 @@ def read_joblog(path):
 
 
 def _last_error(err_path):
-    """What the job said last on stderr: kdio's error line, else ssh's,
-    else its last line."""
+    """What the job said last on stderr: kdio's error line, else ssh's, else
+    its last line that is not parallel's return of a folder never made."""
     try:
         lines = [ln.strip() for ln in Path(err_path).read_text(errors="replace").splitlines()
                  if ln.strip()]
     except OSError:
         return None
     kdio = [ln for ln in lines if ln.startswith("kdio") and "error" in ln]
-    ssh = [ln for ln in lines if ln.startswith("ssh:")]
-    return (kdio or ssh or lines or [None])[-1]
+    ssh = [ln for ln in lines if SSH_SAID.match(ln)]
+    other = [ln for ln in lines if not RETURN_NOISE.search(ln)]
+    return (kdio or ssh or other or lines or [None])[-1]
 
 
 def _returned_doc(run_dir):

@@ -254,3 +254,14 @@ def test_cli_bench_options_reach_every_host():
                                     "--module-param", "kdio_dio.delay_us=5", "--no-plots"])
     assert cli._bench_args(args) == ["--module-param=kdio_dio.delay_us=5", "--measure=counted",
                                      "--no-plots"]
+
+
+def test_reason_quotes_what_the_job_said_not_parallels_return_noise(fixtures, tmp_path):
+    said = {f: hosts._last_error(fixtures / "hosts" / f)
+            for f in ("dead.err", "no-checkout.err", "gone.err")}
+    assert said["dead.err"] == "ssh: connect to host 127.0.0.1 port 59157: Connection refused"
+    assert said["no-checkout.err"].startswith("kdio-hosts: error: no kdio checkout at ")
+    assert said["gone.err"] == "client_loop: send disconnect: Broken pipe"  # not rsync's
+    (tmp_path / "e").write_text("rsync: x\nmake: *** [all] Error 2\n\n")
+    assert hosts._last_error(tmp_path / "e") == "make: *** [all] Error 2"
+    assert hosts._last_error(tmp_path / "none") is None

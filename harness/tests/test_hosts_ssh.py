@@ -1,10 +1,12 @@
 """kdio hosts end to end on this machine: an sshd of the test's own on
 127.0.0.1 (host key, config and authorized key in tmp_path), two 'hosts'
 (ssh aliases to it) each with its own clone of the repository under test
-(its committed HEAD), and two hosts that fail: one on a port nothing
-listens on, one without a checkout. The two good shares run real boots of
-tiny suites on debian-6.1; the failed ones must be marked failed, the rest
-kept, and the merged folder valid."""
+(its committed HEAD), and three hosts that fail: one on a port nothing
+listens on, one without a checkout, and one that goes away mid-run (its ssh
+goes through a proxy that dies after 20 s, while its checkout's kdio
+hangs). The two good shares run real boots of tiny suites on debian-6.1;
+the failed ones must be marked failed, the partial folder that came back
+kept, the rest kept, and the merged folder valid."""
 
 import getpass
 import json
@@ -20,7 +22,16 @@ from kdio import bench, kernel, results
 pytestmark = pytest.mark.integration
 
 SUITES = ["tests/fixtures/suites/hosts-a.toml", "tests/fixtures/suites/hosts-b.toml",
-          "smoke", "dio"]
+          "smoke", "dio", "xfer"]
+# The kdio of the host that goes away: starts its run folder, then hangs.
+HANGING_KDIO = """import pathlib, sys, time
+a = sys.argv
+out = pathlib.Path(a[a.index("--results-dir") + 1]) / a[a.index("--run-id") + 1]
+out.mkdir(parents=True)
+(out / "console.log").write_text("kdio: init (then the host went away)\\n")
+print("started", flush=True)
+time.sleep(60)
+"""
 CASES = {"hosts-a": ["dio.null/op=write/bs=64k/size=4m", "dio.vmmap/op=write/bs=64k/size=4m"],
          "hosts-b": ["dio.vmmap/op=write/bs=64k/size=4m", "dio.vmmap/op=read/bs=64k/size=4m"]}
 
@@ -48,6 +59,8 @@ def _ssh_config(d, port, dead_port):
     (d / "ssh_config").write_text(
         f"Host hosta hostb hostc\n  HostName 127.0.0.1\n  Port {port}\n"
         f"Host deadhost\n  HostName 127.0.0.1\n  Port {dead_port}\n"
+        f"Host gonehost\n  ProxyCommand timeout 20 ssh -F {d / 'ssh_config'} -W "
+        f"127.0.0.1:{port} hosta\n"
         f"Host *\n  User {getpass.getuser()}\n  IdentityFile {d / 'user_key'}\n"
         "  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n"
         "  LogLevel ERROR\n  BatchMode yes\n  ConnectTimeout 5\n")
@@ -87,15 +100,25 @@ def _clone(dest):
     return head
 
 
+def _hanging_checkout(dest):
+    (dest / "ci").mkdir(parents=True)
+    (dest / "ci" / "bootstrap.sh").write_text("exit 0\n")
+    (dest / "harness" / "kdio").mkdir(parents=True)
+    for name, text in (("cli.py", ""), ("__init__.py", ""), ("__main__.py", HANGING_KDIO)):
+        (dest / "harness" / "kdio" / name).write_text(text)
+
+
 @pytest.fixture(scope="module")
 def hosts_run(sshd, tmp_path_factory):
     d = tmp_path_factory.mktemp("hosts")
     head = _clone(d / "clone-a")
     _clone(d / "clone-b")
+    _hanging_checkout(d / "hanging")
     hosts_file = d / "hosts"
     hosts_file.write_text(f"hosta {d / 'clone-a'}\nhostb {d / 'clone-b'}\n"
                           f"deadhost {d / 'clone-a'}  # nothing listens on its port\n"
-                          f"hostc {d / 'no-checkout'}\n")
+                          f"hostc {d / 'no-checkout'}\n"
+                          f"gonehost {d / 'hanging'}\n")
     env = dict(os.environ, KDIO_CACHE=str(kernel.cache_dir()))
     started = time.monotonic()
     proc = subprocess.run(
@@ -112,20 +135,31 @@ def hosts_run(sshd, tmp_path_factory):
 def test_exit_status_says_a_share_failed(hosts_run):
     proc, _, _ = hosts_run
     assert proc.returncode == 1, proc.stderr
-    assert "2 pair(s) ok, 2 failed, on 4 host(s)" in proc.stdout
+    assert "2 pair(s) ok, 3 failed, on 5 host(s)" in proc.stdout
 
 
 def test_failed_hosts_mark_exactly_their_pairs(hosts_run):
     _, d, _ = hosts_run
     summary = json.loads((d / "results/t-hosts/hosts.json").read_text())
     by_suite = {p["suite"].rsplit("/", 1)[-1]: p for p in summary["pairs"]}
-    assert [p["status"] for p in summary["pairs"]] == ["ok", "ok", "failed", "failed"]
+    assert [p["status"] for p in summary["pairs"]] == ["ok", "ok", "failed", "failed", "failed"]
     dead, missing = by_suite["smoke"], by_suite["dio"]
     assert (dead["host"], dead["exit"], dead["run"], dead["cases"]) == ("deadhost", 255, None, 0)
     assert "unreachable" in dead["reason"] and "Connection refused" in dead["reason"]
     assert (missing["host"], missing["exit"], missing["cases"]) == ("hostc", 3, 0)
     assert f"no kdio checkout at {d / 'no-checkout'}" in missing["reason"]
-    assert summary["status"] == "failed" and (summary["ok"], summary["failed"]) == (2, 2)
+    assert summary["status"] == "failed" and (summary["ok"], summary["failed"]) == (2, 3)
+
+
+def test_a_host_gone_mid_run_fails_its_pair_and_keeps_what_came_back(hosts_run):
+    _, d, _ = hosts_run
+    merged = d / "results/t-hosts"
+    gone = json.loads((merged / "hosts.json").read_text())["pairs"][4]
+    assert (gone["host"], gone["exit"], gone["status"], gone["cases"]) == ("gonehost", 255,
+                                                                          "failed", 0)
+    assert gone["run"] == "results/t-xfer-debian-6.1" and "no result.json" in gone["reason"]
+    assert (merged / gone["run"] / "console.log").read_text().startswith("kdio: init (then")
+    assert gone["runtime_s"] >= 20  # it was running when the connection went
 
 
 def test_good_hosts_ran_their_share_from_their_own_checkout(hosts_run):
