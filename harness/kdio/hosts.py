@@ -26,7 +26,7 @@ HOSTS_VERSION = 1
 SSHLOGIN = re.compile(r"^(?:(?P<slots>[0-9]+)/)?(?P<login>:|(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._-]+)$")
 # ssh's own words on a lost or refused connection, and the lines parallel's
 # --return prints for a folder the job did not make.
-SSH_SAID = re.compile(r"^(ssh: |client_loop: |Connection (closed|reset|timed out)|"
+SSH_SAID = re.compile(r"^(ssh: |client_loop: |Connection (to \S+ )?(closed|reset|timed out)|"
                       r"packet_write_wait: |Timeout, server )")
 RETURN_NOISE = re.compile(r"^rsync|/\.parallel/tmp/")
 RUN_ID = re.compile(r"^[A-Za-z0-9._+-]+$")

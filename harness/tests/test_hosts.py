@@ -265,3 +265,74 @@ def test_reason_quotes_what_the_job_said_not_parallels_return_noise(fixtures, tm
     (tmp_path / "e").write_text("rsync: x\nmake: *** [all] Error 2\n\n")
     assert hosts._last_error(tmp_path / "e") == "make: *** [all] Error 2"
     assert hosts._last_error(tmp_path / "none") is None
+
+
+# The kdio of a fake checkout: writes the recorded result as its run, and
+# exits as the plan's kernel says (debian-ok 0, else 1 with no result).
+FAKE_KDIO = """import pathlib, shutil, sys
+a = sys.argv
+out = pathlib.Path(a[a.index("--results-dir") + 1]) / a[a.index("--run-id") + 1]
+if a[a.index("--kernel") + 1] != "debian-ok":
+    sys.exit("kdio: error: fake kernel refused")
+out.mkdir(parents=True)
+shutil.copy(sys.argv[0].replace("__main__.py", "result.json"), out / "result.json")
+"""
+
+
+def _fake_checkout(dest, fixtures):
+    (dest / "ci").mkdir(parents=True)
+    (dest / "ci" / "bootstrap.sh").write_text("exit 0\n")
+    k = dest / "harness" / "kdio"
+    k.mkdir(parents=True)
+    for name, text in (("cli.py", ""), ("__init__.py", ""), ("__main__.py", FAKE_KDIO)):
+        (k / name).write_text(text)
+    shutil.copy(fixtures / "hosts" / "result-hosts-a.json", k / "result.json")
+
+
+def test_run_on_this_machine_with_real_parallel(fixtures, tmp_path):
+    """sshlogin ':' through GNU parallel itself: the job writes into the
+    merged folder (nothing to return), the job log is read back."""
+    if not shutil.which("parallel"):
+        pytest.fail("GNU parallel is not installed: sh ci/bootstrap.sh")
+    _fake_checkout(tmp_path / "co", fixtures)
+    local = hosts.parse_host("2/:", str(tmp_path / "co"))
+    pairs = hosts.plan(["dio"], ["debian-ok", "debian-bad"], [local], "l")
+    summary, ok_docs = hosts.run(pairs, [local], tmp_path / "out", log=lambda m: None)
+    got = [(p["run_id"], p["ran_on"], p["exit"], p["status"], p["cases"])
+           for p in summary["pairs"]]
+    assert got == [("l-dio-debian-ok", ":", 0, "ok", 2), ("l-dio-debian-bad", ":", 1, "failed", 0)]
+    assert "kdio: error: fake kernel refused" in summary["pairs"][1]["reason"]
+    assert len(ok_docs["dio"]) == 1
+    saved = json.loads((tmp_path / "out" / "hosts.json").read_text())
+    assert saved["pairs"] == summary["pairs"] and saved["parallel_exit"] == 1
+
+
+def test_cli_draws_the_cross_kernel_table_over_the_runs_that_came_back(fixtures, tmp_path,
+                                                                      monkeypatch, capsys):
+    doc = json.loads((fixtures / "hosts" / "result-hosts-a.json").read_text())
+    docs = []
+    for name in ("debian-6.1", "debian-6.12"):
+        d = json.loads(json.dumps(doc))
+        d["context"]["kernel"]["name"] = name
+        docs.append(d)
+    seen = {}
+
+    def fake_run(pairs, every, out_dir, bench_args, ssh, job_timeout, log):
+        seen.update(pairs=pairs, out_dir=out_dir, ssh=ssh)
+        summary = {"status": "failed", "ok": 2, "failed": 1, "hosts": ["a", "b"],
+                   "pairs": [{"suite": p.suite, "kernel": p.kernel, "host": p.host.sshlogin,
+                              "exit": 0, "status": "ok", "cases": 2, "run": p.run_id,
+                              "reason": None} for p in pairs]}
+        return summary, {"hosts-a": docs}
+
+    monkeypatch.setattr(hosts, "run", fake_run)
+    rc = cli.main(["hosts", "--host", "a b", "--suite", "hosts-a", "--kernel",
+                   "debian-6.1,debian-6.12", "--run-id", "x", "--results-dir", str(tmp_path),
+                   "--ssh", "ssh -F cfg"])
+    assert rc == 1  # a share failed
+    assert [(p.run_id, p.host.login) for p in seen["pairs"]] == [
+        ("x-hosts-a-debian-6.1", "a"), ("x-hosts-a-debian-6.12", "b")]
+    assert seen["out_dir"] == tmp_path / "x-hosts" and seen["ssh"] == "ssh -F cfg"
+    table = (tmp_path / "x-hosts" / "hosts-a-kernels" / "kernels.md").read_text()
+    assert "debian-6.12/debian-6.1" in table and "dio.vmmap/op=write/bs=64k/size=4m" in table
+    assert "2 pair(s) ok, 1 failed, on 2 host(s)" in capsys.readouterr().out
