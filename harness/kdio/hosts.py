@@ -14,6 +14,8 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,8 @@ SSHLOGIN = re.compile(r"^(?:(?P<slots>[0-9]+)/)?(?P<login>:|(?:[A-Za-z0-9._-]+@)
 SSH_SAID = re.compile(r"^(ssh: |client_loop: |Connection (to \S+ )?(closed|reset|timed out)|"
                       r"packet_write_wait: |Timeout, server )")
 RETURN_NOISE = re.compile(r"^rsync|/\.parallel/tmp/")
+TAG = "[{}]"   # what parallel puts, and a tab, before each line of a job's output
+TAGGED = re.compile(r"^\[(?P<run_id>[A-Za-z0-9._+-]+)\]\t(?P<line>.*)$", re.S)
 RUN_ID = re.compile(r"^[A-Za-z0-9._+-]+$")
 # Exit statuses of a job with a meaning of their own (else bench's).
 EXIT_REASONS = {
@@ -150,9 +154,9 @@ def group(i):
 def command(pairs, hosts, ssh="ssh", job_timeout=None, env=("KDIO_CACHE",)):
     """The parallel argv: one job per pair pinned to its host's group, run
     in a fresh remote folder, its results/ and plots/ returned, the job log
-    and each job's output kept."""
+    and each job's output tagged with its run id, line by line."""
     argv = ["parallel", "--hostgroups", "-j1", "--ssh", ssh, "--joblog", "joblog",
-            "--results", "logs/{}", "--tagstring", "[{}]", "--line-buffer"]
+            "--tagstring", TAG.format("{}"), "--line-buffer"]
     for i, h in enumerate(hosts):
         argv += ["--sshlogin", f"@{group(i)}/{h.sshlogin}"]
     for name in env:
@@ -307,6 +311,44 @@ def render(summary):
     return "\n".join(lines)
 
 
+def _to_stderr(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+class JobOutput:
+    """parallel's tagged output, echoed as it comes and kept per job:
+    logs/<run-id> (stdout) and logs/<run-id>.err; untagged lines (parallel's
+    own) in logs/parallel and .err."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.files = {}
+        self.lock = threading.Lock()
+
+    def __enter__(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc):
+        for f in self.files.values():
+            f.close()
+
+    def write(self, line, suffix):
+        m = TAGGED.match(line)
+        name = (m["run_id"] if m else "parallel") + suffix
+        with self.lock:
+            if name not in self.files:
+                self.files[name] = open(self.folder / name, "a")
+            self.files[name].write((m["line"] if m else line) + "\n")
+            self.files[name].flush()
+
+    def copy(self, stream, suffix, echo):
+        for raw in stream:
+            line = raw.decode(errors="replace").rstrip("\n")
+            self.write(line, suffix)
+            echo(line)
+
+
 def run(pairs, hosts, out_dir, bench_args=(), ssh="ssh", job_timeout=None, log=print):
     """Run every pair on its host with parallel, from out_dir; then merge()
     and write hosts.json. Returns merge()'s result."""
@@ -320,7 +362,17 @@ def run(pairs, hosts, out_dir, bench_args=(), ssh="ssh", job_timeout=None, log=p
     log(f"kdio hosts: {len(pairs)} pair(s) on {len(hosts)} host(s), from {out_dir}")
     log("+ " + shlex.join(argv))
     env = dict(os.environ, KDIO_HOSTS_LOCAL=str(out_dir))
-    proc = subprocess.run(argv, cwd=out_dir, env=env, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, cwd=out_dir, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with JobOutput(out_dir / "logs") as logs:
+        readers = [threading.Thread(target=logs.copy, args=(stream, suffix, echo))
+                   for stream, suffix, echo in ((proc.stdout, "", log),
+                                                (proc.stderr, ".err", _to_stderr))]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+    proc.wait()
     summary, ok_docs = merge(pairs, out_dir)
     summary["parallel_exit"] = proc.returncode
     summary["command_line"] = shlex.join(argv)

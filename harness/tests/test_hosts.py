@@ -98,7 +98,7 @@ def test_command_pins_each_pair_to_its_host_and_returns_its_folders():
                  ("--transferfile", "hostjob.sh"), ("--return", "results/{}"),
                  ("--return", "plots/{}"), ("-j1", "--ssh")):
         assert pair in flags, pair
-    assert "--cleanup" in argv
+    assert "--cleanup" in argv and ("--tagstring", "[{}]") in flags
     assert argv[argv.index(":::") + 1:] == [
         "t-hosts-a-debian-6.1@h1", "t-hosts-b-debian-6.1@h2", "t-smoke-debian-6.1@h3",
         "t-dio-debian-6.1@h4"]
@@ -303,6 +303,10 @@ def test_run_on_this_machine_with_real_parallel(fixtures, tmp_path):
     assert got == [("l-dio-debian-ok", ":", 0, "ok", 2), ("l-dio-debian-bad", ":", 1, "failed", 0)]
     assert "kdio: error: fake kernel refused" in summary["pairs"][1]["reason"]
     assert len(ok_docs["dio"]) == 1
+    logs = tmp_path / "out" / "logs"
+    assert (logs / "l-dio-debian-ok").read_text().startswith(
+        "kdio-hosts: l-dio-debian-ok: suite dio, kernel debian-ok, checkout ")
+    assert (logs / "l-dio-debian-bad.err").read_text() == "kdio: error: fake kernel refused\n"
     saved = json.loads((tmp_path / "out" / "hosts.json").read_text())
     assert saved["pairs"] == summary["pairs"] and saved["parallel_exit"] == 1
 
@@ -336,3 +340,14 @@ def test_cli_draws_the_cross_kernel_table_over_the_runs_that_came_back(fixtures,
     table = (tmp_path / "x-hosts" / "hosts-a-kernels" / "kernels.md").read_text()
     assert "debian-6.12/debian-6.1" in table and "dio.vmmap/op=write/bs=64k/size=4m" in table
     assert "2 pair(s) ok, 1 failed, on 2 host(s)" in capsys.readouterr().out
+
+
+def test_job_output_is_split_by_its_tag(tmp_path):
+    with hosts.JobOutput(tmp_path) as out:
+        for line in ("[r1]\tbuilding", "[r2]\tbooting", "[r1]\tdone", "parallel: Warning: x"):
+            out.write(line, "")
+        out.write("[r2]\tkdio: error: boom", ".err")
+    assert (tmp_path / "r1").read_text() == "building\ndone\n"
+    assert (tmp_path / "r2").read_text() == "booting\n"
+    assert (tmp_path / "r2.err").read_text() == "kdio: error: boom\n"
+    assert (tmp_path / "parallel").read_text() == "parallel: Warning: x\n"
