@@ -151,9 +151,9 @@ def group(i):
     return f"h{i + 1}"
 
 
-def command(pairs, hosts, ssh="ssh", job_timeout=None, env=("KDIO_CACHE",)):
+def command(pairs, hosts, ssh="ssh", job_timeout=None, env=("KDIO_CACHE",), plots=True):
     """The parallel argv: one job per pair pinned to its host's group, run
-    in a fresh remote folder, its results/ and plots/ returned, the job log
+    in a fresh remote folder, its results/ (and plots/, if drawn) returned, the job log
     and each job's output tagged with its run id, line by line."""
     argv = ["parallel", "--hostgroups", "-j1", "--ssh", ssh, "--joblog", "joblog",
             "--tagstring", TAG.format("{}"), "--line-buffer"]
@@ -164,7 +164,7 @@ def command(pairs, hosts, ssh="ssh", job_timeout=None, env=("KDIO_CACHE",)):
     if job_timeout:
         argv += ["--timeout", str(job_timeout)]
     argv += ["--workdir", "...", "--transferfile", "plan.tsv", "--transferfile", JOB_SCRIPT.name,
-             "--return", "results/{}", "--return", "plots/{}", "--cleanup",
+             "--return", "results/{}", *(["--return", "plots/{}"] if plots else []), "--cleanup",
              # Remote jobs run the transferred script on their folder; jobs on
              # ':' (no transfer, no return) on the merged folder itself.
              f'sh "${{KDIO_HOSTS_LOCAL:-.}}/{JOB_SCRIPT.name}" {{}} "${{KDIO_HOSTS_LOCAL:-.}}"',
@@ -349,6 +349,29 @@ class JobOutput:
             echo(line)
 
 
+def _parallel(argv, out_dir, log):
+    """Run parallel in out_dir, its output echoed and kept per job; stop it
+    (and so its jobs) if kdio is stopped. Returns its exit status."""
+    env = dict(os.environ, KDIO_HOSTS_LOCAL=str(out_dir))
+    proc = subprocess.Popen(argv, cwd=out_dir, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        with JobOutput(out_dir / "logs") as logs:
+            readers = [threading.Thread(target=logs.copy, args=(stream, suffix, echo),
+                                        daemon=True)
+                       for stream, suffix, echo in ((proc.stdout, "", log),
+                                                    (proc.stderr, ".err", _to_stderr))]
+            for t in readers:
+                t.start()
+            for t in readers:
+                t.join()
+        return proc.wait()
+    except BaseException:
+        proc.terminate()    # parallel passes it on to the jobs it started
+        proc.wait()
+        raise
+
+
 def run(pairs, hosts, out_dir, bench_args=(), ssh="ssh", job_timeout=None, log=print):
     """Run every pair on its host with parallel, from out_dir; then merge()
     and write hosts.json. Returns merge()'s result."""
@@ -358,23 +381,13 @@ def run(pairs, hosts, out_dir, bench_args=(), ssh="ssh", job_timeout=None, log=p
     results.write_atomic(out_dir / "plan.tsv", plan_tsv(pairs, list(bench_args)))
     shutil.copyfile(JOB_SCRIPT, out_dir / JOB_SCRIPT.name)
     env_names = [n for n in ("KDIO_CACHE",) if n in os.environ]
-    argv = command(pairs, hosts, ssh=ssh, job_timeout=job_timeout, env=env_names)
+    argv = command(pairs, hosts, ssh=ssh, job_timeout=job_timeout, env=env_names,
+                   plots="--no-plots" not in bench_args)
     log(f"kdio hosts: {len(pairs)} pair(s) on {len(hosts)} host(s), from {out_dir}")
     log("+ " + shlex.join(argv))
-    env = dict(os.environ, KDIO_HOSTS_LOCAL=str(out_dir))
-    proc = subprocess.Popen(argv, cwd=out_dir, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    with JobOutput(out_dir / "logs") as logs:
-        readers = [threading.Thread(target=logs.copy, args=(stream, suffix, echo))
-                   for stream, suffix, echo in ((proc.stdout, "", log),
-                                                (proc.stderr, ".err", _to_stderr))]
-        for t in readers:
-            t.start()
-        for t in readers:
-            t.join()
-    proc.wait()
+    returncode = _parallel(argv, out_dir, log)
     summary, ok_docs = merge(pairs, out_dir)
-    summary["parallel_exit"] = proc.returncode
+    summary["parallel_exit"] = returncode
     summary["command_line"] = shlex.join(argv)
     results.write_atomic(out_dir / "hosts.json", json.dumps(summary, indent=2) + "\n")
     return summary, ok_docs

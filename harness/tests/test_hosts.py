@@ -102,7 +102,8 @@ def test_command_pins_each_pair_to_its_host_and_returns_its_folders():
     assert argv[argv.index(":::") + 1:] == [
         "t-hosts-a-debian-6.1@h1", "t-hosts-b-debian-6.1@h2", "t-smoke-debian-6.1@h3",
         "t-dio-debian-6.1@h4"]
-    assert "--timeout" not in hosts.command(recorded_pairs(), recorded_hosts())
+    bare = hosts.command(recorded_pairs(), recorded_hosts(), plots=False)
+    assert "--timeout" not in bare and "plots/{}" not in bare and "results/{}" in bare
 
 
 def test_joblog_gives_each_jobs_host_and_exit(fixtures):
