@@ -39,7 +39,7 @@ EXIT_REASONS = {
     255: "ssh failed: the host is unreachable, refused the login, or the connection was lost",
     3: "no kdio checkout on the host at the path given",
     4: "the host's job could not find its line in plan.tsv",
-    2: "kdio bench refused the run (usage or setup error)",
+    2: "ci/bootstrap.sh or kdio bench refused the run (setup or usage error)",
     1: "the run failed or a case errored",
 }
 

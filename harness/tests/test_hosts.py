@@ -352,3 +352,18 @@ def test_job_output_is_split_by_its_tag(tmp_path):
     assert (tmp_path / "r2").read_text() == "booting\n"
     assert (tmp_path / "r2.err").read_text() == "kdio: error: boom\n"
     assert (tmp_path / "parallel").read_text() == "parallel: Warning: x\n"
+
+
+def test_a_job_past_its_timeout_is_failed_as_killed(fixtures, tmp_path):
+    """parallel --timeout logs exit -1 and signal 15 for the job it killed."""
+    d = merged_dir(fixtures, tmp_path)
+    rows = [ln.split("\t") for ln in (d / "joblog").read_text().splitlines()]
+    for f in rows:
+        if f[0] == "1":     # hosta's job, in the order the jobs ended
+            f[6], f[7] = "-1", "15"
+    (d / "joblog").write_text("".join("\t".join(f) + "\n" for f in rows))
+    summary, ok_docs = hosts.merge(recorded_pairs(), d)
+    a = summary["pairs"][0]
+    assert (a["exit"], a["signal"], a["status"]) == (-1, 15, "failed")
+    assert a["reason"].startswith("killed by signal 15 (job timeout, or stopped)")
+    assert "tests/fixtures/suites/hosts-a.toml" not in ok_docs
