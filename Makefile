@@ -33,10 +33,26 @@ test-deps:
 TARGET   ?= guest
 HOST_ARGS = --target host $(if $(DIR),--dir "$(abspath $(DIR))") $(if $(DEVICE),--device "$(DEVICE)") \
 	$(if $(DESTROY_DATA_ON),--destroy-data-on "$(DESTROY_DATA_ON)") $(if $(KDIR),--kdir "$(abspath $(KDIR))")
+# HOSTS="2/user@a b :" runs the SUITE x KERNELS pairs across machines with GNU
+# parallel over ssh, one job per pair, merged into results/<stamp>-hosts/
+# (README "On many hosts"). HOSTS_FILE=file of 'sshlogin [checkout]' lines;
+# REMOTE_DIR=the checkout on hosts without one (default: this path);
+# HOSTS_SSH="ssh -F cfg": the ssh command.
+HOSTS      ?=
+HOSTS_FILE ?=
+REMOTE_DIR ?=
+HOSTS_SSH  ?=
+ifneq ($(strip $(HOSTS)$(HOSTS_FILE)),)
+bench: deps
+	$(KDIO) hosts $(if $(HOSTS),--host "$(HOSTS)") $(if $(HOSTS_FILE),--hosts-file "$(abspath $(HOSTS_FILE))") \
+		$(if $(REMOTE_DIR),--remote-dir "$(REMOTE_DIR)") $(if $(HOSTS_SSH),--ssh "$(HOSTS_SSH)") \
+		--suite "$(SUITE)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE))
+else
 bench: deps
 	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
 		$(foreach p,$(PASSTHROUGH),--passthrough $(p))
+endif
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps

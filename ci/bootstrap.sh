@@ -11,9 +11,10 @@ set -eu
 # linters, pytest, a browser for the report's test).
 BENCH_PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs cpio
 gcc make libc6-dev libelf-dev dwarves bc python3 python3-jsonschema xz-utils zstd
-iproute2 iperf3 strongswan-charon strongswan-swanctl"
+iproute2 iperf3 strongswan-charon strongswan-swanctl
+parallel openssh-client rsync"
 TEST_PKGS="python3-pytest flex bison libssl-dev chromium linux-source-6.1
-sparse shellcheck pyflakes3"
+sparse shellcheck pyflakes3 openssh-server"
 
 case "${1:-test}" in
 bench) PKGS=$BENCH_PKGS ;;

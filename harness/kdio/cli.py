@@ -11,8 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
-from kdio import (bench, build, builttree, compare, config, export, host, kbuild, kconfig,
-                  kernel, kernels, latency, lint, measure, plot, report, results, table)
+from kdio import (bench, build, builttree, compare, config, export, host, hosts, kbuild,
+                  kconfig, kernel, kernels, latency, lint, measure, plot, report, results, table)
 from kdio.errors import ConfigError, KdioError
 
 
@@ -151,6 +151,44 @@ def cmd_bench(args):
             log(_banner(doc))
             log(table.render(doc, _extra_metrics(doc, args.metric)))
     return status
+
+
+def _hosts_list(args):
+    """The hosts of --host and --hosts-file, each with its checkout."""
+    given = [hosts.parse_host(h, args.remote_dir) for h in _split(args.host)]
+    if args.hosts_file:
+        given += hosts.read_hosts_file(args.hosts_file, args.remote_dir)
+    return given
+
+
+def _bench_args(args):
+    """The bench options each host's run takes."""
+    out = [f"--module-param={p}" for p in args.module_param]
+    out += [f"--measure={args.measure}"] if args.measure else []
+    out += [f"--timeout={args.timeout}"] if args.timeout else []
+    return out + (["--no-plots"] if args.no_plots else [])
+
+
+def cmd_hosts(args):
+    """The suite x kernel matrix across hosts, merged into one folder."""
+    stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    every = _hosts_list(args)
+    pairs = hosts.plan(_split(args.suite) or ["dio"], _split(args.kernel) or ["debian-6.1"],
+                       every, stamp)
+    for p in pairs:
+        log(f"{p.run_id}: suite {p.suite}, kernel {p.kernel} on {p.host.sshlogin} "
+            f"({p.host.checkout})")
+    out_dir = Path(args.results_dir) / f"{stamp}-hosts"
+    summary, ok_docs = hosts.run(pairs, every, out_dir,
+                                 _bench_args(args), ssh=args.ssh,
+                                 job_timeout=args.job_timeout, log=log)
+    for suite, docs in ok_docs.items():
+        if len(docs) > 1:
+            _cross_kernel(docs, out_dir / f"{hosts.suite_label(suite)}-kernels")
+    log("")
+    log(hosts.render(summary))
+    log(f"merged: {out_dir} (hosts.json, results/, plots/, logs/, joblog)")
+    return 0 if summary["status"] == "ok" else 1
 
 
 def _cross_kernel(docs, out_dir):
@@ -447,6 +485,7 @@ def parser():
     s.add_argument("run", help="results/<run-id> folder, or just the run id")
     s.set_defaults(func=cmd_plots)
     _kernel_parser(sub)
+    _hosts_parser(sub)
     s = sub.add_parser("show", help="validate a result.json and print its table")
     s.add_argument("result")
     _metric_argument(s)
@@ -461,6 +500,34 @@ def parser():
     s.add_argument("--out", help="file to write (default: RUN/fio.json)")
     s.set_defaults(func=cmd_export)
     return p
+
+
+def _hosts_parser(sub):
+    s = sub.add_parser("hosts", help="run a suite x kernel matrix across machines with GNU "
+                       "parallel over ssh, one job per pair, and merge the runs")
+    s.add_argument("--host", action="append", default=[], metavar="SSHLOGIN",
+                   help="[N/][user@]host in parallel's syntax (N jobs at once, default 1; "
+                        "':' is this machine); repeat, or give a space/comma-separated list")
+    s.add_argument("--hosts-file", metavar="FILE",
+                   help="more hosts, one line each: 'sshlogin [checkout]' ('#' comments)")
+    s.add_argument("--remote-dir", default=str(bench.TOP), metavar="DIR",
+                   help="the kdio checkout on each host without one in the hosts file "
+                        "(default: this checkout's path, %(default)s)")
+    s.add_argument("--ssh", default="ssh",
+                   help="the ssh command parallel runs, e.g. \"ssh -F cfg\" (default ssh)")
+    s.add_argument("--suite", action="append", default=[], help="suites, as for bench")
+    s.add_argument("--kernel", action="append", default=[], help="kernels, as for bench")
+    s.add_argument("--results-dir", default=str(bench.TOP / "results"),
+                   help="the merged folder goes here: <run-id>-hosts")
+    s.add_argument("--run-id", default=None, help="stamp of the run ids (default: the time)")
+    s.add_argument("--job-timeout", type=int, default=None, metavar="S",
+                   help="kill a pair's job after S seconds, marking it failed (parallel "
+                        "--timeout; default none)")
+    s.add_argument("--timeout", type=int, default=None, help="VM timeout, as for bench")
+    s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
+    s.add_argument("--measure", choices=("wall", "counted"), default=None)
+    s.add_argument("--no-plots", action="store_true", help="the hosts write no plots")
+    s.set_defaults(func=cmd_hosts)
 
 
 def _host_arguments(b):
