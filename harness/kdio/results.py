@@ -33,6 +33,34 @@ def read_records(path):
     return records
 
 
+class RecordTail:
+    """records.jsonl read as it grows: each call parses only the lines
+    added since the last (a torn last line waits for its end), so a host
+    polling a long run does not re-read the whole file every time."""
+
+    def __init__(self, path):
+        self.path, self.offset, self.records = Path(path), 0, []
+
+    def __call__(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return self.records
+        end = data.rfind(b"\n") + 1
+        for line in data[:end].splitlines():
+            try:
+                self.records.append(json.loads(line))
+            except json.JSONDecodeError:
+                # not the guest's torn write (that has no newline yet): a
+                # damaged file; keep what came before, as read_records does
+                self.offset = float("inf")
+                return self.records
+        self.offset += end
+        return self.records
+
+
 def sample_of(raw, case, path):
     """The sample of one raw record: the path's parse, then the known errno
     of the path made an expected error, then our kernel reports made errors."""

@@ -286,3 +286,19 @@ def test_fuzz_findings_are_named_in_the_detail():
 def test_every_check_says_what_its_tool_prints():
     assert set(plan.CHECK_OUTPUT) == set(plan.CHECKS)
     assert set(plan.CHECK_OUTPUT.values()) == set(results.CHECK_READERS)
+
+
+def test_record_tail_reads_only_what_was_added_and_waits_for_a_torn_line(tmp_path):
+    path = tmp_path / "records.jsonl"
+    tail = results.RecordTail(path)
+    assert tail() == []                                   # not there yet
+    path.write_text('{"n": 1}\n{"n": 2}\n{"n": 3')        # the guest is mid-write
+    assert [r["n"] for r in tail()] == [1, 2]
+    with open(path, "a") as f:
+        f.write('}\n{"n": 4}\n')
+    assert [r["n"] for r in tail()] == [1, 2, 3, 4]
+    assert [r["n"] for r in tail()] == [1, 2, 3, 4]       # nothing new, nothing twice
+    assert tail() == results.read_records(path)
+    with open(path, "a") as f:
+        f.write('garbage\n{"n": 5}\n')                   # damaged: stop, as read_records does
+    assert [r["n"] for r in tail()] == [1, 2, 3, 4] == [r["n"] for r in results.read_records(path)]
