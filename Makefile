@@ -32,7 +32,7 @@ HOST_ARGS = --target host $(if $(DIR),--dir "$(abspath $(DIR))") $(if $(DEVICE),
 bench: deps
 	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
-		$(foreach p,$(PASSTHROUGH),--passthrough $(p))
+		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS))
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps
