@@ -1,0 +1,166 @@
+"""kdio.shard: a suite split across guests keeps each comparison group in
+one guest, runs every case exactly once and the once-only checks once,
+deals the groups evenly, and a split that breaks any of this is caught."""
+
+import dataclasses
+
+import pytest
+
+from kdio import config, measure, paths, plan, regions, shard
+
+
+@pytest.fixture
+def smoke():
+    return config.load_suite("smoke")
+
+
+@pytest.fixture
+def dio():
+    return config.load_suite("dio")
+
+
+def _env(suite):
+    return paths.GuestEnv(tools_dir="/t", file_size=suite.file_size,
+                          counted=measure.get(suite.measure).counted)
+
+
+@pytest.mark.parametrize("name,n", [("smoke", 2), ("dio", 2), ("dio", 3), ("ci", 2),
+                                    ("xfer", 2), ("crypto-smoke", 2), ("ipsec-smoke", 2)])
+def test_every_case_in_exactly_one_shard_and_groups_whole(name, n):
+    suite = config.load_suite(name)
+    shards = shard.split(suite, n)
+    ids = [c.case_id for s in shards for c in s.suite.cases]
+    assert sorted(ids) == sorted(c.case_id for c in suite.cases) and len(set(ids)) == len(ids)
+    where = {c.case_id: s.index for s in shards for c in s.suite.cases}
+    for group in shard.groups(suite):
+        assert len({where[c.case_id] for c in group}) == 1, group[0].case_id
+    for s in shards:  # a shard's plan builds: its seeds follow its own order
+        plan.build(s.suite, _env(suite), "r")
+
+
+def test_a_comparison_group_is_a_kdio_method_and_fio_at_the_same_parameters(smoke):
+    group = next(g for g in shard.groups(smoke)
+                 if g[0].param_dict["op"] == "write" and g[0].param_dict["bs"] == 1 << 20)
+    assert sorted(c.path for c in group) == ["dio.null", "dio.vmmap", "fio.psync"]
+    assert len(shard.groups(smoke)) == 4
+
+
+def test_crypto_drivers_compared_by_a_ratio_share_a_group():
+    suite = config.load_suite("crypto-smoke")
+    for group in shard.groups(suite):
+        drivers = {c.param_dict.get("driver") for c in group if c.path == "crypto.zerocopy"}
+        assert "aesni" in drivers or not drivers, group[0].case_id
+
+
+def test_checks_once_and_data_in_every_shard(smoke):
+    shards = shard.split(smoke, 2)
+    for name in ("badinput", "xfer-badinput", "fuzz"):
+        assert sum(name in s.suite.checks for s in shards) == 1, name
+    assert all("data" in s.suite.checks for s in shards)
+
+
+def test_balanced_by_count_and_in_the_suites_order(dio):
+    shards = shard.split(dio, 3)
+    sizes = [len(s.suite.cases) for s in shards]
+    largest = max(len(g) for g in shard.groups(dio))
+    assert max(sizes) - min(sizes) <= largest, sizes
+    order = [c.case_id for c in dio.cases]
+    for s in shards:
+        ids = [c.case_id for c in s.suite.cases]
+        assert ids == sorted(ids, key=order.index)
+
+
+def test_balanced_by_a_cost_estimate_when_given(smoke):
+    heavy = lambda case: 10 if case.param_dict["bs"] == 1 << 20 else 1
+    shards = shard.split(smoke, 2, cost=heavy)
+    loads = [sum(heavy(c) for c in s.suite.cases) for s in shards]
+    assert loads == [33, 33]  # one 1 MiB group and one 64 KiB group each
+
+
+def test_no_more_shards_than_groups(smoke):
+    assert len(shard.split(smoke, 16)) == 4
+
+
+def _last_write_seed(suite, env):
+    """The seed the last kdio write of suite's last repetition wrote, by
+    the suite's own case numbering; the setup seed if it writes nothing."""
+    n, last = len(suite.cases), env.seed
+    for i, c in enumerate(suite.cases):
+        if c.path == "dio.vmmap" and c.param_dict["op"] == "write":
+            last = regions.write_seed(env, suite.repetitions - 1, i, n)
+    return last
+
+
+def test_a_shards_data_check_covers_only_its_own_writes(smoke):
+    """Each shard's data check verifies the seed its own last write wrote,
+    numbered in its own case order (the setup's where it writes nothing),
+    not the seed the whole suite's order would give."""
+    env = _env(smoke)
+    seeds = []
+    for s in shard.split(smoke, 2):
+        steps = plan.build(s.suite, env, "r")["checks"]
+        data = [st for st in steps if st["name"].startswith("data-")]
+        assert [st["name"] for st in data] == ["data-ext4"]
+        argv = data[0]["argv"]
+        seeds.append(int(argv[argv.index("-S") + 1]))
+        assert seeds[-1] == _last_write_seed(s.suite, env)
+    whole = plan.build(smoke, env, "r")["checks"][0]["argv"]
+    assert int(whole[whole.index("-S") + 1]) == _last_write_seed(smoke, env)
+    assert _last_write_seed(smoke, env) not in seeds   # not the whole suite's numbering
+
+
+def _moved(suite, shards, case, to):
+    """shards with case moved into shard number to (a broken split), each
+    still in the suite's order."""
+    out = []
+    for s in shards:
+        cases = tuple(c for c in suite.cases if c in s.suite.cases and c != case
+                      or c == case and s.index == to)
+        out.append(dataclasses.replace(s, suite=dataclasses.replace(s.suite, cases=cases)))
+    return out
+
+
+def test_negative_control_a_split_group_is_caught(smoke):
+    shards = shard.split(smoke, 2)
+    fio = next(c for c in shards[0].suite.cases if c.path == "fio.psync")
+    with pytest.raises(shard.ShardError, match="split between shards 1, 2"):
+        shard.check_split(smoke, _moved(smoke, shards, fio, to=2))
+
+
+def test_negative_control_a_lost_or_doubled_case_or_check_is_caught(smoke):
+    first, second = shard.split(smoke, 2)
+    lost = dataclasses.replace(first, suite=dataclasses.replace(
+        first.suite, cases=first.suite.cases[1:]))
+    with pytest.raises(shard.ShardError, match="in no shard"):
+        shard.check_split(smoke, [lost, second])
+    doubled = dataclasses.replace(second, suite=dataclasses.replace(
+        second.suite, cases=second.suite.cases + first.suite.cases[:1]))
+    with pytest.raises(shard.ShardError, match="is in shards 1 and 2"):
+        shard.check_split(smoke, [first, doubled])
+    fuzz_twice = dataclasses.replace(second, suite=dataclasses.replace(
+        second.suite, checks=second.suite.checks + ("fuzz",)))
+    with pytest.raises(shard.ShardError, match="check fuzz runs in 2 shard"):
+        shard.check_split(smoke, [first, fuzz_twice])
+
+
+def test_wall_default_is_one_guest_and_asking_for_more_warns(smoke):
+    assert shard.choose(smoke, cores=64, avail_mib=1 << 20)[0] == 1
+    jobs, why, warning = shard.choose(smoke, 2, cores=2)
+    assert (jobs, why) == (2, "--jobs 2")
+    assert "steal CPU time" in warning and "2 guests on 2 host core(s)" in warning
+
+
+def test_counted_default_from_cores_memory_and_groups():
+    ci = config.load_suite("ci")   # 1024 MiB guests, 11 groups
+    assert shard.choose(ci, cores=2, avail_mib=20000)[0] == 2
+    assert shard.choose(ci, cores=8, avail_mib=20000)[0] == 8
+    assert shard.choose(ci, cores=8, avail_mib=3000)[0] == 2    # 3000 // (1024 + 256)
+    assert shard.choose(ci, cores=64, avail_mib=1 << 20)[0] == 11
+    assert shard.choose(ci, cores=8, avail_mib=100)[0] == 1
+    jobs, why, warning = shard.choose(ci, 4, cores=2)
+    assert (jobs, warning) == (4, None)   # counted: no time to steal
+
+
+def test_asking_for_more_guests_than_groups_gets_the_groups(smoke):
+    jobs, why, _ = shard.choose(smoke, 9, cores=2)
+    assert jobs == 4 and "at most 4" in why
