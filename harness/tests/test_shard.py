@@ -164,3 +164,34 @@ def test_counted_default_from_cores_memory_and_groups():
 def test_asking_for_more_guests_than_groups_gets_the_groups(smoke):
     jobs, why, _ = shard.choose(smoke, 9, cores=2)
     assert jobs == 4 and "at most 4" in why
+
+
+@pytest.mark.integration
+def test_smoke_in_two_guests_gives_one_complete_document(tmp_path):
+    """A real run of the smoke suite split across two guests at once: one
+    document with every case and all its repetitions, each shard's data
+    check ok, the once-only checks once, two guests' consoles."""
+    from kdio import bench, results
+    doc, run_dir = bench.run(bench.Options(suite="smoke", kernel="debian-6.1",
+                                           results_dir=tmp_path, run_id="jobs2", jobs=2,
+                                           timeout_s=420), log=print)
+    assert doc["status"] == "ok", doc["failure"]
+    saved = results.load(run_dir / "result.json")
+    results.validate(saved)
+    suite = config.load_suite("smoke")
+    assert [r["case"] for r in saved["results"]] == [c.case_id for c in suite.cases]
+    for r in saved["results"]:
+        assert r["status"] == "ok" and len(r["samples"]) == suite.repetitions, r["case"]
+    checks = {c["name"]: c for c in saved["checks"]}
+    assert checks["data-ext4 (shard 1)"]["ok"] and checks["data-ext4 (shard 2)"]["ok"]
+    once = [n.split(" (")[0] for n in checks if not n.startswith("data-")]
+    assert sorted(once) == ["badinput", "fuzz", "xfer-badinput"]
+    assert all(c["ok"] for c in saved["checks"])
+    jobs = saved["context"]["jobs"]
+    assert jobs["jobs"] == 2 and "steal CPU time" in jobs["warning"]
+    assert sorted(i for s in jobs["shards"] for i in s["cases"]) == \
+        sorted(c.case_id for c in suite.cases)
+    for i in (1, 2):
+        assert "kdio: runner done" in (run_dir / f"console-{i}.log").read_text()
+        assert (run_dir / f"guest-{i}" / "records.jsonl").exists()
+    assert not (run_dir / "console.log").exists()
