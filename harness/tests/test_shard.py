@@ -173,8 +173,8 @@ def test_smoke_in_two_guests_gives_one_complete_document(tmp_path):
     check ok, the once-only checks once, two guests' consoles."""
     from kdio import bench, results
     doc, run_dir = bench.run(bench.Options(suite="smoke", kernel="debian-6.1",
-                                           results_dir=tmp_path, run_id="jobs2", jobs=2,
-                                           timeout_s=420), log=print)
+                                           results_dir=tmp_path, run_id="jobs2", jobs=2),
+                             log=print)
     assert doc["status"] == "ok", doc["failure"]
     saved = results.load(run_dir / "result.json")
     results.validate(saved)
