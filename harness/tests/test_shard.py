@@ -195,3 +195,11 @@ def test_smoke_in_two_guests_gives_one_complete_document(tmp_path):
         assert "kdio: runner done" in (run_dir / f"console-{i}.log").read_text()
         assert (run_dir / f"guest-{i}" / "records.jsonl").exists()
     assert not (run_dir / "console.log").exists()
+
+
+def test_the_fuzzer_weighs_more_than_a_case(smoke):
+    """The fuzzer (175 s against about 8 s a case) goes to one guest, the
+    two bad-input tables to the other."""
+    first, second = shard.split(smoke, 2)
+    assert first.suite.checks == ("data", "fuzz")
+    assert second.suite.checks == ("data", "badinput", "xfer-badinput")
