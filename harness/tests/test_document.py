@@ -140,7 +140,7 @@ def test_two_shards_records_give_one_document_with_every_case(smoke, records, go
     assert all(len(r["samples"]) == 3 for r in doc["results"]) and len(doc["results"]) == 12
     names = [c["name"] for c in doc["checks"]]
     assert names.count("data-ext4 (shard 1)") == names.count("data-ext4 (shard 2)") == 1
-    assert sorted(c["shard"] for c in doc["checks"]) == [1, 1, 1, 2, 2]
+    assert sorted(c["shard"] for c in doc["checks"]) == [1, 1, 2, 2, 2]  # data, fuzz | data, 2 tables
     assert [s["cases"] for s in doc["context"]["jobs"]["shards"]] == \
         [[c.case_id for c in s.suite.cases] for s in shards]
     assert doc["context"]["vm_elapsed_s"] == 30.0

@@ -203,3 +203,21 @@ def test_the_fuzzer_weighs_more_than_a_case(smoke):
     first, second = shard.split(smoke, 2)
     assert first.suite.checks == ("data", "fuzz")
     assert second.suite.checks == ("data", "badinput", "xfer-badinput")
+
+
+def test_cli_jobs_takes_a_positive_number_and_no_host_target(capsys):
+    from kdio import cli
+    with pytest.raises(SystemExit) as e:
+        cli.main(["bench", "--suite", "smoke", "--jobs", "0"])
+    assert e.value.code == 2 and "not a number of guests" in capsys.readouterr().err
+    assert cli.main(["bench", "--target", "host", "--suite", "smoke", "-j", "2"]) == 2
+    assert "--jobs do(es) not apply to --target host" in capsys.readouterr().err
+
+
+def test_jobs_with_passthrough_is_refused_before_anything_is_built(tmp_path, monkeypatch):
+    from kdio import bench
+    from kdio.errors import ConfigError
+    monkeypatch.setattr(bench, "prepare_build", lambda *a: pytest.fail("built"))
+    with pytest.raises(ConfigError, match="--passthrough gives a device to one guest"):
+        bench.run(bench.Options(suite="smoke", results_dir=tmp_path, jobs=2,
+                                passthrough=("0000:03:00.0",)), log=lambda line: None)
