@@ -418,8 +418,9 @@ def parser():
                         "group in one guest), one result. Default: 1 in wall mode, because "
                         "parallel guests steal CPU time from each other's timed cases (a "
                         "larger N is allowed, with a warning in the output and the context); "
-                        "in counted mode min(host cores, available memory / guest memory, "
-                        "groups), since instruction counts do not depend on the host's load")
+                        "in counted mode min(idle host cores, available memory / guest "
+                        "memory, groups), since instruction counts do not depend on the "
+                        "host's load")
     b.add_argument("--no-plots", action="store_true",
                    help="write the result files only: no plots, no report (kdio plots RUN "
                         "draws them later)")

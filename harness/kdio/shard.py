@@ -19,7 +19,7 @@ the regions of its own cases only.
 
 Defaults: wall mode 1, because parallel guests on a small host steal CPU
 time from each other's timed cases; counted mode (instructions, not time)
-as many as the host has cores and memory for, at most one per group.
+as many as the host has idle cores and memory for, at most one per group.
 """
 
 import os
@@ -141,10 +141,18 @@ def wall_warning(cores):
             "than with --jobs 1 (ratios within a guest stay same-guest)")
 
 
-def choose(suite, requested=None, cores=None, avail_mib=None):
+def idle_cores(cores, load):
+    """The cores other work leaves free (at least one): cores less the
+    1-minute load average, rounded."""
+    return max(1, int(cores - load + 0.5))
+
+
+def choose(suite, requested=None, cores=None, avail_mib=None, load=None):
     """(jobs, why, warning or None) for a run of suite: `requested` if given
     (at most one guest per comparison group), else 1 in wall mode and
-    min(cores, memory / guest, groups) in counted mode."""
+    min(idle cores, memory / guest, groups) in counted mode. Idle, not all,
+    cores: on a host whose load already filled its 2 cores, ci in two
+    guests took 518 s against 433 s in one (README)."""
     cores = cores or os.cpu_count() or 1
     n_groups = len(groups(suite))
     counted = measure.get(suite.measure).counted
@@ -158,10 +166,13 @@ def choose(suite, requested=None, cores=None, avail_mib=None):
         return 1, ("wall mode default: parallel guests would steal CPU time from each "
                    "other's timed cases"), None
     avail = available_mib() if avail_mib is None else avail_mib
+    load = os.getloadavg()[0] if load is None else load
+    idle = idle_cores(cores, load)
     by_memory = max(1, avail // (suite.vm.memory_mib + PER_GUEST_OVERHEAD_MIB))
-    jobs = max(1, min(cores, by_memory, n_groups))
-    return jobs, (f"counted mode default: min({cores} cores, {by_memory} guests in "
-                  f"{avail} MiB available, {n_groups} groups)"), None
+    jobs = max(1, min(idle, by_memory, n_groups))
+    return jobs, (f"counted mode default: min({idle} of {cores} cores idle at load "
+                  f"{load:.1f}, {by_memory} guests in {avail} MiB available, "
+                  f"{n_groups} groups)"), None
 
 
 def context(jobs, why, warning, shards):

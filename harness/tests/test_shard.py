@@ -152,11 +152,14 @@ def test_wall_default_is_one_guest_and_asking_for_more_warns(smoke):
 
 def test_counted_default_from_cores_memory_and_groups():
     ci = config.load_suite("ci")   # 1024 MiB guests, 11 groups
-    assert shard.choose(ci, cores=2, avail_mib=20000)[0] == 2
-    assert shard.choose(ci, cores=8, avail_mib=20000)[0] == 8
-    assert shard.choose(ci, cores=8, avail_mib=3000)[0] == 2    # 3000 // (1024 + 256)
-    assert shard.choose(ci, cores=64, avail_mib=1 << 20)[0] == 11
-    assert shard.choose(ci, cores=8, avail_mib=100)[0] == 1
+    assert shard.choose(ci, cores=2, avail_mib=20000, load=0.1)[0] == 2
+    assert shard.choose(ci, cores=8, avail_mib=20000, load=0)[0] == 8
+    assert shard.choose(ci, cores=8, avail_mib=3000, load=0)[0] == 2    # 3000 // (1024 + 256)
+    assert shard.choose(ci, cores=64, avail_mib=1 << 20, load=0)[0] == 11
+    assert shard.choose(ci, cores=8, avail_mib=100, load=0)[0] == 1
+    # a host whose other work fills its cores: one guest (measured, README)
+    assert shard.choose(ci, cores=2, avail_mib=20000, load=7.0)[0] == 1
+    assert shard.choose(ci, cores=8, avail_mib=20000, load=5.2)[0] == 3
     jobs, why, warning = shard.choose(ci, 4, cores=2)
     assert (jobs, warning) == (4, None)   # counted: no time to steal
 
