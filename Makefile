@@ -12,7 +12,7 @@ KERNEL_ARGS = $(foreach k,$(KERNELS),$(if $(or $(findstring /,$(k)),$(wildcard $
 # wall (time) or counted (guest instructions under QEMU icount); empty: the suite's own
 MEASURE  ?=
 # Guests at once, the suite's cases split between them (README "Several guests at once");
-# empty: 1 in wall mode (parallel guests steal each other's CPU time), cores/memory in counted
+# empty: 1 in wall mode (parallel guests steal each other's CPU time), idle cores and memory in counted
 JOBS     ?=
 # Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
 MODULES  ?=
