@@ -11,6 +11,9 @@ KERNELS  ?= $(KERNEL)
 KERNEL_ARGS = $(foreach k,$(KERNELS),$(if $(or $(findstring /,$(k)),$(wildcard $(k)/.)),$(abspath $(k)),$(k)))
 # wall (time) or counted (guest instructions under QEMU icount); empty: the suite's own
 MEASURE  ?=
+# Guests at once, the suite's cases split between them (README "Several guests at once");
+# empty: 1 in wall mode (parallel guests steal each other's CPU time), idle cores and memory in counted
+JOBS     ?=
 # Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
 MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
@@ -51,7 +54,7 @@ else
 bench: deps
 	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
-		$(foreach p,$(PASSTHROUGH),--passthrough $(p))
+		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS))
 endif
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>

@@ -10,13 +10,14 @@ import platform
 import shlex
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
 from kdio import (backends, build, builttree, config, disk, document, drivers, initramfs,
                   ipsec, kbuild, kconfig, kernel, measure, passthrough, paths, plan, qemu,
-                  results, vm)
+                  results, shard, vm)
 
 TOP = Path(__file__).resolve().parents[2]
 GUEST_OUT = "/run/kdio/out"
@@ -37,6 +38,7 @@ class Options:
     measure: str = None         # wall | counted; None: the suite's own
     user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
     passthrough: tuple = ()     # host PCI addresses given to the guest through vfio-pci
+    jobs: int = None            # guests at once (kdio.shard); None: the mode's default
 
 
 def git_sha():
@@ -124,14 +126,15 @@ def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
             + [(p, ours.get(p.stem, "")) for p in art.modules])
 
 
-def make_disks(suite, run_dir):
-    """The ext4 scratch disk (vda) and, if a case uses it, the raw disk (vdb)."""
+def make_disks(suite, name):
+    """The ext4 scratch disk (vda) and, if a case uses it, the raw disk (vdb),
+    named after name (the run folder's, or a shard's guest)."""
     disk_dir = kernel.cache_dir() / "disks"
     disk_dir.mkdir(parents=True, exist_ok=True)
-    disks = [disk.make_ext4(disk_dir / f"{run_dir.name}.img", suite.vm.disk_mib)]
+    disks = [disk.make_ext4(disk_dir / f"{name}.img", suite.vm.disk_mib)]
     if any(b.name == "blk" for b in paths.used_backends(suite)):
         size_mib = -(-backends.device_bytes(suite.file_size) // (1 << 20))
-        disks.append(disk.make_raw(disk_dir / f"{run_dir.name}-raw.img", size_mib))
+        disks.append(disk.make_raw(disk_dir / f"{name}-raw.img", size_mib))
     cache_mode = "none" if disk.host_supports_odirect(disk_dir) else "writeback"
     return disks, cache_mode
 
@@ -162,9 +165,9 @@ def kernel_label(name):
     return f"tree-{Path(name).resolve().name}" if builttree.is_tree_path(name) else name
 
 
-def prepare_guest(suite, kspec, run_dir, log, opts):
-    """Fetch the kernel, build modules (ours and the user's) and tools, and
-    make initramfs and disks."""
+def prepare_build(suite, kspec, log, opts):
+    """Fetch the kernel and build modules (ours and the user's) and tools:
+    (tree, artifacts, user modules), which every guest of a run shares."""
     tree = fetch_kernel(kspec, log)
     builtin = kernel.builtin_modules(tree, [*kspec.guest_modules,
                                             *(CRYPTO_MODULES if suite.vm.crypto else []),
@@ -173,11 +176,26 @@ def prepare_guest(suite, kspec, run_dir, log, opts):
         log(f"built into {kspec.release}, so no insmod: {', '.join(builtin)}")
     art = build.build_all(tree, log)
     user = drivers.prepare(opts.user_modules, tree, log)
+    return tree, art, user
+
+
+def guest_files(suite, guest_suite, kspec, built, name, opts):
+    """One guest's own initramfs (the whole suite's modules) and disks
+    (its own cases'), named after name: (initrd, disks, cache mode)."""
+    tree, art, user = built
     initrd = initramfs.build(
-        build.BUILD_DIR / tree.build_name / f"initramfs-{run_dir.name}.cpio",
+        build.BUILD_DIR / tree.build_name / f"initramfs-{name}.cpio",
         guest_modules(suite, tree, kspec, art, opts.module_params, user))
-    disks, cache_mode = make_disks(suite, run_dir)
-    return tree, art, user, initrd, disks, cache_mode
+    disks, cache_mode = make_disks(guest_suite, name)
+    return initrd, disks, cache_mode
+
+
+def prepare_guest(suite, kspec, run_dir, log, opts):
+    """Fetch the kernel, build modules (ours and the user's) and tools, and
+    make initramfs and disks."""
+    built = prepare_build(suite, kspec, log, opts)
+    initrd, disks, cache_mode = guest_files(suite, suite, kspec, built, run_dir.name, opts)
+    return (*built, initrd, disks, cache_mode)
 
 
 def qemu_config(suite, tree, initrd, disks, cache_mode, share):
@@ -211,15 +229,18 @@ def load_suite(opts):
 class Progress:
     """Polls records.jsonl while the guest runs: prints each new sample and
     rewrites result.json (kdio.document of the records so far), so a crash
-    loses nothing already measured."""
+    loses nothing already measured. A shard's guest (kdio.shard) prints
+    with its label, and hands its records to on_records, which writes the
+    document of every shard's records."""
 
-    def __init__(self, run_id, suite, context, share, run_dir, log):
+    def __init__(self, run_id, suite, context, share, run_dir, log, label="", on_records=None):
         self.run_id, self.suite, self.context, self.log = run_id, suite, context, log
         self.records_path, self.run_dir, self.seen = share / "records.jsonl", run_dir, 0
-        self.samples = 0
+        self.samples, self.label = 0, label
         self.write_failed = False
         self.total = suite.repetitions * len(suite.cases)
         self.cases = {c.case_id: c for c in suite.cases}
+        self.on_records = on_records or self._write
 
     def __call__(self):
         records = results.read_records(self.records_path)
@@ -232,15 +253,20 @@ class Progress:
                 self.samples += 1
                 self._print_sample(r)
             elif r.get("type") == "setup" and r.get("rc") != 0:
-                self.log(f"setup '{r['name']}' failed (exit {r.get('rc')}): {r.get('stderr', '').strip()[-200:]}")
-        doc = document.build(self.run_id, self.suite, self.context, records)
+                self.log(f"{self.label}setup '{r['name']}' failed (exit {r.get('rc')}): {r.get('stderr', '').strip()[-200:]}")
+        self.on_records(records)
+        return records
+
+    def _write(self, records):
+        self.write_doc(document.build(self.run_id, self.suite, self.context, records))
+
+    def write_doc(self, doc):
         try:
             results.write_atomic(self.run_dir / "result.json", results.dump(doc))
         except results.ResultsWriteError as e:
             if not self.write_failed:  # say it once; the run goes on
                 self.log(f"warning: {e}; {e.hint}")
             self.write_failed = True
-        return records
 
     def _print_sample(self, r):
         case = self.cases.get(r["case"])
@@ -259,7 +285,23 @@ class Progress:
             shown = f"{s.value / 1e6:.1f} MB/s"
         else:
             shown = f"{s.value:.1f} {paths.PATHS[case.path].unit}"
-        self.log(f"[{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
+        self.log(f"[{self.label}{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
+
+
+class MergedProgress:
+    """The shards' record streams as their guests run: each update rewrites
+    result.json, the one document of all of them (document.build_sharded)."""
+
+    def __init__(self, run_id, suite, context, run_dir, n, log):
+        self.run_id, self.suite, self.context = run_id, suite, context
+        self.streams, self.lock = [[] for _ in range(n)], threading.Lock()
+        self.writer = Progress(run_id, suite, context, run_dir, run_dir, log)
+
+    def update(self, index, records):
+        with self.lock:
+            self.streams[index - 1] = records
+            self.writer.write_doc(document.build_sharded(self.run_id, self.suite, self.context,
+                                                         list(self.streams)))
 
 
 def finish(run_id, suite, context, outcome, records, run_dir):
@@ -272,12 +314,33 @@ def finish(run_id, suite, context, outcome, records, run_dir):
     return doc
 
 
+def _console_lines(log):
+    """The on_line of vm.run: the runner's own lines, but not its case starts."""
+    return lambda line: (log(line[line.index("kdio: "):])
+                         if "kdio: " in line and " start " not in line else None)
+
+
 def run(opts, log=print):
-    """Run a suite in a fresh VM; return (result document, run folder)."""
+    """Run a suite in a fresh VM, or split across --jobs guests at once
+    (kdio.shard); return (result document, run folder)."""
     suite = load_suite(opts)
     kspec = open_kernel(opts.kernel, suite)
     run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")
     run_dir = Path(opts.results_dir) / run_id
+    jobs, why, warning = shard.choose(suite, opts.jobs)
+    log(f"jobs: {jobs} ({why})")
+    if warning:
+        log(f"warning: {warning}")
+    if jobs > 1 and opts.passthrough:
+        raise ConfigError("--passthrough gives a device to one guest, and --jobs "
+                          f"{opts.jobs} asks for {jobs}", "leave out --jobs, or --passthrough")
+    split = {"jobs": jobs, "reason": why, "warning": warning}
+    if jobs == 1:
+        return _run_one(opts, suite, kspec, run_id, run_dir, split, log)
+    return _run_sharded(opts, suite, kspec, run_id, run_dir, shard.split(suite, jobs), split, log)
+
+
+def _run_one(opts, suite, kspec, run_id, run_dir, split, log):
     share = run_dir / "guest"
     share.mkdir(parents=True, exist_ok=False)
     tree, art, user, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log, opts)
@@ -293,13 +356,87 @@ def run(opts, log=print):
         log(f"accelerator: {accel} ({why})")
         context = make_context(suite, kspec, cfg, why, opts.module_params, user)
         context["passthrough"] = list(opts.passthrough)
+        context["jobs"] = split
         progress = Progress(run_id, suite, context, share, run_dir, log)
-        on_line = lambda line: log(line[line.index("kdio: "):]) if "kdio: " in line and " start " not in line else None
         outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",
-                         opts.timeout_s or suite.vm.timeout_s, on_line=on_line,
+                         opts.timeout_s or suite.vm.timeout_s, on_line=_console_lines(log),
                          poll=progress, log=log)
         return finish(run_id, suite, context, outcome, progress(), run_dir), run_dir
     finally:
         for d in (*disks, initrd):
             os.unlink(d)
 
+
+def _shard_guest(suite, s, kspec, built, run_dir, run_id, opts, made):
+    """Shard s's share folder (guest-<i>, with its plan), initramfs and
+    disks (appended to made, to be removed), and QEMU configuration."""
+    tree, art, _ = built
+    share = run_dir / f"guest-{s.index}"
+    share.mkdir(parents=True, exist_ok=False)
+    initrd, disks, cache_mode = guest_files(suite, s.suite, kspec, built,
+                                            f"{run_dir.name}-{s.index}", opts)
+    made += [*disks, initrd]
+    env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
+                         counted=measure.get(suite.measure).counted)
+    results.write_atomic(share / "plan.json",
+                         results.dump(plan.build(s.suite, env, run_id, opts.module_params)))
+    return share, qemu_config(s.suite, tree, initrd, disks, cache_mode, share)
+
+
+def _run_guests(opts, suite, shards, guests, merged, run_dir, log):
+    """Every shard's guest at once, one thread each: their outcomes, in
+    shard order; the first error a thread raised, raised when all ended."""
+    box = {}
+
+    def one(s, share, cfg):
+        shard_log = lambda line: log(f"[shard {s.index}] {line}")
+        progress = Progress(merged.run_id, s.suite, merged.context, share, run_dir, log,
+                            label=f"shard {s.index}: ",
+                            on_records=lambda records: merged.update(s.index, records))
+        try:
+            box[s.index] = vm.run(qemu.argv(cfg), run_dir / f"console-{s.index}.log",
+                                  opts.timeout_s or suite.vm.timeout_s,
+                                  on_line=_console_lines(shard_log), poll=progress,
+                                  log=shard_log)
+            merged.update(s.index, progress())
+        except Exception as e:  # raised in the caller's thread, below
+            box[f"error-{s.index}"] = e
+    threads = [threading.Thread(target=one, args=(s, share, cfg), name=f"shard-{s.index}")
+               for s, (share, cfg) in zip(shards, guests)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    errors = [box[k] for k in sorted(k for k in box if isinstance(k, str))]
+    if errors:
+        raise errors[0]
+    return [box[s.index] for s in shards]
+
+
+def _run_sharded(opts, suite, kspec, run_id, run_dir, shards, split, log):
+    """The shards' guests at once, each with its own share folder, console
+    log, initramfs and disks; one document of all their records."""
+    built, made = prepare_build(suite, kspec, log, opts), []
+    try:
+        guests = [_shard_guest(suite, s, kspec, built, run_dir, run_id, opts, made)
+                  for s in shards]
+        accel, why = choose_accel(suite, guests[0][1], log)
+        guests = [(share, replace(cfg, accel=accel)) for share, cfg in guests]
+        log(f"accelerator: {accel} ({why})")
+        for s in shards:
+            log(f"shard {s.index}: {len(s.suite.cases)} case(s), checks "
+                f"{', '.join(s.suite.checks) or 'none'}")
+        context = make_context(suite, kspec, guests[0][1], why, opts.module_params, built[2])
+        context["passthrough"] = []
+        context["jobs"] = {**split, **shard.context(len(shards), split["reason"],
+                                                    split["warning"], shards)}
+        merged = MergedProgress(run_id, suite, context, run_dir, len(shards), log)
+        outcomes = _run_guests(opts, suite, shards, guests, merged, run_dir, log)
+        doc = document.build_sharded(run_id, suite, context, merged.streams, outcomes)
+        results.validate(doc)
+        results.write_atomic(run_dir / "result.json", results.dump(doc))
+        results.write_atomic(run_dir / "result.csv", results.to_csv(doc))
+        return doc, run_dir
+    finally:
+        for d in made:
+            os.unlink(d)

@@ -27,14 +27,15 @@ def _options(args, suite, kernel_name, run_id):
                          timeout_s=getattr(args, "timeout", None),
                          module_params=tuple(args.module_param), measure=args.measure,
                          user_modules=tuple(_split(args.module)),
-                         passthrough=tuple(_split(getattr(args, "passthrough", []))))
+                         passthrough=tuple(_split(getattr(args, "passthrough", []))),
+                         jobs=getattr(args, "jobs", None))
 
 
 def _host_options(args, suite, run_id):
     """host.Options from bench --target host's arguments (refusing those of a
     guest run, which would not take effect)."""
     given = [f for f, v in (("--kernel", args.kernel), ("--module", args.module),
-                            ("--passthrough", args.passthrough)) if v]
+                            ("--passthrough", args.passthrough), ("--jobs", args.jobs)) if v]
     if given:
         raise ConfigError(f"{', '.join(given)} do(es) not apply to --target host: the suite "
                           "runs on the running kernel, with kdio's modules only",
@@ -58,6 +59,12 @@ def _where(ctx):
         return (f"{ctx['kernel']['release']} on this machine ({ctx['host']['cpu_model']}, "
                 f"governor {ctx['host']['governor'] or 'none: no cpufreq'}), runner "
                 f"{ctx.get('runner_elapsed_s')} s", "runner.log")
+    jobs = (ctx.get("jobs") or {}).get("jobs", 1)
+    if jobs > 1:
+        return (f"{ctx['kernel']['release']} on {ctx['accelerator']}, {jobs} guests at once, "
+                f"guest boots {', '.join(str(s.get('boot_s')) for s in ctx['jobs']['shards'])} "
+                f"s, VMs {', '.join(str(s.get('vm_elapsed_s')) for s in ctx['jobs']['shards'])} "
+                f"s", f"console-{{1..{jobs}}}.log")
     return (f"{ctx['kernel']['release']} on {ctx['accelerator']}, guest boot "
             f"{ctx['guest'].get('boot_s')} s, VM {ctx.get('vm_elapsed_s')} s", "console.log")
 
@@ -102,6 +109,16 @@ def _verdict(doc):
         log(f"{len(errors)} case(s) in error: {', '.join(errors)}")
         return 1
     return 0
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of guests (1 or more)")
+    return value
 
 
 def _split(items):
@@ -434,6 +451,14 @@ def parser():
     b.add_argument("--passthrough", action="append", default=[], metavar="PCI",
                    help="give the guest this host PCI device through vfio-pci (e.g. "
                         "0000:03:00.0); needs KVM and the device's IOMMU group bound to vfio-pci")
+    b.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                   help="split the suite's cases across N guests at once (each comparison "
+                        "group in one guest), one result. Default: 1 in wall mode, because "
+                        "parallel guests steal CPU time from each other's timed cases (a "
+                        "larger N is allowed, with a warning in the output and the context); "
+                        "in counted mode min(idle host cores, available memory / guest "
+                        "memory, groups), since instruction counts do not depend on the "
+                        "host's load")
     b.add_argument("--no-plots", action="store_true",
                    help="write the result files only: no plots, no report (kdio plots RUN "
                         "draws them later)")

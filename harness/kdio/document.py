@@ -83,3 +83,61 @@ def build(run_id, suite, context, records, outcome=None):
         doc["status"], doc["failure"] = _verdict(outcome, records, failures + failed_checks,
                                                  load_failures)
     return doc
+
+
+def _shard_verdict(i, suite, outcome, records, load_failures):
+    """(status, failure) of shard i's guest, its reason naming the shard."""
+    checks = results.check_results(records)
+    failures = (load_failures + _setup_failures(suite, records)
+                + [f"check {c['name']} failed: {c['detail']}" for c in checks if not c["ok"]])
+    status, failure = _verdict(outcome, records, failures, load_failures)
+    if failure:
+        failure = {"reason": f"shard {i} (guest-{i}): {failure['reason']}",
+                   "last_case": failure["last_case"]}
+    return status, failure
+
+
+def _sharded_checks(streams):
+    """Every shard's checks, each named and marked with its shard."""
+    return [{**c, "name": f"{c['name']} (shard {i})", "shard": i}
+            for i, records in enumerate(streams, 1) for c in results.check_results(records)]
+
+
+def _end_of_shards(ctx, suite, outcomes, streams):
+    """(status, failure, load failures) once every shard's guest has ended;
+    the slowest guest's run time is the run's."""
+    verdicts, load_failures = [], []
+    for i, (outcome, records) in enumerate(zip(outcomes, streams), 1):
+        loads = _ended_context(ctx, outcome)
+        ctx["jobs"]["shards"][i - 1]["vm_elapsed_s"] = ctx["vm_elapsed_s"]
+        load_failures += [f"shard {i}: {m}" for m in loads]
+        verdicts.append(_shard_verdict(i, suite, outcome, records, loads))
+    ctx["vm_elapsed_s"] = max(s["vm_elapsed_s"] for s in ctx["jobs"]["shards"])
+    failed = [f for status, f in verdicts if status != "ok"]
+    if not failed:
+        return "ok", None, load_failures
+    reason = failed[0]["reason"] + "".join(f"; also {f['reason']}" for f in failed[1:])
+    return "failed", {"reason": reason, "last_case": failed[0]["last_case"]}, load_failures
+
+
+def build_sharded(run_id, suite, context, streams, outcomes=None):
+    """The one result document of a run split across guests (kdio.shard):
+    context with its "shards" (from shard.context), streams each guest's
+    records in shard order, outcomes each guest's VM outcome once every
+    guest has ended (None while any runs). Each case's samples come from
+    the one shard that ran it; a shard whose guest failed fails the run,
+    naming the shard, and every record measured is kept."""
+    every = [r for records in streams for r in records]
+    ctx = _guest_context(context, suite, every)
+    for entry, records in zip(ctx["jobs"]["shards"], streams):
+        guest = next((r for r in records if r.get("type") == "guest"), None)
+        entry["boot_s"] = guest.get("uptime_s") if guest else None
+    status, failure, load_failures = "running", None, []
+    if outcomes is not None:
+        status, failure, load_failures = _end_of_shards(ctx, suite, outcomes, streams)
+    ctx["dio_align"] = results.dio_alignment(suite, every)
+    setup = [f"shard {i}: {f}" for i, records in enumerate(streams, 1)
+             for f in _setup_failures(suite, records)]
+    return {"schema_version": results.SCHEMA_VERSION, "run_id": run_id, "status": status,
+            "failure": failure, "context": ctx, "results": results.build_results(suite, every),
+            "setup_failures": load_failures + setup, "checks": _sharded_checks(streams)}

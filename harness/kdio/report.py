@@ -21,6 +21,7 @@ CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
                 ("direct-I/O alignment", lambda c: ", ".join(f"{k} {v} B" for k, v in
                                                              c.get("dio_align", {}).items())),
                 ("measure", lambda c: _measure_row(c["measure"])),
+                ("guests at once", lambda c: _jobs_row(c["jobs"])),
                 ("host CPU", lambda c: c["host_cpu"]),
                 ("QEMU", lambda c: c["qemu_version"]),
                 ("kdio", lambda c: c["kdio_git_sha"]),
@@ -36,6 +37,15 @@ def _kernel_row(k):
         row += f", built on {k['built']['base']} + kdio's fragment" + "".join(
             f" + {line}" for line in k["built"]["set"])
     return row
+
+
+def _jobs_row(j):
+    """--jobs: how many guests, why, the wall-mode warning, each shard's cases."""
+    row = f"{j['jobs']} ({j['reason']})"
+    if j.get("warning"):
+        row += f"; WARNING: {j['warning']}"
+    return row + "".join(f"; shard {s['shard']}: {len(s['cases'])} cases, VM "
+                         f"{s.get('vm_elapsed_s')} s" for s in j.get("shards", []))
 
 
 def _measure_row(m):

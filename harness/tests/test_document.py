@@ -105,3 +105,71 @@ def test_progress_and_finish_write_the_documents_build_gives(tmp_path, smoke, re
     done = bench.finish("r1", smoke, ctx, good, records, tmp_path)
     assert done == document.build("r1", smoke, ctx, records, good)
     assert results.load(tmp_path / "result.json") == json.loads(results.dump(done))
+
+
+def _streams(smoke, records, n=2):
+    """records as n shards' guests would have written them (kdio.shard):
+    each its guest and setup records, its own cases' samples, its checks
+    (the data check in every shard) and an end."""
+    from kdio import shard
+    shards = shard.split(smoke, n)
+    streams = []
+    for s in shards:
+        mine = {c.case_id for c in s.suite.cases}
+        streams.append([r for r in records
+                        if r.get("type") in ("guest", "setup", "end")
+                        or r.get("type") == "sample" and r["case"] in mine
+                        or r.get("type") == "check"
+                        and (r["name"].startswith("data-") or r["name"] in s.suite.checks)])
+    return shards, streams
+
+
+def _sharded_context(shards):
+    from kdio import shard
+    return context(jobs=shard.context(len(shards), "--jobs 2", None, shards))
+
+
+def test_two_shards_records_give_one_document_with_every_case(smoke, records, good):
+    shards, streams = _streams(smoke, records)
+    ctx = _sharded_context(shards)
+    doc = document.build_sharded("r1", smoke, ctx, streams, [good, good])
+    results.validate(doc)
+    assert (doc["status"], doc["failure"]) == ("ok", None)
+    single = document.build("r1", smoke, context(), records, good)
+    assert doc["results"] == single["results"]   # every case, every repetition
+    assert all(len(r["samples"]) == 3 for r in doc["results"]) and len(doc["results"]) == 12
+    names = [c["name"] for c in doc["checks"]]
+    assert names.count("data-ext4 (shard 1)") == names.count("data-ext4 (shard 2)") == 1
+    assert sorted(c["shard"] for c in doc["checks"]) == [1, 1, 2, 2, 2]  # data, fuzz | data, 2 tables
+    assert [s["cases"] for s in doc["context"]["jobs"]["shards"]] == \
+        [[c.case_id for c in s.suite.cases] for s in shards]
+    assert doc["context"]["vm_elapsed_s"] == 30.0
+    assert document.build_sharded("r1", smoke, ctx, streams)["status"] == "running"
+
+
+def test_a_crashed_shard_fails_the_run_by_name_and_keeps_every_sample(smoke, records, good,
+                                                                       fixtures):
+    """Shard 2's guest dies after its first repetition: the run failed,
+    naming shard 2, with shard 1's samples all kept and shard 2's first."""
+    shards, (first, second) = _streams(smoke, records)
+    cut = [r for r in second if r.get("type") in ("guest", "setup")
+           or r.get("type") == "sample" and r["rep"] == 0]
+    crashed = vm.VmOutcome(-9, False, 12.0, (fixtures / "console-truncated.log").read_text())
+    doc = document.build_sharded("r1", smoke, _sharded_context(shards), [first, cut],
+                                 [good, crashed])
+    results.validate(doc)
+    assert doc["status"] == "failed"
+    assert doc["failure"]["reason"].startswith("shard 2 (guest-2): ")
+    by_case = {r["case"]: r for r in doc["results"]}
+    assert all(len(by_case[c.case_id]["samples"]) == 3 for c in shards[0].suite.cases)
+    assert all(len(by_case[c.case_id]["samples"]) == 1 for c in shards[1].suite.cases)
+    assert [s["vm_elapsed_s"] for s in doc["context"]["jobs"]["shards"]] == [30.0, 12.0]
+
+
+def test_a_shard_whose_check_failed_fails_the_run(smoke, records, good):
+    shards, streams = _streams(smoke, records)
+    streams[1] = [dict(r, rc=1) if r.get("type") == "check" and r["name"] == "data-ext4"
+                  else r for r in streams[1]]
+    doc = document.build_sharded("r1", smoke, _sharded_context(shards), streams, [good, good])
+    assert doc["status"] == "failed"
+    assert doc["failure"]["reason"].startswith("shard 2 (guest-2): check data-ext4 failed")
