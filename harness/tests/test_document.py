@@ -173,3 +173,35 @@ def test_a_shard_whose_check_failed_fails_the_run(smoke, records, good):
     doc = document.build_sharded("r1", smoke, _sharded_context(shards), streams, [good, good])
     assert doc["status"] == "failed"
     assert doc["failure"]["reason"].startswith("shard 2 (guest-2): check data-ext4 failed")
+
+
+def test_progress_rewrites_result_json_at_most_every_few_seconds_and_at_the_end(
+        tmp_path, smoke, fixtures, monkeypatch):
+    share, ctx = tmp_path / "guest", context()
+    share.mkdir()
+    lines = (fixtures / "records-smoke.jsonl").read_text().splitlines(keepends=True)
+    body = [line for line in lines if '"type": "end"' not in line]
+    assert len(body) == len(lines) - 1
+    writes = []
+    progress = bench.Progress("r1", smoke, ctx, share, tmp_path, log=lambda line: None,
+                              on_records=lambda records: writes.append(len(records)))
+    clock = [100.0]
+    monkeypatch.setattr(bench.time, "monotonic", lambda: clock[0])
+    with open(share / "records.jsonl", "w") as f:
+        f.writelines(body[:5])
+    progress()
+    assert writes == [5]                       # the first records at once
+    with open(share / "records.jsonl", "a") as f:
+        f.writelines(body[5:8])
+    clock[0] += 1
+    assert len(progress()) == 8 and writes == [5]   # read, but not rewritten yet
+    clock[0] += bench.Progress.WRITE_EVERY_S
+    progress()
+    assert writes == [5, 8]                    # the records held back are written later
+    progress()
+    assert writes == [5, 8]                    # nothing new: nothing written
+    with open(share / "records.jsonl", "a") as f:
+        f.writelines(body[8:] + [line for line in lines if '"type": "end"' in line])
+    clock[0] += 0.5
+    progress()
+    assert writes == [5, 8, len(lines)]        # the guest's end record: written at once
