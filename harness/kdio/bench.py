@@ -24,6 +24,7 @@ GUEST_OUT = "/run/kdio/out"
 CRYPTO_MODULES = ["virtio_crypto", "af_alg", "algif_skcipher", "algif_aead", "gcm", "ctr",
                   "ghash_generic"]
 RUNNER = Path(__file__).resolve().parent / "guestrun.py"
+GUEST_RUNNER = "/run/kdio/runner.zip"   # RUNNER zipped with its imports (kdio.runnerzip)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def prepare_guest(suite, kspec, run_dir, log, opts):
     user = drivers.prepare(opts.user_modules, tree, log)
     initrd = initramfs.build(
         build.BUILD_DIR / tree.build_name / f"initramfs-{run_dir.name}.cpio",
-        guest_modules(suite, tree, kspec, art, opts.module_params, user))
+        guest_modules(suite, tree, kspec, art, opts.module_params, user), runner=RUNNER)
     disks, cache_mode = make_disks(suite, run_dir)
     return tree, art, user, initrd, disks, cache_mode
 
@@ -199,7 +200,7 @@ def boot_args(suite):
 
 
 def qemu_config(suite, tree, initrd, disks, cache_mode, share):
-    append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={RUNNER} "
+    append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={GUEST_RUNNER} "
                        f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite)])
     devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
     how = measure.get(suite.measure)
