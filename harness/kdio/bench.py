@@ -26,6 +26,7 @@ GUEST_OUT = "/run/kdio/out"
 CRYPTO_MODULES = ["virtio_crypto", "af_alg", "algif_skcipher", "algif_aead", "gcm", "ctr",
                   "ghash_generic"]
 RUNNER = Path(__file__).resolve().parent / "guestrun.py"
+GUEST_RUNNER = "/run/kdio/runner.zip"   # RUNNER zipped with its imports (kdio.runnerzip)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def guest_files(suite, guest_suite, kspec, built, name, opts):
     tree, art, user = built
     initrd = initramfs.build(
         build.BUILD_DIR / tree.build_name / f"initramfs-{name}.cpio",
-        guest_modules(suite, tree, kspec, art, opts.module_params, user))
+        guest_modules(suite, tree, kspec, art, opts.module_params, user), runner=RUNNER)
     disks, cache_mode = make_disks(guest_suite, name)
     return initrd, disks, cache_mode
 
@@ -199,9 +200,27 @@ def prepare_guest(suite, kspec, run_dir, log, opts):
     return (*built, initrd, disks, cache_mode)
 
 
+def uses_crypto(suite):
+    """Does any part of the suite go through the kernel's crypto API: a
+    crypto device, a crypto or IPsec case, the crypto bad-input check."""
+    return (suite.vm.crypto or ipsec.used(suite) or "crypto-badinput" in suite.checks
+            or any(paths.PATHS[c.path].family == "crypto" for c in suite.cases))
+
+
+def boot_args(suite):
+    """Kernel parameters that only shorten the boot. A suite that does no
+    crypto skips the crypto API's self-tests of the algorithms built into
+    the kernel (cryptomgr.notests=1: crypto_algapi_init and the KDF test
+    took 2 s of a loaded TCG boot): they check that the kernel's ciphers
+    and hashes compute what they should, which no case of such a suite
+    uses or times. Crypto suites keep them (a driver that fails its
+    self-test must not be measured)."""
+    return [] if uses_crypto(suite) else ["cryptomgr.notests=1"]
+
+
 def qemu_config(suite, tree, initrd, disks, cache_mode, share):
-    append = (f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={RUNNER} "
-              f"kdio_plan={GUEST_OUT}/plan.json")
+    append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={GUEST_RUNNER} "
+                       f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite)])
     devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
     how = measure.get(suite.measure)
     return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,

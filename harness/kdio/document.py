@@ -17,6 +17,25 @@ import copy
 from kdio import console, measure, results
 
 
+def boot_split(guest, records):
+    """Where the guest's boot went, in seconds of its uptime: ready_s when
+    /init had loaded the modules and mounted the shares, boot_s when the
+    runner started (python over 9p in between), setup_s the setup steps'
+    run time, first_sample_s when the first case's first execution ended
+    (boot_s + the steps' and that execution's run times, so it leaves out
+    the runner's few ms between them). A figure not known yet is absent."""
+    split = {"boot_s": guest.get("uptime_s")}
+    if guest.get("ready_s") is not None:
+        split["ready_s"] = guest["ready_s"]
+    setup = [r.get("wall_s") or 0 for r in records if r.get("type") == "setup"]
+    first = next((r for r in records if r.get("type") == "sample"), None)
+    if split["boot_s"] is not None and first is not None:
+        split["setup_s"] = round(sum(setup), 3)
+        split["first_sample_s"] = round(split["boot_s"] + sum(setup)
+                                        + (first.get("wall_s") or 0), 3)
+    return split
+
+
 def _guest_context(context, suite, records):
     """A copy of context with what the guest's records tell: its release
     and boot time, the TSC a counted guest settled on, and the direct-I/O
@@ -25,7 +44,7 @@ def _guest_context(context, suite, records):
     guest = next((r for r in records if r.get("type") == "guest"), None)
     if guest and "guest" in ctx:  # host mode has no guest: its context is the machine's
         ctx["guest"]["release"] = guest.get("release")
-        ctx["guest"]["boot_s"] = guest.get("uptime_s")
+        ctx["guest"].update(boot_split(guest, records))
         if measure.get(suite.measure).counted:
             ctx["measure"]["guest_tsc_mhz"] = measure.guest_tsc_mhz(guest.get("boot_kmsg"))
     return ctx

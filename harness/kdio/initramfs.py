@@ -4,6 +4,8 @@ The archive is an uncompressed newc cpio (no emulated decompression at boot);
 XZ-compressed modules (6.12) are decompressed into it.
 /kdio/modules.order lists the .ko files in insmod order with their
 parameters; /init loads them before it mounts anything from the host.
+/kdio/runner.zip, if given a runner, is the guest runner with the stdlib
+modules it imports (kdio.runnerzip); /init copies it into the chroot.
 """
 
 import lzma
@@ -12,6 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from kdio import runnerzip
 from kdio.errors import BuildError
 
 GUEST_DIR = Path(__file__).resolve().parent.parent / "guest"
@@ -53,8 +56,9 @@ def _install_modules(root, modules):
     (root / "kdio/modules.order").write_text("\n".join(lines) + "\n")
 
 
-def build(out, modules):
-    """Write the initramfs to out; modules is [(ko_path, params), ...]."""
+def build(out, modules, runner=None):
+    """Write the initramfs to out; modules is [(ko_path, params), ...],
+    runner the guest runner to zip into /kdio/runner.zip (None: no zip)."""
     if not BUSYBOX.exists():
         raise BuildError(f"{BUSYBOX} is missing", "install busybox-static (make test does)")
     with tempfile.TemporaryDirectory(prefix="kdio-initramfs-") as tmp:
@@ -65,6 +69,8 @@ def build(out, modules):
         shutil.copy2(GUEST_DIR / "init", root / "init")
         (root / "init").chmod(0o755)
         _install_modules(root, modules)
+        if runner:
+            runnerzip.build(root / "kdio/runner.zip", runner)
         files = subprocess.run(["find", "."], cwd=root, capture_output=True, text=True,
                                check=True).stdout
         with open(out, "wb") as f:

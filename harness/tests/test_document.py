@@ -205,3 +205,21 @@ def test_progress_rewrites_result_json_at_most_every_few_seconds_and_at_the_end(
     clock[0] += 0.5
     progress()
     assert writes == [5, 8, len(lines)]        # the guest's end record: written at once
+
+
+def test_the_guest_context_splits_the_boot(smoke):
+    recs = [{"type": "guest", "release": "r", "uptime_s": 4.0, "ready_s": 2.5},
+            {"type": "setup", "name": "lay out", "rc": 0, "wall_s": 0.75},
+            {"type": "setup", "name": "lay out fio", "rc": 0, "wall_s": 0.25},
+            {"type": "sample", "case": smoke.cases[0].case_id, "rep": 0, "rc": 0,
+             "stdout": "", "stderr": "", "wall_s": 0.5}]
+    guest = document.build("r1", smoke, context(), recs)["context"]["guest"]
+    assert (guest["ready_s"], guest["boot_s"], guest["setup_s"], guest["first_sample_s"]) == \
+        (2.5, 4.0, 1.0, 5.5)
+    early = document.build("r1", smoke, context(), recs[:2])["context"]["guest"]
+    assert early["boot_s"] == 4.0 and "first_sample_s" not in early
+    doc = document.build("r1", smoke, context(), recs, vm.VmOutcome(0, False, 9.0, ""))
+    results.validate(doc)
+    doc["context"]["guest"]["first_sample_s"] = "soon"
+    with pytest.raises(SchemaError):
+        results.validate(doc)

@@ -61,6 +61,17 @@ def test_initramfs_decompresses_xz_modules_and_keeps_order(tmp_path):
     assert (extract / "kdio/modules/a.ko").read_bytes() == b"module a"
 
 
+def test_initramfs_carries_the_runner_zip_only_when_given_a_runner(tmp_path):
+    from kdio import bench
+
+    def listing(out):
+        return subprocess.run(["cpio", "-it", "--quiet"], stdin=open(out, "rb"),
+                              capture_output=True, text=True).stdout.split()
+    assert "kdio/runner.zip" in listing(initramfs.build(tmp_path / "a.cpio", [],
+                                                        runner=bench.RUNNER))
+    assert "kdio/runner.zip" not in listing(initramfs.build(tmp_path / "b.cpio", []))
+
+
 def test_pick_version_prefers_the_pin_then_the_same_upstream():
     available = ["6.1.192-3", "6.1.176-1"]
     assert kernel.pick_version("6.1.176-1", available) == "6.1.176-1"

@@ -244,3 +244,16 @@ def test_counted_plans_leave_timeouts_to_the_host():
     wall = plan.build(s, paths.GuestEnv(tools_dir="/t", file_size=s.file_size), "r")
     assert {c["timeout_s"] for c in wall["cases"]} == {plan.CASE_TIMEOUT_S}
     assert {st["timeout_s"] for st in wall["setup"]} == {plan.STEP_TIMEOUT_S}
+
+
+def test_only_a_suite_without_crypto_skips_the_crypto_self_tests(tmp_path):
+    def append(name):
+        return bench.qemu_config(config.load_suite(name),
+                                 type("T", (), {"vmlinux": "/k/vmlinux"}), "/k/initrd", [],
+                                 "none", tmp_path).append.split()
+    assert "cryptomgr.notests=1" in append("smoke")
+    assert append("smoke")[:4] == ["console=ttyS0", "quiet", "panic=-1", "oops=panic"]
+    # a crypto device, crypto cases, IPsec cases: the self-tests run
+    for name in ("crypto-smoke", "crypto", "ipsec-smoke", "ci"):
+        assert bench.uses_crypto(config.load_suite(name)), name
+        assert "cryptomgr.notests=1" not in append(name), name
