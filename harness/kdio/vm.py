@@ -17,7 +17,7 @@ from pathlib import Path
 from kdio import qemu
 from kdio.errors import VmError
 
-PROBE_TIMEOUT_S = 15
+PROBE_TIMEOUT_S = 8
 PROBE_OK = "kdio: poweroff probe-ok"
 
 
