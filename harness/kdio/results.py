@@ -39,9 +39,11 @@ class RecordTail:
     polling a long run does not re-read the whole file every time."""
 
     def __init__(self, path):
-        self.path, self.offset, self.records = Path(path), 0, []
+        self.path, self.offset, self.records, self.damaged = Path(path), 0, [], False
 
     def __call__(self):
+        if self.damaged:
+            return self.records
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
@@ -55,7 +57,7 @@ class RecordTail:
             except json.JSONDecodeError:
                 # not the guest's torn write (that has no newline yet): a
                 # damaged file; keep what came before, as read_records does
-                self.offset = float("inf")
+                self.damaged = True
                 return self.records
         self.offset += end
         return self.records

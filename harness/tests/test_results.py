@@ -302,3 +302,6 @@ def test_record_tail_reads_only_what_was_added_and_waits_for_a_torn_line(tmp_pat
     with open(path, "a") as f:
         f.write('garbage\n{"n": 5}\n')                   # damaged: stop, as read_records does
     assert [r["n"] for r in tail()] == [1, 2, 3, 4] == [r["n"] for r in results.read_records(path)]
+    with open(path, "a") as f:
+        f.write('{"n": 6}\n')
+    assert [r["n"] for r in tail()] == [1, 2, 3, 4]       # and stays stopped on the next poll
