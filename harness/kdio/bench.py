@@ -339,11 +339,16 @@ class MergedProgress:
 def finish(run_id, suite, context, outcome, records, run_dir):
     """The final document (kdio.document), checked against the schema and
     written with its CSV."""
-    doc = document.build(run_id, suite, context, records, outcome)
-    results.validate(doc)
-    results.write_atomic(run_dir / "result.json", results.dump(doc))
-    results.write_atomic(run_dir / "result.csv", results.to_csv(doc))
-    return doc
+    return results.write_final(document.build(run_id, suite, context, records, outcome), run_dir)
+
+
+def write_plan(plan_suite, suite, art, share, run_id, opts):
+    """plan.json in a guest's share: plan_suite's cases (the suite's, or a
+    shard's) with the tools and data-file size of the whole suite."""
+    env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
+                         counted=measure.get(suite.measure).counted)
+    results.write_atomic(share / "plan.json",
+                         results.dump(plan.build(plan_suite, env, run_id, opts.module_params)))
 
 
 def _console_lines(log):
@@ -377,10 +382,7 @@ def _run_one(opts, suite, kspec, run_id, run_dir, split, log):
     share.mkdir(parents=True, exist_ok=False)
     tree, art, user, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log, opts)
     try:
-        env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
-                             counted=measure.get(suite.measure).counted)
-        results.write_atomic(share / "plan.json",
-                             results.dump(plan.build(suite, env, run_id, opts.module_params)))
+        write_plan(suite, suite, art, share, run_id, opts)
         cfg = qemu_config(suite, tree, initrd, disks, cache_mode, share)
         accel, why = choose_accel(suite, cfg, log)
         cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
@@ -408,10 +410,7 @@ def _shard_guest(suite, s, kspec, built, run_dir, run_id, opts, made):
     initrd, disks, cache_mode = guest_files(suite, s.suite, kspec, built,
                                             f"{run_dir.name}-{s.index}", opts)
     made += [*disks, initrd]
-    env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
-                         counted=measure.get(suite.measure).counted)
-    results.write_atomic(share / "plan.json",
-                         results.dump(plan.build(s.suite, env, run_id, opts.module_params)))
+    write_plan(s.suite, suite, art, share, run_id, opts)
     return share, qemu_config(s.suite, tree, initrd, disks, cache_mode, share)
 
 
@@ -465,10 +464,7 @@ def _run_sharded(opts, suite, kspec, run_id, run_dir, shards, split, log):
         merged = MergedProgress(run_id, suite, context, run_dir, len(shards), log)
         outcomes = _run_guests(opts, suite, shards, guests, merged, run_dir, log)
         doc = document.build_sharded(run_id, suite, context, merged.streams, outcomes)
-        results.validate(doc)
-        results.write_atomic(run_dir / "result.json", results.dump(doc))
-        results.write_atomic(run_dir / "result.csv", results.to_csv(doc))
-        return doc, run_dir
+        return results.write_final(doc, run_dir), run_dir
     finally:
         for d in made:
             os.unlink(d)

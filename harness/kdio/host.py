@@ -302,10 +302,7 @@ def finish(run_id, suite, context, records, outcome, left_loaded, run_dir):
     context = dict(context, runner_elapsed_s=round(outcome.elapsed_s, 1))
     doc = document.build(run_id, suite, context, records)
     doc["status"], doc["failure"] = _verdict(doc, records, outcome, left_loaded)
-    results.validate(doc)
-    results.write_atomic(run_dir / "result.json", results.dump(doc))
-    results.write_atomic(run_dir / "result.csv", results.to_csv(doc))
-    return doc
+    return results.write_final(doc, run_dir)
 
 
 def prepare(opts, system, log):

@@ -330,6 +330,15 @@ CSV_FIELDS = ("suite", "case", "path", "op", "bs", "size", "status", "unit", "n"
               "min", "max", "cv", "errno", "message")
 
 
+def write_final(doc, run_dir):
+    """A run's final document, checked against the schema, written to
+    run_dir as result.json with its result.csv; returns doc."""
+    validate(doc)
+    write_atomic(run_dir / "result.json", dump(doc))
+    write_atomic(run_dir / "result.csv", to_csv(doc))
+    return doc
+
+
 def to_csv(doc):
     """One row per case, generated from the JSON document."""
     buf = io.StringIO()
