@@ -19,7 +19,7 @@ MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit lint deps test-deps fetch build plots compare regress clean kernel kernel-config
+.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots compare regress clean kernel kernel-config
 
 all: build
 
@@ -29,6 +29,14 @@ deps:
 
 test-deps:
 	@sh ci/bootstrap.sh test
+
+# What each feature needs, and what this machine lacks, with the command that
+# fixes it; installs nothing. FEATURES="ipsec crypto" checks those (and what
+# they build on) and exits 1 if one lacks something. Needs only python3.
+FEATURES ?=
+doctor:
+	@test -x $(PYTHON) || { echo "kdio doctor runs on $(PYTHON), which is not installed: apt-get install python3 (or sh ci/bootstrap.sh bench installs everything make bench needs)" >&2; exit 1; }
+	@$(KDIO) doctor $(FEATURES)
 
 # TARGET=host: the suite on the running kernel and this machine's devices
 # (root; README "On real hardware"): DIR=folder DEVICE=/dev/x DESTROY_DATA_ON=/dev/x

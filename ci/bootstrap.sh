@@ -3,24 +3,25 @@
 # Guest kernels are not installed here; the harness fetches them into .cache/.
 # linux-source-6.1 is Debian's kernel source (a tarball in /usr/src): make test
 # builds a guest kernel from it (kdio kernel build), once, into .cache/trees/.
-set -eu
-
+#
 # bootstrap.sh bench: what a benchmark run needs (make bench, plots, compare,
 # regress); bootstrap.sh test (the default): that, and what make test, make
 # lint and make kernel need besides (kernel source and its build tools,
-# linters, pytest, a browser for the report's test).
-BENCH_PKGS="qemu-system-x86 qemu-utils fio gnuplot-nox busybox-static kmod e2fsprogs cpio
-gcc make libc6-dev libelf-dev dwarves bc python3 python3-jsonschema xz-utils zstd
-iproute2 iperf3 strongswan-charon strongswan-swanctl
-parallel openssh-client rsync"
-TEST_PKGS="python3-pytest flex bison libssl-dev chromium linux-source-6.1
-sparse shellcheck pyflakes3 openssh-server"
+# linters, pytest, a browser for the report's test). The packages and why
+# each is there: ci/packages.txt (KDIO_PACKAGES=FILE reads another list, as
+# the clean-root test's negative control does). kdio doctor checks them.
+set -eu
 
+LIST=${KDIO_PACKAGES:-$(dirname "$0")/packages.txt}
 case "${1:-test}" in
-bench) PKGS=$BENCH_PKGS ;;
-test) PKGS="$BENCH_PKGS $TEST_PKGS" ;;
-*) echo "kdio: usage: $0 [bench|test]" >&2; exit 2 ;;
+bench) SETS="bench" ;;
+test) SETS="bench test" ;;
+*) echo "kdio: usage: $0 [bench|test] [--list]" >&2; exit 2 ;;
 esac
+[ -r "$LIST" ] || { echo "kdio: error: cannot read the package list $LIST" >&2; exit 2; }
+PKGS=$(awk -v sets=" $SETS " '$1 !~ /^#/ && NF >= 3 && index(sets, " " $1 " ") { print $3 }' "$LIST")
+# bootstrap.sh SET --list: print the set's packages, install nothing
+if [ "${2:-}" = "--list" ]; then echo "$PKGS"; exit 0; fi
 
 missing=""
 for p in $PKGS; do

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, builttree, config, disk, document, drivers, initramfs,
+from kdio import (backends, build, builttree, config, disk, document, doctor, drivers, initramfs,
                   ipsec, kbuild, kconfig, kernel, measure, passthrough, paths, plan, qemu,
                   results, shard, vm)
 
@@ -43,12 +43,26 @@ class Options:
     jobs: int = None            # guests at once (kdio.shard); None: the mode's default
 
 
-def git_sha():
+def git_commit(top=TOP):
+    """(kdio's commit, with -dirty if tracked files changed; None) or
+    ("unknown", why) when it cannot be known: git is not installed, or
+    the checkout is not a git one (a tarball, a copy)."""
     def git(*args):
-        return subprocess.run(["git", "-C", str(TOP), *args], capture_output=True,
-                              text=True).stdout.strip()
-    sha = git("rev-parse", "HEAD") or "unknown"
-    return sha + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+        r = subprocess.run(["git", "-C", str(top), *args], capture_output=True, text=True)
+        return r.stdout.strip() if r.returncode == 0 else None
+    try:
+        sha = git("rev-parse", "--verify", "HEAD")
+    except FileNotFoundError:
+        return "unknown", "git is not installed (apt-get install git records the commit)"
+    if not sha:
+        return "unknown", f"{top} is not a git checkout (a tarball or a copy)"
+    return sha + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else ""), None
+
+
+def commit_context():
+    """The context's kdio_git_sha, and why it is 'unknown' when it is."""
+    sha, why = git_commit()
+    return {"kdio_git_sha": sha, **({"kdio_git_sha_unknown": why} if why else {})}
 
 
 def host_cpu():
@@ -73,7 +87,7 @@ def make_context(suite, kspec, cfg, accel_reason, module_params=(), user=()):
     """What the host knows of a run before the boot (kdio.document adds
     what the guest and the end tell)."""
     return {
-        "kdio_git_sha": git_sha(),
+        **commit_context(),
         "kernel": kernel_context(kspec),
         "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
         "accelerator_reason": accel_reason,
@@ -237,6 +251,17 @@ def choose_accel(suite, cfg, log):
     return vm.choose_accel(cfg, kernel.cache_dir() / "accel-probe.json", log)
 
 
+def features(suite, user_modules=()):
+    """The kdio doctor features a guest run of suite uses."""
+    used = {c.path for c in suite.cases}
+    return (["bench"] + (["counted"] if measure.get(suite.measure).counted else [])
+            + (["crypto"] if uses_crypto(suite) else [])
+            + (["ipsec-xfrm"] if used & {"ipsec.xfrm", "ipsec.badkeys", "ipsec.none",
+                                          "ipsec.ike"} else [])
+            + (["ipsec-ike"] if "ipsec.ike" in used else [])
+            + (["driver"] if user_modules else []))
+
+
 def load_suite(opts):
     """The suite, with the command line's measure over its own, checked."""
     suite = config.load_suite(opts.suite)
@@ -361,6 +386,7 @@ def run(opts, log=print):
     """Run a suite in a fresh VM, or split across --jobs guests at once
     (kdio.shard); return (result document, run folder)."""
     suite = load_suite(opts)
+    doctor.preflight(features(suite, opts.user_modules), f"suite {suite.name}")
     kspec = open_kernel(opts.kernel, suite)
     run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")
     run_dir = Path(opts.results_dir) / run_id

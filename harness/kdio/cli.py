@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from kdio import (bench, build, builttree, compare, config, export, host, hosts, kbuild,
+from kdio import (bench, build, builttree, compare, config, doctor, export, host, hosts, kbuild,
                   kconfig, kernel, kernels, latency, lint, measure, plot, report, results, table)
 from kdio.errors import ConfigError, KdioError
 
@@ -73,6 +73,8 @@ def _run_and_print(opts, metrics=(), plots=True):
     """One run, then its table (with the --metric columns), checks,
     context, files, plots and report."""
     doc, run_dir = (host.run if isinstance(opts, host.Options) else bench.run)(opts, log)
+    if doc["context"].get("kdio_git_sha_unknown"):
+        log(f"kdio's commit: unknown, {doc['context']['kdio_git_sha_unknown']}")
     if doc["context"].get("module_params"):
         log(f"module parameters: {' '.join(doc['context']['module_params'])}")
     for u in doc["context"].get("user_modules", []):
@@ -511,6 +513,7 @@ def parser():
     s.set_defaults(func=cmd_plots)
     _kernel_parser(sub)
     _hosts_parser(sub)
+    _doctor_parser(sub)
     s = sub.add_parser("show", help="validate a result.json and print its table")
     s.add_argument("result")
     _metric_argument(s)
@@ -525,6 +528,28 @@ def parser():
     s.add_argument("--out", help="file to write (default: RUN/fio.json)")
     s.set_defaults(func=cmd_export)
     return p
+
+
+def cmd_doctor(args):
+    """Each feature's needs on this machine; exit 1 if one lacks something."""
+    report = doctor.check(_split(args.feature))
+    if args.json:
+        print(json.dumps(doctor.as_json(report), indent=2))
+    else:
+        log(doctor.render(report, doctor.notes()))
+    return 1 if any(report.values()) else 0
+
+
+def _doctor_parser(sub):
+    s = sub.add_parser("doctor", help="check what each feature needs (commands, packages, "
+                       "strongSwan plugins, kernel packages on apt, disk); exit 1 if a "
+                       "feature named (or any, with none named) lacks something")
+    s.add_argument("feature", nargs="*",
+                   help="features to check, with those they build on: "
+                        + ", ".join([f.name for f in doctor.FEATURES] + list(doctor.GROUPS))
+                        + " (default: all)")
+    s.add_argument("--json", action="store_true", help="print the findings as JSON")
+    s.set_defaults(func=cmd_doctor)
 
 
 def _hosts_parser(sub):

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kdio import backends, bench, build, document, measure, paths, plan, results
+from kdio import backends, bench, build, doctor, document, measure, paths, plan, results
 from kdio.hostdev import HostError, System, check_device, check_dir, device_info, dir_info
 from kdio import hostmods
 
@@ -194,7 +194,7 @@ def make_context(suite, opts, system, scratch, kos, config_path, left_out):
     described = {"ext4": f"a file in {scratch}", "blk": f"the raw block device {opts.device}",
                  "brd": "a brd RAM disk loaded by kdio for the run"}
     return {
-        "target": "host", "kdio_git_sha": bench.git_sha(), "kernel": kernel_ctx,
+        "target": "host", **bench.commit_context(), "kernel": kernel_ctx,
         "qemu_version": None, "accelerator": "none",
         "accelerator_reason": "host mode: no emulator, the suite runs on this machine's kernel",
         "host": {"cpu_model": bench.host_cpu(), "cpus": os.cpu_count(),
@@ -310,6 +310,7 @@ def prepare(opts, system, log):
     path, config). Refuses before anything is built, loaded or written."""
     suite = bench.load_suite(replace(bench.Options(), suite=opts.suite, measure=opts.measure))
     check_suite(suite, opts)
+    doctor.preflight(["host"], f"suite {suite.name} in host mode")
     scratch = check_dir(opts.dir) if opts.dir else None
     if opts.device:
         name = check_device(system, opts.device, opts.destroy_data_on)

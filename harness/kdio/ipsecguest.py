@@ -216,33 +216,40 @@ def sa_xfrm(args):
 
 # --- SAs made by strongSwan (charon + swanctl) --------------------------------
 
+# The plugins charon and swanctl load (ci/packages.txt names the package of
+# each, so that kdio doctor can tell which one is missing).
+CHARON_PLUGINS = ("random nonce openssl pem pkcs1 x509 pubkey hmac sha2 aes gcm kdf "
+                  "kernel-netlink socket-default vici")
+SWANCTL_PLUGINS = "random openssl"
+
+
 def strongswan_conf():
     """charon's settings as it sees them: its own folder is its /run."""
-    return """charon {
-  load = random nonce openssl pem pkcs1 x509 pubkey hmac sha2 aes gcm kdf kernel-netlink socket-default vici
+    return f"""charon {{
+  load = {CHARON_PLUGINS}
   install_routes = no
   install_virtual_ip = no
-  plugins {
-    vici {
+  plugins {{
+    vici {{
       socket = unix:///run/charon.vici
-    }
-  }
-  filelog {
-    log {
+    }}
+  }}
+  filelog {{
+    log {{
       path = /run/charon.log
       time_format = %s
       default = 1
-    }
-  }
-  syslog {
-    daemon {
+    }}
+  }}
+  syslog {{
+    daemon {{
       default = -1
-    }
-  }
-}
-swanctl {
-  load = random openssl
-}
+    }}
+  }}
+}}
+swanctl {{
+  load = {SWANCTL_PLUGINS}
+}}
 """
 
 

@@ -85,7 +85,7 @@ def pick_version(wanted, available):
     return (same or available)[0]
 
 
-def _madison(package):
+def apt_versions(package):
     r = subprocess.run(["apt-cache", "madison", package], capture_output=True, text=True)
     return [line.split("|")[1].strip() for line in r.stdout.splitlines()
             if line.count("|") >= 2 and line.split("|")[0].strip() == package]
@@ -100,7 +100,7 @@ def _resolve(spec, missing, log):
     for p in missing:
         version = spec.version
         if p == spec.kbuild:
-            version = pick_version(spec.version, _madison(p)) or spec.version
+            version = pick_version(spec.version, apt_versions(p)) or spec.version
             if version != spec.version:
                 log(f"{p} {spec.version} is no longer on apt: using {version}")
         out.append(f"{p}={version}")

@@ -24,7 +24,8 @@ CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
                 ("guests at once", lambda c: _jobs_row(c["jobs"])),
                 ("host CPU", lambda c: c["host_cpu"]),
                 ("QEMU", lambda c: c["qemu_version"]),
-                ("kdio", lambda c: c["kdio_git_sha"]),
+                ("kdio", lambda c: c["kdio_git_sha"] + (f" ({c['kdio_git_sha_unknown']})"
+                                                  if c.get("kdio_git_sha_unknown") else "")),
                 ("date", lambda c: c["date"]),
                 ("command", lambda c: c["command_line"]))
 
