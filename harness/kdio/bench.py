@@ -16,16 +16,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, builttree, config, disk, document, doctor, drivers, initramfs,
-                  ipsec, kbuild, kconfig, kernel, measure, passthrough, paths, plan, qemu,
-                  results, shard, vm)
+from kdio import (backends, build, builttree, config, disk, doctor, document, drivers,
+                  initramfs, ipsec, kbuild, kconfig, kernel, measure, passthrough, paths,
+                  plan, qemu, results, shard, vm, where)
 
-TOP = Path(__file__).resolve().parents[2]
+TOP = where.TOP
 GUEST_OUT = "/run/kdio/out"
 # The guest cannot load modules on demand: crypto suites load these up front.
 CRYPTO_MODULES = ["virtio_crypto", "af_alg", "algif_skcipher", "algif_aead", "gcm", "ctr",
                   "ghash_generic"]
-RUNNER = Path(__file__).resolve().parent / "guestrun.py"
+RUNNER = where.GUEST_RUNNER
 GUEST_RUNNER = "/run/kdio/runner.zip"   # RUNNER zipped with its imports (kdio.runnerzip)
 
 

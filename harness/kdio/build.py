@@ -8,9 +8,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from kdio import where
 from kdio.errors import BuildError
 
-TOP = Path(__file__).resolve().parents[2]
+TOP = where.TOP
 BUILD_DIR = TOP / "build"
 
 

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kdio import config, kernel
+from kdio import kernel, where
 from kdio.errors import KdioError
 
 SUITE = "bookworm"
@@ -138,4 +138,4 @@ class Root:
 
 
 def checkout_top():
-    return config.HARNESS_DIR.parent
+    return where.TOP

@@ -10,12 +10,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kdio import where
 from kdio.errors import ConfigError
 from kdio.sizes import parse_size
 
-HARNESS_DIR = Path(__file__).resolve().parent.parent
-SUITES_DIR = HARNESS_DIR / "suites"
-KERNELS_DIR = HARNESS_DIR / "kernels"
+HARNESS_DIR = where.HARNESS
+SUITES_DIR = where.SUITES
+KERNELS_DIR = where.KERNELS
 
 
 @dataclass(frozen=True)

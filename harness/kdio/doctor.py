@@ -18,10 +18,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdio import config, kernel
+from kdio import config, kernel, where
 from kdio.errors import KdioError
 
-PACKAGES_FILE = config.HARNESS_DIR.parent / "ci" / "packages.txt"
+PACKAGES_FILE = where.PACKAGES
 PLUGIN_DIR = Path("/usr/lib/ipsec/plugins")
 SBIN_DIRS = ("/usr/sbin", "/sbin")   # mkfs.ext4, depmod: not on a user's PATH
 GIB = 1 << 30

@@ -12,9 +12,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from kdio import where
 from kdio.errors import BuildError, ConfigError
 
-BUILD_DIR = Path(__file__).resolve().parents[2] / "build"
+BUILD_DIR = where.BUILD
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdio import bench, results
+from kdio import bench, results, where
 from kdio.errors import KdioError
 
-JOB_SCRIPT = Path(__file__).resolve().parent / "hostjob.sh"
+JOB_SCRIPT = where.HOST_JOB
 HOSTS_VERSION = 1
 # [N/]sshlogin in parallel's syntax: ':' for this machine, else [user@]host.
 SSHLOGIN = re.compile(r"^(?:(?P<slots>[0-9]+)/)?(?P<login>:|(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._-]+)$")

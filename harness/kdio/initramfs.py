@@ -14,10 +14,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kdio import runnerzip
+from kdio import runnerzip, where
 from kdio.errors import BuildError
 
-GUEST_DIR = Path(__file__).resolve().parent.parent / "guest"
+GUEST_DIR = where.GUEST
 BUSYBOX = Path("/bin/busybox")
 
 

@@ -12,11 +12,10 @@ count no error. A case that fails any of these is an error, never a
 figure.
 """
 
-from pathlib import Path
 
-from kdio import family
+from kdio import family, where
 
-GUEST = Path(__file__).resolve().parent / "ipsecguest.py"
+GUEST = where.IPSEC_GUEST
 PYTHON = "/usr/bin/python3"
 # Guest kernel modules beyond the crypto suite's: the crypto_user netlink
 # interface, XFRM and ESP, veth, the ESP templates and what their IV

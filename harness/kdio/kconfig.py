@@ -14,10 +14,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdio import paths
+from kdio import paths, where
 from kdio.errors import ConfigError, KconfigError
 
-FRAGMENT_FILE = Path(__file__).resolve().parent.parent / "kconfig" / "fragment.toml"
+FRAGMENT_FILE = where.KCONFIG_FRAGMENT
 EVERY_BOOT = ("guest", "kdio modules")
 _SET = re.compile(r"^(CONFIG_\w+)=(.*)$")
 _UNSET = re.compile(r"^# (CONFIG_\w+) is not set$")

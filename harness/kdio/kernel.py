@@ -6,13 +6,13 @@ finished unpack leaves a stamp file, so a second run downloads nothing.
 """
 
 import lzma
-import os
 import zlib
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from kdio import where
 from kdio.errors import FetchError
 
 XZ_MAGIC = b"\xfd7zXZ\x00"
@@ -56,9 +56,8 @@ class KernelTree:
 
 
 def cache_dir():
-    """The download cache: $KDIO_CACHE, else .cache/ at the top of the checkout."""
-    env = os.environ.get("KDIO_CACHE")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache"
+    """The download cache (kdio.where.cache)."""
+    return where.cache()
 
 
 def _run(argv, what, hint, cwd=None):

@@ -6,7 +6,9 @@ so that the harness, the module and the tools cannot disagree."""
 import re
 from pathlib import Path
 
-TOP = Path(__file__).resolve().parents[2]
+from kdio import where
+
+TOP = where.TOP
 DIO_HEADER = TOP / "modules/include/uapi/kdio/dio.h"
 XFER_HEADER = TOP / "userspace/xfer/consumers.h"
 

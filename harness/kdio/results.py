@@ -11,11 +11,11 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from kdio import dmesg, family, ktap, measure, paths, stats
+from kdio import dmesg, family, ktap, measure, paths, stats, where
 from kdio.errors import KdioError, SchemaError
 
 SCHEMA_VERSION = 1
-SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "result-v1.schema.json"
+SCHEMA_FILE = where.SCHEMA
 
 
 def read_records(path):
