@@ -17,8 +17,8 @@ from pathlib import Path
 
 from kdio.errors import ConfigError
 from kdio import (backends, build, builttree, config, disk, doctor, document, drivers,
-                  initramfs, ipsec, kbuild, kconfig, kernel, measure, passthrough, paths,
-                  plan, qemu, results, shard, vm, where)
+                  initramfs, ipsec, kbuild, kconfig, kernel, measure, passthrough, pathdef,
+                  paths, plan, qemu, results, shard, vm, where)
 
 TOP = where.TOP
 GUEST_OUT = "/run/kdio/out"
@@ -370,7 +370,7 @@ def finish(run_id, suite, context, outcome, records, run_dir):
 def write_plan(plan_suite, suite, art, share, run_id, opts):
     """plan.json in a guest's share: plan_suite's cases (the suite's, or a
     shard's) with the tools and data-file size of the whole suite."""
-    env = paths.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
+    env = pathdef.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
                          counted=measure.get(suite.measure).counted)
     results.write_atomic(share / "plan.json",
                          results.dump(plan.build(plan_suite, env, run_id, opts.module_params)))

@@ -25,7 +25,7 @@ import math
 import statistics
 from dataclasses import asdict, dataclass
 
-from kdio import family, measure, table
+from kdio import measure, paths, table
 from kdio.errors import KdioError
 
 LOWER_IS_BETTER = {"ns/call", "cost-ratio", *measure.COST_UNITS}
@@ -111,12 +111,12 @@ def lower_is_better(unit):
 def normalized_samples(doc):
     """{case: (unit, samples)} with each throughput (wall) or cost (counted)
     sample divided by its reference's sample of the same repetition
-    (family.reference): 'ratio' is higher-is-better, 'cost-ratio' lower."""
+    (paths.reference): 'ratio' is higher-is-better, 'cost-ratio' lower."""
     out, refs = {}, table.References(doc["results"])
     for r in doc["results"]:
         if r.get("baseline") or r["status"] != "ok":
             continue
-        ref = refs.find(r, family.reference(r))
+        ref = refs.find(r, paths.reference(r))
         if table.has_ratio(r, ref) and len(ref["samples"]) == len(r["samples"]):
             out[r["case"]] = ("cost-ratio" if measure.is_cost(r["unit"]) else "ratio",
                               [a / b for a, b in zip(r["samples"], ref["samples"])])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kdio import where
 from kdio.errors import ConfigError
-from kdio.sizes import parse_size
+from kdio.sizes import format_size, parse_size
 
 HARNESS_DIR = where.HARNESS
 SUITES_DIR = where.SUITES
@@ -57,7 +57,6 @@ class Case:
 
     @property
     def case_id(self):
-        from kdio.sizes import format_size
         parts = [self.path]
         for key, value in self.params:
             shown = format_size(value) if key in ("bs", "size", "msg") else value

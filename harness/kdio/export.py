@@ -16,7 +16,7 @@ Pure functions of the result document; the CLI writes the file.
 import datetime
 import math
 
-from kdio import family, measure, paths
+from kdio import measure, paths
 
 FORMATS = ("fio",)
 DIRECTIONS = ("read", "write", "trim")
@@ -74,7 +74,7 @@ def _engine(path):
 
 def _options(r, rep):
     """The job options, as fio prints them: strings."""
-    p, fam = r["params"], family.of(r)
+    p, fam = r["params"], paths.family_of(r)
     engine, extra = _engine(r["path"])
     return {"name": r["case"], "rw": p["op"], "bs": str(p["bs"]), "size": str(p["size"]),
             "ioengine": engine, "iodepth": str(fam.value(p, "qd")), "direct": "1", **extra,

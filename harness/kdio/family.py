@@ -41,8 +41,6 @@ class UnknownFamily(FamilyError):
     """A path declares a family that is not in FAMILIES."""
 
 
-class UnknownPath(KdioError):
-    """A result record names a path this harness does not know."""
 
 
 @dataclass(frozen=True)
@@ -197,29 +195,3 @@ def get(name):
 def of_path(path):
     """The family of a MeasuredPath."""
     return get(path.family)
-
-
-def of_case(case):
-    """The family of a suite's case, by its path."""
-    return _of_path_name(case.path, f"case {case.case_id}")
-
-
-def of(record):
-    """The family of a result record, by its path."""
-    return _of_path_name(record["path"], f"result {record['case']}")
-
-
-def _of_path_name(name, what):
-    from kdio import paths  # paths declares each path's family: it imports this module
-    if name not in paths.PATHS:
-        raise UnknownPath(f"{what} names path '{name}', which this kdio does not know",
-                          "read it with the kdio version that wrote it")
-    return of_path(paths.PATHS[name])
-
-
-def reference(record):
-    """The Ratio a result is judged against in plots and normalized
-    comparisons: fio psync at qd 1 and fio io_uring at the same qd above it
-    for storage, memcpy at the same size for channels, AES-NI for crypto;
-    None for a family without one."""
-    return of(record).reference_ratio(record["params"])

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kdio import backends, bench, build, doctor, document, measure, paths, plan, results
+from kdio import backends, bench, build, doctor, document, measure, pathdef, paths, plan, results
 from kdio.hostdev import HostError, System, check_device, check_dir, device_info, dir_info
 from kdio import hostmods
 
@@ -121,7 +121,7 @@ def prepare_modules(opts, release, config, log):
 
 
 def host_env(suite, opts, tools_dir, scratch):
-    return paths.GuestEnv(tools_dir=str(tools_dir), file_size=suite.file_size,
+    return pathdef.GuestEnv(tools_dir=str(tools_dir), file_size=suite.file_size,
                           scratch=str(scratch) if scratch else backends.SCRATCH,
                           devices=(("blk", opts.device),) if opts.device else ())
 

@@ -14,6 +14,7 @@ figure.
 
 
 from kdio import family, where
+from kdio.pathdef import CRYPTO_DRIVERS, MeasuredPath, Sample, failed, last_json
 
 GUEST = where.IPSEC_GUEST
 PYTHON = "/usr/bin/python3"
@@ -37,7 +38,7 @@ def _flows(p):
 
 def is_ipsec(r):
     """Is this result an IPsec case or its no-IPsec baseline?"""
-    return family.of(r).name in ("ipsec", "net")
+    return r["path"].startswith("ipsec.")
 
 
 def used(suite):
@@ -46,8 +47,7 @@ def used(suite):
 
 def driver_name(p):
     """The cra_driver_name a case pins: kdio's short names, or a user's."""
-    from kdio import paths
-    return paths.CRYPTO_DRIVERS.get((p["alg"], p["driver"]), p["driver"])
+    return CRYPTO_DRIVERS.get((p["alg"], p["driver"]), p["driver"])
 
 
 def _argv(sa, keys="same"):
@@ -159,7 +159,6 @@ def _metrics(out, p, esp_out):
 
 
 def _traffic_failed(out):
-    from kdio.paths import Sample
     err = (out.get("iperf") or {}).get("error") or out.get("error")
     bad = _integrity_failures(out)
     if bad:
@@ -176,7 +175,6 @@ def _shown(errors):
 
 def judge(out, p):
     """The sample of one case record (see the module's head)."""
-    from kdio.paths import Sample
     if out.get("errno") == "ENOENT" and "refcnt_before" not in out:
         return Sample(status="skipped", errno="ENOENT", message=out.get("error"))
     if out.get("error") and "counters_before" not in out:
@@ -212,19 +210,17 @@ def _bypass(esp_out, fig, p):
 
 
 def parse(raw, p):
-    from kdio import paths
-    out = paths._last_json(raw.get("stdout", ""))
+    out = last_json(raw.get("stdout", ""))
     if out is None or out.get("tool") != "ipsec-case":
-        return paths._failed(raw, "ipsecguest.py")
+        return failed(raw, "ipsecguest.py")
     try:
         return judge(out, p)
     except (KeyError, TypeError, ValueError) as e:
-        return paths.Sample(status="error", message=f"ipsecguest.py record incomplete: {e!r}")
+        return Sample(status="error", message=f"ipsecguest.py record incomplete: {e!r}")
 
 
 def parse_mismatched(raw, p):
     """The negative control: SAs whose keys differ must fail integrity."""
-    from kdio.paths import Sample
     s = parse(raw, p)
     if s.status == "ok":
         return Sample(status="error", metrics=s.metrics,
@@ -234,10 +230,7 @@ def parse_mismatched(raw, p):
 
 
 def measured_paths():
-    """The IPsec paths, for kdio.paths.PATHS (which imports this module at
-    its end: the import runs this way round, so nothing here imports
-    kdio.paths at the top)."""
-    from kdio.paths import MeasuredPath
+    """The IPsec paths, for kdio.paths.PATHS."""
     return {p.name: p for p in (
         MeasuredPath("ipsec.xfrm", "bytes/s", False, _argv("xfrm"), parse, family="ipsec"),
         MeasuredPath("ipsec.ike", "bytes/s", False, _argv("ike"), parse, family="ipsec"),

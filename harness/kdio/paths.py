@@ -7,87 +7,12 @@ the others are compared with. Each path names its family (kdio.family): the
 kind of case it is, which gives its parameters, defaults, ratios and plots.
 """
 
-import dataclasses
 import errno
-import json
 import os
-from dataclasses import dataclass, field
 
-from kdio import backends, clat, family, fio, names
-
-@dataclass(frozen=True)
-class GuestEnv:
-    """Where things are inside the guest's chroot of the host root."""
-    tools_dir: str
-    file_size: int
-    scratch: str = backends.SCRATCH
-    seed: int = 1
-    counted: bool = False       # the run measures instructions (kdio.measure)
-    devices: tuple = ()         # ((backend, block device), ...) over the backends' own (host mode)
-
-    def tool(self, name):
-        return f"{self.tools_dir}/{name}"
-
-    def backend_target(self, backend, owner):
-        """owner's region ('kdio' or 'fio') on backend; in host mode on the
-        device given for it."""
-        device = dict(self.devices).get(backend.name)
-        if device:
-            backend = dataclasses.replace(backend, device=device)
-        return backend.target(owner, self.file_size, self.scratch)
-
-    def target(self, params, owner):
-        """owner's region ('kdio' or 'fio') on the case's backend."""
-        return self.backend_target(backends.BACKENDS[family.STORAGE.value(params, "backend")],
-                                   owner)
-
-
-@dataclass(frozen=True)
-class Sample:
-    value: float = None       # the primary figure, in the path's unit
-    metrics: dict = None      # secondary figures by name
-    status: str = "ok"        # ok | expected-error | error
-    errno: str = None
-    message: str = None
-    io: dict = None           # storage: the run in the shape of one direction of a fio job
-
-
-@dataclass(frozen=True)
-class MeasuredPath:
-    name: str
-    unit: str
-    baseline: bool
-    argv: object    # (case params dict, GuestEnv) -> list
-    parse: object   # (raw record, case params dict) -> Sample
-    queued: bool = False        # takes a queue depth qd > 1
-    expect_errno: str = None    # the errno this path is known to end with
-    family: str = field(kw_only=True)   # the kind of case (kdio.family.FAMILIES)
-
-    def __post_init__(self):
-        family.get(self.family)  # UnknownFamily: refused where the path is declared
-
-    @property
-    def storage(self):
-        """Does I/O on a backend (and so needs its regions laid out)."""
-        return family.of_path(self).uses_backend
-
-
-def _last_json(stdout):
-    for line in reversed(stdout.strip().splitlines()):
-        if line.startswith("{"):
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                return None
-    return None
-
-
-def _failed(raw, what):
-    if raw.get("timed_out"):
-        return Sample(status="error", errno="ETIMEDOUT", message=f"{what} timed out in the guest")
-    tail = (raw.get("stderr") or raw.get("stdout") or "").strip().splitlines()[-1:]
-    return Sample(status="error", message=f"{what} exited {raw.get('rc')}: {' '.join(tail)}")
-
+from kdio import backends, clat, family, fio, ipsec, names
+from kdio.errors import KdioError
+from kdio.pathdef import CRYPTO_DRIVERS, MeasuredPath, Sample, failed, last_json
 
 def _kdio_tool_argv(tool, mode_flag, mode):
     def make(p, env):
@@ -129,9 +54,9 @@ def _dio_io(out, latency):
 
 
 def _dio_parse(raw, p, per_call=False):
-    out = _last_json(raw.get("stdout", ""))
+    out = last_json(raw.get("stdout", ""))
     if out is None:
-        return _failed(raw, "kdio-dio")
+        return failed(raw, "kdio-dio")
     if out.get("errno"):
         return Sample(status="error", errno=out.get("errno_name"), message=out.get("error"))
     if out.get("bad_blocks"):
@@ -139,7 +64,7 @@ def _dio_parse(raw, p, per_call=False):
                       message=f"{out['bad_blocks']} block(s) read back differ from what was "
                               f"written, first at offset {out.get('first_bad_offset')}")
     if raw.get("rc") != 0 or not out.get("elapsed_ns"):
-        return _failed(raw, "kdio-dio")
+        return failed(raw, "kdio-dio")
     metrics = _dio_metrics(out)
     latency = _dio_clat(out)
     why = clat.problem(latency, metrics["calls"])
@@ -183,7 +108,7 @@ def _fio_parse(raw, p):
     try:
         figures = fio.parse(raw.get("stdout", ""), p["op"], raw.get("fio_job"))
     except fio.FioOutputError as e:
-        return _failed(raw, "fio") if raw.get("rc") != 0 else Sample(status="error",
+        return failed(raw, "fio") if raw.get("rc") != 0 else Sample(status="error",
                                                                       message=str(e))
     figures = dict(figures)
     io = figures.pop("io")
@@ -193,7 +118,7 @@ def _fio_parse(raw, p):
                       metrics=figures,
                       message=f"fio reported error {code} ({os.strerror(code)})")
     if raw.get("rc") != 0:
-        return _failed(raw, "fio")
+        return failed(raw, "fio")
     why = clat.problem(io["clat_ns"], io["total_ios"]) if "bins" in io["clat_ns"] else None
     if why:
         return Sample(status="error", metrics=figures, message=f"fio: {why}")
@@ -230,9 +155,9 @@ def _xfer_metrics(out):
 def _xfer_parse(raw, p):
     """Channels: integrity first (a gap that is not a counted drop, or a bad
     message, is an error), then bytes/s; counted drops are reported."""
-    out = _last_json(raw.get("stdout", ""))
+    out = last_json(raw.get("stdout", ""))
     if out is None:
-        return _failed(raw, "kdio-xfer")
+        return failed(raw, "kdio-xfer")
     metrics = _xfer_metrics(out)
     if out.get("errno"):
         return Sample(status="error", errno=out.get("errno_name"), metrics=metrics,
@@ -242,15 +167,15 @@ def _xfer_parse(raw, p):
                       message=f"{out.get('bad')} corrupt message(s), {out.get('gaps')} gap(s), "
                               f"{out.get('drops')} counted drop(s)")
     if not out.get("elapsed_ns"):
-        return _failed(raw, "kdio-xfer")
+        return failed(raw, "kdio-xfer")
     message = f"{out['drops']} message(s) dropped and counted" if out.get("drops") else None
     return Sample(value=out["bytes"] * 1e9 / out["elapsed_ns"], metrics=metrics, message=message)
 
 
 def _membench_parse(raw, p, unit_ops=False):
-    out = _last_json(raw.get("stdout", ""))
+    out = last_json(raw.get("stdout", ""))
     if out is None or out.get("errno") or not out.get("elapsed_ns"):
-        return _failed(raw, "kdio-membench") if out is None or not out.get("errno") else \
+        return failed(raw, "kdio-membench") if out is None or not out.get("errno") else \
             Sample(status="error", errno=out.get("errno_name"), message=out.get("error"))
     metrics = {k: out.get(k) for k in ("bytes", "elapsed_ns", "ops_per_s")}
     value = out["ops_per_s"] if unit_ops else out["bytes"] * 1e9 / out["elapsed_ns"]
@@ -263,15 +188,6 @@ def _xfer(channel):
                         family="channel")
 
 
-# Crypto drivers by short name and algorithm, always requested by driver
-# name (virtio-crypto's priority 150 loses to AES-NI's 400 otherwise).
-CRYPTO_DRIVERS = {
-    ("cbc", "virtio"): "virtio_crypto_aes_cbc",
-    ("cbc", "aesni"): "cbc-aes-aesni",
-    ("cbc", "generic"): "cbc(aes-generic)",
-    ("gcm", "aesni"): "rfc4106-gcm-aesni",
-    ("gcm", "generic"): "rfc4106(gcm_base(ctr(aes-generic),ghash-generic))",
-}
 EXIT_UNAVAILABLE = 3   # kdio-crypto / kdio-afalg: the driver is not in this kernel
 
 
@@ -288,12 +204,12 @@ def _crypto_argv(tool, copy_path=None):
 def _crypto_parse(raw, p):
     """Unavailable drivers are skipped with the tool's reason; the driver
     actually used and the in-benchmark verification are kept as metrics."""
-    out = _last_json(raw.get("stdout", ""))
+    out = last_json(raw.get("stdout", ""))
     if raw.get("rc") == EXIT_UNAVAILABLE:
         return Sample(status="skipped", errno=(out or {}).get("errno_name"),
                       message=(out or {}).get("error") or "driver not available")
     if out is None:
-        return _failed(raw, "crypto tool")
+        return failed(raw, "crypto tool")
     metrics = {k: out.get(k) for k in ("bytes", "elapsed_ns", "ops_per_s")}
     metrics["verified"] = 1 if out.get("verified") else 0
     if out.get("errno"):
@@ -303,7 +219,7 @@ def _crypto_parse(raw, p):
         return Sample(status="error", errno="EILSEQ", metrics=metrics,
                       message=f"ciphertext or decryption check failed with {out.get('driver')}")
     if raw.get("rc") != 0 or not out.get("elapsed_ns"):
-        return _failed(raw, "crypto tool")
+        return failed(raw, "crypto tool")
     return Sample(value=out["bytes"] * 1e9 / out["elapsed_ns"], metrics=metrics,
                   message=f"driver {out.get('driver')}")
 
@@ -346,9 +262,36 @@ PATHS = {p.name: p for p in (
 
 
 # The IPsec ESP paths live in their own module, built on MeasuredPath.
-from kdio import ipsec as _ipsec  # noqa: E402
+PATHS.update(ipsec.measured_paths())
 
-PATHS.update(_ipsec.measured_paths())
+
+class UnknownPath(KdioError):
+    """A result record names a path this harness does not know."""
+
+
+def family_of_case(case):
+    """The family of a suite's case, by its path."""
+    return _of_path_name(case.path, f"case {case.case_id}")
+
+
+def family_of(record):
+    """The family of a result record, by its path."""
+    return _of_path_name(record["path"], f"result {record['case']}")
+
+
+def _of_path_name(name, what):
+    if name not in PATHS:
+        raise UnknownPath(f"{what} names path '{name}', which this kdio does not know",
+                          "read it with the kdio version that wrote it")
+    return family.of_path(PATHS[name])
+
+
+def reference(record):
+    """The Ratio a result is judged against in plots and normalized
+    comparisons: fio psync at qd 1 and fio io_uring at the same qd above it
+    for storage, memcpy at the same size for channels, AES-NI for crypto;
+    None for a family without one."""
+    return family_of(record).reference_ratio(record["params"])
 
 
 def used_backends(suite):

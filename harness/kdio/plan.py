@@ -90,7 +90,7 @@ def _check_case(suite, case):
     if case.path not in paths.PATHS:
         raise ConfigError(f"{where}: unknown path '{case.path}'",
                           f"use one of: {', '.join(sorted(paths.PATHS))}")
-    p, path, fam = case.param_dict, paths.PATHS[case.path], family.of_case(case)
+    p, path, fam = case.param_dict, paths.PATHS[case.path], paths.family_of_case(case)
     for key in fam.required:
         if key not in p:
             raise ConfigError(f"{where} has no '{key}'", f"add '{key}' to its [[matrix]] entry")

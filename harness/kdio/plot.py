@@ -13,7 +13,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from kdio import family, ipsec, table
+from kdio import ipsec, paths, table
 from kdio.sizes import format_size
 from kdio.errors import KdioError
 
@@ -28,18 +28,18 @@ class PlotError(KdioError):
 
 def _group_key(r):
     """The plot r is drawn in, as its family groups its cases."""
-    return family.of(r).plot_key(r["params"])
+    return paths.family_of(r).plot_key(r["params"])
 
 
 def _series(r):
     """The line a case is drawn on: its path, and its family's series
     parameters (crypto: the driver)."""
-    more = [str(r["params"][k]) for k in family.of(r).plot.series]
+    more = [str(r["params"][k]) for k in paths.family_of(r).plot.series]
     return " ".join([r["path"], *more])
 
 
 def _x(r):
-    return r["params"][family.of(r).plot.x]
+    return r["params"][paths.family_of(r).plot.x]
 
 
 # The units drawn against size, and how each is scaled and labelled.
@@ -50,7 +50,7 @@ PLOTTED = {"bytes/s": (MB, "MB/s"),
 
 def _plotted(r):
     return (r["unit"] in PLOTTED and r["status"] == "ok" and bool(r["summary"])
-            and family.of(r).plot is not None)
+            and paths.family_of(r).plot is not None)
 
 
 def throughput_groups(doc):
@@ -73,17 +73,17 @@ def _ylabels(doc):
 
 def _families(doc):
     """{group: the family whose cases it holds}."""
-    return {_group_key(r): family.of(r) for r in doc["results"] if _plotted(r)}
+    return {_group_key(r): paths.family_of(r) for r in doc["results"] if _plotted(r)}
 
 
 def ratio_groups(doc):
     """{group: {path: [(x, ratio), ...]}} against the baseline the end table
-    uses for each case (family.reference)."""
+    uses for each case (paths.reference)."""
     groups, base_of, refs = {}, {}, table.References(doc["results"])
     for r in doc["results"]:
         if not _plotted(r) or r.get("baseline"):
             continue
-        key, ratio = _group_key(r), family.reference(r)
+        key, ratio = _group_key(r), paths.reference(r)
         value = table.ratio_value(r, refs.find(r, ratio))
         if value is not None:
             groups.setdefault(key, {}).setdefault(_series(r), []).append((_x(r), value))
@@ -98,7 +98,7 @@ def latency_groups(doc):
         m = r.get("metrics") or {}
         p50 = [v for v in m.get("lat_p50_ns", []) if v is not None]
         p99 = [v for v in m.get("lat_p99_ns", []) if v is not None]
-        if r["status"] == "ok" and p50 and p99 and family.of(r).plot:
+        if r["status"] == "ok" and p50 and p99 and paths.family_of(r).plot:
             found.setdefault(r["path"], []).append(
                 (_x(r), statistics.median(p50) / 1e3, statistics.median(p99) / 1e3))
     return {p: sorted(v) for p, v in found.items()}

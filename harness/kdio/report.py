@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from kdio import ipsec, latency, table
+from kdio.results import write_atomic
 
 CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
                 ("accelerator", lambda c: f"{c['accelerator']} ({c.get('accelerator_reason', '')})"),
@@ -152,7 +153,6 @@ def html_page(doc, plots, base_dir):
 
 def write(doc, plots, run_dir):
     """Write report.md and report.html into run_dir; return their paths."""
-    from kdio.results import write_atomic
     run_dir = Path(run_dir)
     md, page = run_dir / "report.md", run_dir / "report.html"
     write_atomic(md, markdown(doc, plots, run_dir))

@@ -11,7 +11,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from kdio import dmesg, family, ktap, measure, paths, stats, where
+from kdio import dmesg, family, ktap, measure, pathdef, paths, stats, where
 from kdio.errors import KdioError, SchemaError
 
 SCHEMA_VERSION = 1
@@ -72,7 +72,7 @@ def sample_of(raw, case, path):
     mine = dmesg.ours(raw.get("kmsg", []))
     if mine:
         names = ", ".join(sorted({m for r in mine for m in r.modules}))
-        return paths.Sample(status="error", metrics=sample.metrics,
+        return pathdef.Sample(status="error", metrics=sample.metrics,
                             message=f"kernel report from {names}: {mine[0].first_line}")
     return sample
 

@@ -25,7 +25,7 @@ as many as the host has idle cores and memory for, at most one per group.
 import os
 from dataclasses import dataclass, replace
 
-from kdio import family, measure
+from kdio import measure, paths
 from kdio.errors import KdioError
 
 PER_GUEST_OVERHEAD_MIB = 256   # QEMU itself beside the guest's memory
@@ -51,7 +51,7 @@ class Shard:
 def group_key(case):
     """The comparison group of a case: its family and the values of the
     keys its family's ratios match on (all its parameters if none)."""
-    fam = family.of_case(case)
+    fam = paths.family_of_case(case)
     keys = list(dict.fromkeys(k for r in fam.ratios for k in r.keys))
     fixed = {k for r in fam.ratios for k, _ in r.fixed}
     if not keys:

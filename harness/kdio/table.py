@@ -9,7 +9,7 @@ backend, and fio io_uring at the same op, bs, size, backend and queue depth.
 
 from dataclasses import dataclass
 
-from kdio import family, measure, stats
+from kdio import family, measure, paths, stats
 
 MB = 1e6
 
@@ -25,7 +25,7 @@ class Metric:
     families: tuple = None
 
     def applies(self, r):
-        return self.families is None or family.of(r).name in self.families
+        return self.families is None or paths.family_of(r).name in self.families
 
     def show(self, value):
         if value is None:
@@ -69,7 +69,7 @@ class References:
     def find(self, r, ratio):
         """The measured reference case of r for ratio (never r), or None:
         only a ratio of r's own family applies to it."""
-        fam = family.of(r)
+        fam = paths.family_of(r)
         if ratio is None or ratio not in fam.ratios:
             return None
         key = _key(fam, ratio, ratio.path or r["path"], r["params"],

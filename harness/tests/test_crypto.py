@@ -4,7 +4,7 @@ asked for, and the crypto bad-input matrix gives its errnos."""
 
 import pytest
 
-from kdio import bench, config, paths
+from kdio import bench, config, pathdef
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def test_every_driver_and_path_verified(crypto_run):
         assert r["status"] == "ok", (r["case"], r["message"])
         assert r["metrics"]["verified"] == [1, 1, 1]
         p = r["params"]
-        assert r["message"] == f"driver {paths.CRYPTO_DRIVERS[(p['alg'], p['driver'])]}"
+        assert r["message"] == f"driver {pathdef.CRYPTO_DRIVERS[(p['alg'], p['driver'])]}"
 
 
 def test_crypto_bad_inputs(crypto_run, summary):

@@ -4,7 +4,7 @@ family declared wrong is refused where it is declared."""
 
 import pytest
 
-from kdio import config, export, family, measure, paths, plot, regions, results, table
+from kdio import config, export, family, measure, pathdef, paths, plot, regions, results, table
 
 
 def record(path, value=100e6, **params):
@@ -28,7 +28,7 @@ def test_every_path_names_a_known_family():
 def test_every_suite_case_lands_in_its_paths_family():
     for suite in ("smoke", "dio-full", "xfer", "crypto", "ci"):
         for case in config.load_suite(suite).cases:
-            assert family.of_case(case) is family.of_path(paths.PATHS[case.path])
+            assert paths.family_of_case(case) is family.of_path(paths.PATHS[case.path])
 
 
 def test_a_channel_record_with_storage_and_crypto_keys_stays_a_channel():
@@ -38,14 +38,14 @@ def test_a_channel_record_with_storage_and_crypto_keys_stays_a_channel():
                        record("base.memcpy", 100e6, msg=4096, count=10),
                        record("fio.psync", 10e6, op="write", bs=65536, size=1 << 20)]}
     r = doc["results"][0]
-    assert family.of(r) is family.CHANNEL
+    assert paths.family_of(r) is family.CHANNEL
     row = table.rows(doc)[0]
     assert row["base.memcpy"] == "0.50x"
     assert row["fio.psync"] == row["aesni"] == row["base.afalg"] == "-"
     assert plot._group_key(r) == ("channels",) and plot._x(r) == 4096
     assert plot._series(r) == "xfer.read"          # no driver in a channel's line name
-    assert family.reference(r).label == "base.memcpy"
-    assert measure.cost_unit("bytes/s", family.of(r)) == "insn/msg"
+    assert paths.reference(r).label == "base.memcpy"
+    assert measure.cost_unit("bytes/s", paths.family_of(r)) == "insn/msg"
 
 
 def test_a_storage_record_with_channel_keys_stays_storage():
@@ -59,13 +59,13 @@ def test_a_storage_record_with_channel_keys_stays_storage():
 
 
 def test_the_reference_is_named_by_the_family():
-    assert family.reference(record("dio.bvec", op="read", bs=4096, size=4096)).label == \
+    assert paths.reference(record("dio.bvec", op="read", bs=4096, size=4096)).label == \
         "fio.psync"
-    assert family.reference(record("dio.bvec-async", op="read", bs=4096, size=4096,
+    assert paths.reference(record("dio.bvec-async", op="read", bs=4096, size=4096,
                                    qd=8)).label == "fio.io_uring"
-    assert family.reference(record("crypto.bounce", alg="cbc", driver="virtio", key=128,
+    assert paths.reference(record("crypto.bounce", alg="cbc", driver="virtio", key=128,
                                    msg=64, count=1)).label == "aesni"
-    assert family.reference(record("base.syscall", count=10)) is None
+    assert paths.reference(record("base.syscall", count=10)) is None
     assert table.References([]).find(record("base.syscall", count=10), None) is None
 
 
@@ -74,7 +74,7 @@ def test_the_default_backend_is_the_storage_familys_alone(monkeypatch, fixtures)
     or counts a storage case without a backend follows."""
     monkeypatch.setitem(family.STORAGE.defaults, "backend", "brd")
     suite = config.load_suite("smoke")
-    env = paths.GuestEnv(tools_dir="/t", file_size=suite.file_size)
+    env = pathdef.GuestEnv(tools_dir="/t", file_size=suite.file_size)
     case = suite.cases[0]
     assert env.target(case.param_dict, "kdio").path == "/dev/ram0"
     assert [b.name for b in paths.used_backends(suite)] == ["brd"]
@@ -89,11 +89,11 @@ def test_the_default_backend_is_the_storage_familys_alone(monkeypatch, fixtures)
 
 def test_a_path_of_an_unknown_family_is_refused():
     with pytest.raises(family.UnknownFamily) as e:
-        paths.MeasuredPath("wifi.tx", "bytes/s", False, None, None, family="wifi")
+        pathdef.MeasuredPath("wifi.tx", "bytes/s", False, None, None, family="wifi")
     assert "unknown family 'wifi'" in str(e.value)
     assert "storage, channel, crypto, syscall, ipsec, net" in e.value.hint
     with pytest.raises(TypeError):   # and a path must name one
-        paths.MeasuredPath("x.y", "bytes/s", False, None, None)
+        pathdef.MeasuredPath("x.y", "bytes/s", False, None, None)
 
 
 def test_a_family_declared_wrong_is_refused():
@@ -108,6 +108,6 @@ def test_a_family_declared_wrong_is_refused():
 
 
 def test_a_record_of_an_unknown_path_is_refused_with_what_to_do():
-    with pytest.raises(family.UnknownPath) as e:
-        family.of({"case": "old/op=write", "path": "dio.old"})
+    with pytest.raises(paths.UnknownPath) as e:
+        paths.family_of({"case": "old/op=write", "path": "dio.old"})
     assert "result old/op=write names path 'dio.old'" in str(e.value) and e.value.hint

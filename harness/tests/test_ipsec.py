@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kdio import bench, config, ipsec, ipsecguest, paths, plan, report, results, table
+from kdio import bench, config, ipsec, ipsecguest, pathdef, paths, plan, report, results, table
 from kdio.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ipsec"
@@ -256,7 +256,7 @@ def test_suites_list_the_crypto_sizes_the_report_looks_for():
 
 def test_plan_runs_the_guest_case_with_the_driver_name():
     suite = config.load_suite("ipsec-smoke")
-    env = paths.GuestEnv(tools_dir="/t", file_size=suite.file_size)
+    env = pathdef.GuestEnv(tools_dir="/t", file_size=suite.file_size)
     doc = plan.build(suite, env, "r")
     argv = next(c["argv"] for c in doc["cases"] if c["case"].startswith("ipsec.xfrm/"))
     assert argv[:3] == ["/usr/bin/python3", str(ipsec.GUEST), "case"]
@@ -345,7 +345,7 @@ def test_report_says_where_the_device_won_and_whether_the_raw_figure_said_so(tmp
 
 
 def test_a_users_driver_is_pinned_by_its_own_name():
-    env = paths.GuestEnv(tools_dir="/t", file_size=1 << 20)
+    env = pathdef.GuestEnv(tools_dir="/t", file_size=1 << 20)
     argv = paths.PATHS["ipsec.xfrm"].argv({**P_UDP, "driver": "mydrv-cbc-aes"}, env)
     assert argv[argv.index("--driver") + 1] == "mydrv-cbc-aes"
 
@@ -373,7 +373,7 @@ def test_smoke_sas_on_each_pinned_driver(smoke_run):
     for path in ("ipsec.xfrm", "ipsec.ike"):
         for r in by_path(doc, path):
             assert r["status"] == "ok", (r["case"], r["message"])
-            want = paths.CRYPTO_DRIVERS[("cbc", r["params"]["driver"])]
+            want = pathdef.CRYPTO_DRIVERS[("cbc", r["params"]["driver"])]
             assert r["message"] == f"driver {want}"
             assert r["summary"]["median"] > 0
 

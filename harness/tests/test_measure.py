@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from kdio import bench, compare, config, family, measure, paths, plan, qemu, results, table
+from kdio import (bench, compare, config, family, measure, pathdef, paths, plan, qemu, results,
+                  table)
 from kdio.errors import ConfigError
 
 MATRIX = '''[[matrix]]
@@ -114,7 +115,7 @@ def test_command_line_measure_overrides_the_suites():
 
 
 def test_counted_fio_with_requests_in_flight_runs_long_enough():
-    env = paths.GuestEnv(tools_dir="/t", file_size=8 << 20, counted=True)
+    env = pathdef.GuestEnv(tools_dir="/t", file_size=8 << 20, counted=True)
     qd8 = paths.PATHS["fio.io_uring"].argv({"op": "read", "bs": 1 << 20, "size": 8 << 20,
                                             "qd": 8, "backend": "brd"}, env)
     assert "--time_based" in qd8 and "--runtime=1s" in qd8
@@ -125,7 +126,7 @@ def test_counted_fio_with_requests_in_flight_runs_long_enough():
 
 def test_ext4_brd_is_made_before_its_regions_are_laid_out():
     s = config.load_suite("ci")
-    env = paths.GuestEnv(tools_dir="/t", file_size=s.file_size, counted=True)
+    env = pathdef.GuestEnv(tools_dir="/t", file_size=s.file_size, counted=True)
     names = [st["name"] for st in plan.setup_steps(s, env)]
     assert names.index("make the file system of ext4-brd") < \
         names.index("lay out kdio region on ext4-brd")
@@ -237,11 +238,11 @@ def test_every_shipped_counted_suite_is_countable():
 
 def test_counted_plans_leave_timeouts_to_the_host():
     s = config.load_suite("ci")
-    counted = plan.build(s, paths.GuestEnv(tools_dir="/t", file_size=s.file_size,
+    counted = plan.build(s, pathdef.GuestEnv(tools_dir="/t", file_size=s.file_size,
                                            counted=True), "r", ("kdio_dio.work_loops=1",))
     steps = counted["setup"] + counted["cases"] + counted["checks"]
     assert steps and all(st["timeout_s"] is None for st in steps)
-    wall = plan.build(s, paths.GuestEnv(tools_dir="/t", file_size=s.file_size), "r")
+    wall = plan.build(s, pathdef.GuestEnv(tools_dir="/t", file_size=s.file_size), "r")
     assert {c["timeout_s"] for c in wall["cases"]} == {plan.CASE_TIMEOUT_S}
     assert {st["timeout_s"] for st in wall["setup"]} == {plan.STEP_TIMEOUT_S}
 

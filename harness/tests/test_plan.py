@@ -1,9 +1,9 @@
 import pytest
 
-from kdio import backends, config, paths, plan
+from kdio import backends, config, pathdef, plan
 from kdio.errors import ConfigError
 
-ENV = paths.GuestEnv(tools_dir="/opt/kdio/bin", file_size=8 << 20)
+ENV = pathdef.GuestEnv(tools_dir="/opt/kdio/bin", file_size=8 << 20)
 
 
 def suite_with(tmp_path, matrix, file_size="8m", extra=""):
@@ -183,7 +183,7 @@ def test_backend_regions_do_not_overlap():
 
 def test_fio_cases_run_in_batches_per_backend_each_case_once():
     suite = config.load_suite("dio")
-    doc = plan.build(suite, paths.GuestEnv(tools_dir="/t", file_size=suite.file_size), "r")
+    doc = plan.build(suite, pathdef.GuestEnv(tools_dir="/t", file_size=suite.file_size), "r")
     fio_cases = [c["case"] for c in doc["cases"] if c["case"].startswith("fio.")]
     in_batches = [cid for b in doc["batches"].values() for cid in b["cases"]]
     assert fio_cases and sorted(in_batches) == sorted(fio_cases)   # every fio case once

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from kdio import config, measure, paths, plan, regions, shard
+from kdio import config, measure, pathdef, plan, regions, shard
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def dio():
 
 
 def _env(suite):
-    return paths.GuestEnv(tools_dir="/t", file_size=suite.file_size,
+    return pathdef.GuestEnv(tools_dir="/t", file_size=suite.file_size,
                           counted=measure.get(suite.measure).counted)
 
 
