@@ -11,7 +11,7 @@ KERNELS  ?= $(KERNEL)
 KERNEL_ARGS = $(foreach k,$(KERNELS),$(if $(or $(findstring /,$(k)),$(wildcard $(k)/.)),$(abspath $(k)),$(k)))
 # wall (time) or counted (guest instructions under QEMU icount); empty: the suite's own
 MEASURE  ?=
-# Guests at once, the suite's cases split between them (README "Several guests at once");
+# Guests at once, the suite's cases split between them (docs/running.md "Several guests at once");
 # empty: 1 in wall mode (parallel guests steal each other's CPU time), idle cores and memory in counted
 JOBS     ?=
 # Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
@@ -39,14 +39,14 @@ doctor:
 	@$(KDIO) doctor $(FEATURES)
 
 # TARGET=host: the suite on the running kernel and this machine's devices
-# (root; README "On real hardware"): DIR=folder DEVICE=/dev/x DESTROY_DATA_ON=/dev/x
+# (root; docs/real-hardware.md): DIR=folder DEVICE=/dev/x DESTROY_DATA_ON=/dev/x
 # KDIR=headers. PASSTHROUGH=0000:03:00.0 gives a guest a host PCI device (KVM).
 TARGET   ?= guest
 HOST_ARGS = --target host $(if $(DIR),--dir "$(abspath $(DIR))") $(if $(DEVICE),--device "$(DEVICE)") \
 	$(if $(DESTROY_DATA_ON),--destroy-data-on "$(DESTROY_DATA_ON)") $(if $(KDIR),--kdir "$(abspath $(KDIR))")
 # HOSTS="2/user@a b :" runs the SUITE x KERNELS pairs across machines with GNU
 # parallel over ssh, one job per pair, merged into results/<stamp>-hosts/
-# (README "On many hosts"). HOSTS_FILE=file of 'sshlogin [checkout]' lines;
+# (docs/many-hosts.md). HOSTS_FILE=file of 'sshlogin [checkout]' lines;
 # REMOTE_DIR=the checkout on hosts without one (default: this path);
 # HOSTS_SSH="ssh -F cfg": the ssh command.
 HOSTS      ?=

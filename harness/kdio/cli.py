@@ -583,7 +583,7 @@ def _hosts_parser(sub):
 def _host_arguments(b):
     b.add_argument("--target", choices=("guest", "host"), default="guest",
                    help="guest: a QEMU guest (default); host: the running kernel and this "
-                        "machine's devices (needs root; see 'On real hardware' in README)")
+                        "machine's devices (needs root; see docs/real-hardware.md)")
     h = b.add_argument_group("host mode (--target host)")
     h.add_argument("--dir", help="folder for the ext4 backend's files and the checks' scratch "
                                  "files (on the file system to test); nothing is written "

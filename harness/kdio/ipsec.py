@@ -360,8 +360,8 @@ def comparisons(doc):
                                        x["len"], x["flows"]))
 
 
-# Under TCG wall-clock figures move by about 20 % between runs (README:
-# variance): a ratio closer to 1 than this is no win for either driver.
+# Under TCG wall-clock figures move by about 20 % between runs (docs/variance.md):
+# a ratio closer to 1 than this is no win for either driver.
 NOISE = 0.2
 
 

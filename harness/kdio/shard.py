@@ -152,7 +152,7 @@ def choose(suite, requested=None, cores=None, avail_mib=None, load=None):
     (at most one guest per comparison group), else 1 in wall mode and
     min(idle cores, memory / guest, groups) in counted mode. Idle, not all,
     cores: on a host whose load already filled its 2 cores, ci in two
-    guests took 518 s against 433 s in one (README)."""
+    guests took 518 s against 433 s in one (docs/running.md)."""
     cores = cores or os.cpu_count() or 1
     n_groups = len(groups(suite))
     counted = measure.get(suite.measure).counted

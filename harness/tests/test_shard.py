@@ -157,7 +157,7 @@ def test_counted_default_from_cores_memory_and_groups():
     assert shard.choose(ci, cores=8, avail_mib=3000, load=0)[0] == 2    # 3000 // (1024 + 256)
     assert shard.choose(ci, cores=64, avail_mib=1 << 20, load=0)[0] == 11
     assert shard.choose(ci, cores=8, avail_mib=100, load=0)[0] == 1
-    # a host whose other work fills its cores: one guest (measured, README)
+    # a host whose other work fills its cores: one guest (measured, docs/running.md)
     assert shard.choose(ci, cores=2, avail_mib=20000, load=7.0)[0] == 1
     assert shard.choose(ci, cores=8, avail_mib=20000, load=5.2)[0] == 3
     jobs, why, warning = shard.choose(ci, 4, cores=2)
