@@ -4,6 +4,7 @@ case here fails or finishes before the tool would open /dev/kdio_dio."""
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -179,3 +180,30 @@ def test_dio_read_past_the_end_of_a_file_says_how_big_it_is(tools, datafile):
     assert rc == 1 and lines[0]["errno_name"] == "ENODATA"
     assert f"{datafile} holds 1048576 bytes" in lines[0]["error"]
     assert "write them first" in lines[0]["error"]
+
+
+def uapi_constant(name):
+    """A '#define NAME (N << S)' or '#define NAME N' of the dio uAPI header, as a number."""
+    text = (build.TOP / "modules/include/uapi/kdio/dio.h").read_text()
+    m = re.search(rf"^#define\s+{name}\s+\(?(\d+)(?:ULL)?(?:\s*<<\s*(\d+))?\)?", text, re.M)
+    return int(m[1]) << int(m[2] or 0)
+
+
+def test_dio_limits_come_from_the_uapi_header(tools, datafile):
+    """kdio-dio's usage and messages say the limits of its options table,
+    which are the uAPI constants: a literal left behind would differ."""
+    block, total, qd = (uapi_constant(n) for n in ("KDIO_MAX_BLOCK", "KDIO_ASYNC_MAX_TOTAL",
+                                                    "KDIO_MAX_QD"))
+    assert (block, total, qd) == (64 << 20, 256 << 20, 256)
+    r = subprocess.run([str(tools / "kdio-dio"), "-h"], capture_output=True, text=True)
+    assert f"at most {block >> 20}m)" in r.stdout and f"at most {total >> 20}m)" in r.stdout
+    assert f"requests in flight, 1 to {qd} " in r.stdout
+    rc, _, err = run(tools / "kdio-dio", "-m", "null", "-o", "write", "-f", datafile,
+                     "-b", block + 512, "-s", block + 512)
+    assert rc == 2 and f"is above {block >> 20}m, the most one I/O call may move" in err
+    rc, _, err = run(tools / "kdio-dio", "-m", "null", "-o", "write", "-f", datafile,
+                     "-b", "4k", "-s", "4k", "-q", qd + 1)
+    assert rc == 2 and f"-q QD must be 1 to {qd}" in err
+    rc, _, err = run(tools / "kdio-dio", "-m", "bvec-async", "-o", "write", "-f", datafile,
+                     "-b", "4k", "-s", total + 4096)
+    assert rc == 2 and f"must be at most {total >> 20}m with -m bvec-async" in err

@@ -7,8 +7,9 @@
  * answer with a bare errno, and refuses it in one message that names the
  * input, says what is wrong and what to do: every option by name and
  * value (exit 2: a number that is not one, a block size of 0 or above
- * 64m, a size that is 0 or not a multiple of it, an offset and size past
- * 2^63 - 1, ...); then the target (exit 1, one JSON line): that it exists,
+ * KDIO_MAX_BLOCK, a size that is 0 or not a multiple of it, an offset and
+ * size past 2^63 - 1, ...; the limits come from the options table, which
+ * usage() is written from too); then the target (exit 1, one JSON line): that it exists,
  * is a regular file or a block device, not on a pseudo file system such
  * as proc, opens as the module will open it (O_DIRECT but for the
  * buffered method: a file system without it, a read-only one), that the
@@ -58,25 +59,123 @@ static char method_list[256];
 /* kmalloc()'s largest piece on x86-64, the kvec-kmalloc block limit. */
 #define KMALLOC_MAX_X86_64	(4ULL << 20)
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* How an option's value reads. */
+enum opt_kind { OPT_FLAG, OPT_TEXT, OPT_SIZE, OPT_NUMBER };
+
+/*
+ * kdio-dio's options, in usage order. From this table come the getopt
+ * string, the option lines of usage() and the limits the checks below
+ * refuse with, in the same words: a limit is written once, as the uAPI
+ * constant. help is a format whose one %s, if any, is the option's
+ * detail (option_detail(): the method list, or the limit).
+ */
+struct dio_option {
+	char letter;
+	const char *arg;	/* its value's name in usage; NULL: a flag */
+	enum opt_kind kind;
+	uint64_t min, max;	/* a number's range; max 0: no limit of kdio's */
+	const char *help;	/* NULL: not in usage (-h) */
+};
+
+static const struct dio_option options[] = {
+	{ 'm', "METHOD", OPT_TEXT, 0, 0, "how the kernel moves the data:\n             %s" },
+	{ 'o', "OP", OPT_TEXT, 0, 0, "write the pattern, or read" },
+	{ 'f', "PATH", OPT_TEXT, 0, 0, "existing file or block device (kdio-verify -w creates one)" },
+	{ 'b', "BS", OPT_SIZE, 1, KDIO_MAX_BLOCK,
+	  "bytes per I/O call (k/m/g suffixes; multiple of 512, at most %s)" },
+	/* -s's limit is bvec-async's alone: it holds the whole run in kernel pages */
+	{ 's', "SIZE", OPT_SIZE, 1, KDIO_ASYNC_MAX_TOTAL,
+	  "bytes per run (multiple of BS; bvec-async: at most %s)" },
+	{ 'q', "QD", OPT_NUMBER, 1, KDIO_MAX_QD,
+	  "requests in flight, %s (above 1: bvec-async only; default 1)" },
+	{ 'O', "OFFSET", OPT_SIZE, 0, 0, "file offset (default 0)" },
+	{ 'S', "SEED", OPT_NUMBER, 0, 0, "pattern seed (default 0)" },
+	{ 'V', NULL, OPT_FLAG, 0, 0, "with -o read: check every block against the pattern" },
+	{ 'n', "COUNT", OPT_NUMBER, 1, 0, "runs, one JSON line each (default 1)" },
+	{ 'D', "DEVICE", OPT_TEXT, 0, 0, "default " KDIO_DIO_DEVICE },
+	{ 'L', NULL, OPT_FLAG, 0, 0, "list the methods, one per line" },
+	{ 'h', NULL, OPT_FLAG, 0, 0, NULL },
+};
+
+static const struct dio_option *option(char letter)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(options); i++)
+		if (options[i].letter == letter)
+			return &options[i];
+	return NULL;
+}
+
+/* A size as the options take it: 64m for 64 MiB, 4096 for 4096. */
+static const char *size_text(uint64_t v, char *buf, size_t len)
+{
+	static const char unit[] = "gmk";
+	int shift;
+
+	for (shift = 30; shift >= 10; shift -= 10)
+		if (v && !(v & ((1ULL << shift) - 1))) {
+			snprintf(buf, len, "%" PRIu64 "%c", v >> shift, unit[(30 - shift) / 10]);
+			return buf;
+		}
+	snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+/* An option's limit as usage and the messages say it: "64m", "1 to 256". */
+static const char *limit_text(const struct dio_option *opt, char *buf, size_t len)
+{
+	if (opt->kind == OPT_SIZE)
+		return size_text(opt->max, buf, len);
+	snprintf(buf, len, "%" PRIu64 " to %" PRIu64, opt->min, opt->max);
+	return buf;
+}
+
+/* What fills an option's help: the method list, or its limit. */
+static const char *option_detail(const struct dio_option *opt, char *buf, size_t len)
+{
+	if (opt->letter == 'm')
+		return method_list;
+	return opt->max ? limit_text(opt, buf, len) : "";
+}
+
+/* getopt's string, from the table. */
+static const char *optstring(void)
+{
+	static char s[2 * ARRAY_SIZE(options) + 1];
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(options); i++) {
+		s[n++] = options[i].letter;
+		if (options[i].arg)
+			s[n++] = ':';
+	}
+	s[n] = '\0';
+	return s;
+}
+
 static void usage(FILE *out)
 {
+	char name[32], detail[32], line[MSG_MAX];
+	size_t i;
+
 	fprintf(out,
 		"usage: kdio-dio -m METHOD -o write|read -f PATH -b BS -s SIZE\n"
 		"                [-q QD] [-O OFFSET] [-S SEED] [-V] [-n COUNT] [-D DEVICE]\n"
-		"       kdio-dio -L\n"
-		"  -m METHOD  how the kernel moves the data:\n"
-		"             %s\n"
-		"  -o OP      write the pattern, or read\n"
-		"  -f PATH    existing file or block device (kdio-verify -w creates one)\n"
-		"  -b BS      bytes per I/O call (k/m/g suffixes; multiple of 512, at most 64m)\n"
-		"  -s SIZE    bytes per run (multiple of BS; bvec-async: at most 256m)\n"
-		"  -q QD      requests in flight, 1 to 256 (above 1: bvec-async only; default 1)\n"
-		"  -O OFFSET  file offset (default 0)\n"
-		"  -S SEED    pattern seed (default 0)\n"
-		"  -V         with -o read: check every block against the pattern\n"
-		"  -n COUNT   runs, one JSON line each (default 1)\n"
-		"  -D DEVICE  default " KDIO_DIO_DEVICE "\n"
-		"  -L         list the methods, one per line\n", method_list);
+		"       kdio-dio -L\n");
+	for (i = 0; i < ARRAY_SIZE(options); i++) {
+		const struct dio_option *opt = &options[i];
+
+		if (!opt->help)
+			continue;
+		snprintf(name, sizeof(name), "-%c%s%s", opt->letter, opt->arg ? " " : "",
+			 opt->arg ? opt->arg : "");
+		snprintf(line, sizeof(line), opt->help,
+			 option_detail(opt, detail, sizeof(detail)));
+		fprintf(out, "  %-11s%s\n", name, line);
+	}
 }
 
 static const struct tool tool = {
@@ -155,14 +254,16 @@ static const char *missing_opt(const struct dio_opts *o)
 static int check_range(const struct dio_opts *o, char *why, size_t len)
 {
 	uint64_t lower = o->block_size ? o->size / o->block_size * o->block_size : 0;
+	char buf[32];
+	const char *max = limit_text(option('b'), buf, sizeof(buf));
 
-	if (!o->block_size)
+	if (o->block_size < option('b')->min)
 		snprintf(why, len, "-b %s: an I/O call must move at least one byte; give e.g. 4096 or 64k",
 			 o->bs_arg);
-	else if (o->block_size > KDIO_MAX_BLOCK)
-		snprintf(why, len, "-b %s is above 64m, the most one I/O call may move (KDIO_MAX_BLOCK); use 64m or less",
-			 o->bs_arg);
-	else if (!o->size)
+	else if (o->block_size > option('b')->max)
+		snprintf(why, len, "-b %s is above %s, the most one I/O call may move (KDIO_MAX_BLOCK); use %s or less",
+			 o->bs_arg, max, max);
+	else if (o->size < option('s')->min)
 		snprintf(why, len, "-s %s: a run must move at least one block; give a multiple of -b %s",
 			 o->size_arg, o->bs_arg);
 	else if (o->size % o->block_size)
@@ -179,18 +280,27 @@ static int check_range(const struct dio_opts *o, char *why, size_t len)
 /* The method and queue depth: what each method can take. */
 static const char *check_method(const struct dio_opts *o)
 {
+	static char why[MSG_MAX];
+	char buf[32];
+
 	if (o->verify && o->op != KDIO_OP_READ)
 		return "-V checks what a read brings back; drop it, or use -o read";
 	if (strlen(o->path) >= KDIO_PATH_MAX)
 		return "-f PATH must be shorter than 256 bytes, the kdio path limit; use a shorter path (a symlink will do)";
-	if (!o->count)
+	if (o->count < option('n')->min)
 		return "-n 0: there must be at least one run; use -n 1 or more";
-	if (!o->queue_depth || o->queue_depth > KDIO_MAX_QD)
-		return "-q QD must be 1 to 256";
+	if (o->queue_depth < option('q')->min || o->queue_depth > option('q')->max) {
+		snprintf(why, sizeof(why), "-q QD must be %s",
+			 limit_text(option('q'), buf, sizeof(buf)));
+		return why;
+	}
 	if (o->queue_depth > 1 && o->method != KDIO_DIO_BVEC_ASYNC)
 		return "-q QD above 1 needs -m bvec-async; the other methods are synchronous";
-	if (o->method == KDIO_DIO_BVEC_ASYNC && o->size > KDIO_ASYNC_MAX_TOTAL)
-		return "-s SIZE must be at most 256m with -m bvec-async, which holds the whole run in kernel pages; lower -s";
+	if (o->method == KDIO_DIO_BVEC_ASYNC && o->size > option('s')->max) {
+		snprintf(why, sizeof(why), "-s SIZE must be at most %s with -m bvec-async, which holds the whole run in kernel pages; lower -s",
+			 limit_text(option('s'), buf, sizeof(buf)));
+		return why;
+	}
 	return NULL;
 }
 
@@ -221,7 +331,7 @@ static int parse_args(int argc, char **argv, struct dio_opts *o)
 	*o = (struct dio_opts){ .method = -1, .op = -1, .count = 1,
 				.queue_depth = 1, .device = KDIO_DIO_DEVICE };
 	names_join(method_names, KDIO_DIO_NR_METHODS, method_list, sizeof(method_list));
-	while ((c = getopt(argc, argv, "m:o:f:b:s:q:O:S:Vn:D:Lh")) != -1) {
+	while ((c = getopt(argc, argv, optstring())) != -1) {
 		switch (c) {
 		case 'm':
 			o->method_arg = optarg;
