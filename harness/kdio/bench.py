@@ -6,19 +6,15 @@ call into the module that does that one job.
 
 import datetime
 import os
-import platform
-import shlex
-import subprocess
-import sys
 import threading
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kdio.errors import ConfigError
-from kdio import (backends, build, builttree, config, disk, doctor, document, drivers,
-                  initramfs, ipsec, kbuild, kconfig, kernel, measure, passthrough, pathdef,
-                  paths, plan, qemu, results, shard, vm, where)
+from kdio.progress import MergedProgress, Progress
+from kdio import (backends, build, builttree, config, context, disk, doctor, document,
+                  drivers, initramfs, ipsec, kbuild, kconfig, kernel, measure, passthrough,
+                  pathdef, paths, plan, qemu, results, shard, vm, where)
 
 TOP = where.TOP
 GUEST_OUT = "/run/kdio/out"
@@ -43,36 +39,6 @@ class Options:
     jobs: int = None            # guests at once (kdio.shard); None: the mode's default
 
 
-def git_commit(top=TOP):
-    """(kdio's commit, with -dirty if tracked files changed; None) or
-    ("unknown", why) when it cannot be known: git is not installed, or
-    the checkout is not a git one (a tarball, a copy)."""
-    def git(*args):
-        r = subprocess.run(["git", "-C", str(top), *args], capture_output=True, text=True)
-        return r.stdout.strip() if r.returncode == 0 else None
-    try:
-        sha = git("rev-parse", "--verify", "HEAD")
-    except FileNotFoundError:
-        return "unknown", "git is not installed (apt-get install git records the commit)"
-    if not sha:
-        return "unknown", f"{top} is not a git checkout (a tarball or a copy)"
-    return sha + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else ""), None
-
-
-def commit_context():
-    """The context's kdio_git_sha, and why it is 'unknown' when it is."""
-    sha, why = git_commit()
-    return {"kdio_git_sha": sha, **({"kdio_git_sha_unknown": why} if why else {})}
-
-
-def host_cpu():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def kernel_context(kspec):
     ctx = {"name": kspec.name, "release": kspec.release, "version": kspec.version}
     if isinstance(kspec, builttree.TreeSpec):
@@ -87,35 +53,16 @@ def make_context(suite, kspec, cfg, accel_reason, module_params=(), user=()):
     """What the host knows of a run before the boot (kdio.document adds
     what the guest and the end tell)."""
     return {
-        **commit_context(),
+        **context.commit(),
         "kernel": kernel_context(kspec),
         "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
         "accelerator_reason": accel_reason,
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
         "backends": {b.name: b.description for b in paths.used_backends(suite)},
-        "host_cpu": host_cpu(), "host_kernel": platform.release(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command_line": "kdio " + shlex.join(sys.argv[1:]),
-        "suite": {"name": suite.name, "repetitions": suite.repetitions,
-                  "file_size": suite.file_size},
-        "measure": measure.get(suite.measure).context(),
-        "module_params": list(module_params),
+        **context.shared(suite, module_params),
         "user_modules": [{"module": m.name, "source": m.source, "loaded": None, "message": None}
                          for m in user],
     }
-
-
-def our_module_params(module_params, kos):
-    """{module name: 'p=v p2=v2'} from ("kdio_dio.delay_us=200", ...)."""
-    ours = {k.stem for k in kos}
-    params = {}
-    for item in module_params:
-        mod, name, value = plan.split_module_param(item) or (None, None, None)
-        if mod not in ours:
-            raise ConfigError(f"bad module parameter {item!r}",
-                              f"write MODULE.PARAM=VALUE for one of our modules: {', '.join(sorted(ours))}")
-        params[mod] = (params.get(mod, "") + f" {name}={value}").strip()
-    return params
 
 
 def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
@@ -133,7 +80,7 @@ def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
         mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
     if ipsec.used(suite):  # XFRM, ESP, veth, crypto_user
         mods += [(p, "") for p in kernel.module_load_order(tree, ipsec.GUEST_MODULES)]
-    ours = our_module_params(module_params, art.modules)
+    ours = plan.our_module_params(module_params, art.modules)
     clash = sorted({m.name for m in user} & {k.stem for k in art.modules})
     if clash:
         raise ConfigError(f"user module(s) {', '.join(clash)} have the name of a kdio module",
@@ -174,11 +121,6 @@ def fetch_kernel(kspec, log):
     if isinstance(kspec, builttree.TreeSpec):
         return builttree.stage(kspec, log=log)
     return kernel.fetch(kspec, log)
-
-
-def kernel_label(name):
-    """A --kernel value as it can appear in a run id: a tree by its folder."""
-    return f"tree-{Path(name).resolve().name}" if builttree.is_tree_path(name) else name
 
 
 def prepare_build(suite, kspec, log, opts):
@@ -262,105 +204,6 @@ def features(suite, user_modules=()):
             + (["driver"] if user_modules else []))
 
 
-def load_suite(opts):
-    """The suite, with the command line's measure over its own, checked."""
-    suite = config.load_suite(opts.suite)
-    if opts.measure:
-        suite = replace(suite, measure=measure.get(opts.measure).name)
-    plan.check_cases(suite)
-    return suite
-
-
-class Progress:
-    """Polls records.jsonl while the guest runs: prints each new sample and
-    rewrites result.json (kdio.document of the records so far), so a crash
-    loses nothing already measured. A shard's guest (kdio.shard) prints
-    with its label, and hands its records to on_records, which writes the
-    document of every shard's records.
-
-    The guest's records.jsonl is itself the record of each case as soon as
-    it exists; result.json is rewritten from it at most every WRITE_EVERY_S
-    (and at the end, by finish): rebuilding the document from every record
-    after each sample cost the host a core's worth of time by the end of a
-    long run, time the guest's vCPUs lost under TCG."""
-
-    WRITE_EVERY_S = 5.0
-
-    def __init__(self, run_id, suite, context, share, run_dir, log, label="", on_records=None):
-        self.run_id, self.suite, self.context, self.log = run_id, suite, context, log
-        self.tail = results.RecordTail(share / "records.jsonl")
-        self.run_dir, self.seen, self.written_at, self.pending = run_dir, 0, None, False
-        self.samples, self.label = 0, label
-        self.write_failed = False
-        self.total = suite.repetitions * len(suite.cases)
-        self.cases = {c.case_id: c for c in suite.cases}
-        self.on_records = on_records or self._write
-
-    def __call__(self):
-        records = list(self.tail())
-        new = records[self.seen:]
-        self.seen = len(records)
-        for r in new:
-            if r.get("type") == "sample":
-                self.samples += 1
-                self._print_sample(r)
-            elif r.get("type") == "setup" and r.get("rc") != 0:
-                self.log(f"{self.label}setup '{r['name']}' failed (exit {r.get('rc')}): {r.get('stderr', '').strip()[-200:]}")
-        self.pending = self.pending or bool(new)
-        now = time.monotonic()
-        if self.pending and (self.written_at is None or now - self.written_at >= self.WRITE_EVERY_S
-                             or any(r.get("type") == "end" for r in new)):
-            self.on_records(records)
-            self.written_at, self.pending = now, False
-        return records
-
-    def _write(self, records):
-        self.write_doc(document.build(self.run_id, self.suite, self.context, records))
-
-    def write_doc(self, doc):
-        try:
-            results.write_atomic(self.run_dir / "result.json", results.dump(doc))
-        except results.ResultsWriteError as e:
-            if not self.write_failed:  # say it once; the run goes on
-                self.log(f"warning: {e}; {e.hint}")
-            self.write_failed = True
-
-    def _print_sample(self, r):
-        case = self.cases.get(r["case"])
-        s = results.sample_of(r, case, paths.PATHS[case.path]) if case else None
-        counted = self.suite.measure == "counted"
-        unit = results.unit_of(case, counted) if case else None
-        if s is not None and counted:
-            s = results.counted_sample(s, case, unit)
-        if s is None:
-            shown = "unknown case"
-        elif s.status != "ok":
-            shown = f"{s.status}: {s.message}"
-        elif counted:
-            shown = f"{measure.fmt_cost(s.value)} {unit} (counted)"
-        elif paths.PATHS[case.path].unit == "bytes/s":
-            shown = f"{s.value / 1e6:.1f} MB/s"
-        else:
-            shown = f"{s.value:.1f} {paths.PATHS[case.path].unit}"
-        self.log(f"[{self.label}{self.samples}/{self.total}] {r['case']} rep {r['rep'] + 1}: {shown}")
-
-
-class MergedProgress:
-    """The shards' record streams as their guests run: each update rewrites
-    result.json, the one document of all of them (document.build_sharded)."""
-
-    def __init__(self, run_id, suite, context, run_dir, n, log):
-        self.run_id, self.suite, self.context = run_id, suite, context
-        self.streams, self.lock = [[] for _ in range(n)], threading.Lock()
-        self.writer = Progress(run_id, suite, context, run_dir, run_dir, log)
-
-    def update(self, index, records):
-        with self.lock:
-            self.streams[index - 1] = records
-            self.writer.write_doc(document.build_sharded(self.run_id, self.suite, self.context,
-                                                         list(self.streams)))
-
-
 def finish(run_id, suite, context, outcome, records, run_dir):
     """The final document (kdio.document), checked against the schema and
     written with its CSV."""
@@ -385,7 +228,7 @@ def _console_lines(log):
 def run(opts, log=print):
     """Run a suite in a fresh VM, or split across --jobs guests at once
     (kdio.shard); return (result document, run folder)."""
-    suite = load_suite(opts)
+    suite = plan.load_suite(opts.suite, opts.measure)
     doctor.preflight(features(suite, opts.user_modules), f"suite {suite.name}")
     kspec = open_kernel(opts.kernel, suite)
     run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")

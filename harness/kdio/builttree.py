@@ -193,3 +193,8 @@ def stage(spec, cache=None, log=print):
             raise
     return StagedTree(spec=spec, root=dest / "root",
                       vmlinux=dest / "vmlinux" if bzimage_only else spec.image)
+
+
+def label(name):
+    """A --kernel value as it can appear in a run id: a tree by its folder."""
+    return f"tree-{Path(name).resolve().name}" if is_tree_path(name) else name

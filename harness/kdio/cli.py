@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from kdio import (bench, build, builttree, compare, config, doctor, export, host, hosts, kbuild,
-                  kconfig, kernel, kernels, latency, lint, measure, plot, report, results, table)
+                  kconfig, kernel, kernels, latency, lint, measure, plot, report, results, table,
+                  where)
 from kdio.errors import ConfigError, KdioError
 
 
@@ -153,7 +154,7 @@ def cmd_bench(args):
         docs = []
         for name in names:
             run_id = (stamp if runs == 1 and args.run_id
-                      else f"{stamp}-{suite}-{bench.kernel_label(name)}")
+                      else f"{stamp}-{suite}-{builttree.label(name)}")
             if runs > 1:
                 log(f"=== suite {suite}, kernel {name} ===")
             opts = (_host_options(args, suite, run_id) if args.target == "host"
@@ -238,7 +239,7 @@ def _run_dir(run):
     if run_dir.name == "result.json":
         run_dir = run_dir.parent
     if not (run_dir / "result.json").exists():
-        run_dir = bench.TOP / "results" / run_dir.name
+        run_dir = where.TOP / "results" / run_dir.name
     return run_dir
 
 
@@ -285,7 +286,7 @@ def _base_run(args, gate):
     """(BASE document, what it is): the committed baseline, or with
     --base-kernel a run of the same gate suite on that kernel now."""
     if not args.base_kernel:
-        baseline = Path(args.baseline or bench.TOP / gate["baseline"])
+        baseline = Path(args.baseline or where.TOP / gate["baseline"])
         return results.load(baseline), str(baseline)
     stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     log(f"=== BASE: suite {args.suite} on kernel {args.base_kernel} ===")
@@ -437,7 +438,7 @@ def parser():
                         "kernel tree (one with a '/', or a folder); repeat, or give a "
                         "space/comma-separated list, to run the suite on each and compare "
                         "them (default debian-6.1)")
-    b.add_argument("--results-dir", default=str(bench.TOP / "results"))
+    b.add_argument("--results-dir", default=str(where.TOP / "results"))
     b.add_argument("--run-id", default=None, help="folder name under results/ (default: time-suite)")
     b.add_argument("--timeout", type=int, default=None, help="VM timeout in seconds")
     b.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE",
@@ -500,7 +501,7 @@ def parser():
     s.add_argument("--base-kernel", default=None,
                    help="run the gate suite on this kernel too, and compare with that "
                         "instead of the committed baseline (A/B of two kernels)")
-    s.add_argument("--results-dir", default=str(bench.TOP / "results"))
+    s.add_argument("--results-dir", default=str(where.TOP / "results"))
     s.add_argument("--run-id", default=None)
     s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
     s.add_argument("--measure", choices=("wall", "counted"), default=None,
@@ -560,14 +561,14 @@ def _hosts_parser(sub):
                         "':' is this machine); repeat, or give a space/comma-separated list")
     s.add_argument("--hosts-file", metavar="FILE",
                    help="more hosts, one line each: 'sshlogin [checkout]' ('#' comments)")
-    s.add_argument("--remote-dir", default=str(bench.TOP), metavar="DIR",
+    s.add_argument("--remote-dir", default=str(where.TOP), metavar="DIR",
                    help="the kdio checkout on each host without one in the hosts file "
                         "(default: this checkout's path, %(default)s)")
     s.add_argument("--ssh", default="ssh",
                    help="the ssh command parallel runs, e.g. \"ssh -F cfg\" (default ssh)")
     s.add_argument("--suite", action="append", default=[], help="suites, as for bench")
     s.add_argument("--kernel", action="append", default=[], help="kernels, as for bench")
-    s.add_argument("--results-dir", default=str(bench.TOP / "results"),
+    s.add_argument("--results-dir", default=str(where.TOP / "results"),
                    help="the merged folder goes here: <run-id>-hosts")
     s.add_argument("--run-id", default=None, help="stamp of the run ids (default: the time)")
     s.add_argument("--job-timeout", type=int, default=None, metavar="S",

@@ -40,7 +40,8 @@ FEATURES = (
     Feature("bench", "make bench: modules, a QEMU guest, fio, plots"),
     Feature("counted", "counted mode (MEASURE=counted, make regress): QEMU icount", ("bench",)),
     Feature("kernel", "kernel trees: make kernel, KERNEL=<tree>", ("bench",)),
-    Feature("driver", "your own driver: MODULES=<folder or .ko>", ("bench",)),
+    Feature("driver", "your own driver: MODULES=<folder or .ko>, built against the guest "
+            "kernel's headers (bench's)", ("bench",)),
     Feature("crypto", "crypto suites: virtio-crypto, AES-NI, AF_ALG", ("bench",)),
     Feature("ipsec-xfrm", "IPsec by ip xfrm, iperf3 across (suites ipsec*)", ("bench",)),
     Feature("ipsec-ike", "IPsec by IKE, strongSwan's charon (suites ipsec*)", ("bench",)),

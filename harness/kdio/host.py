@@ -13,18 +13,19 @@ document is the guest run's, with target "host" and what this machine is
 import datetime
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from kdio import backends, bench, build, doctor, document, measure, pathdef, paths, plan, results
+from kdio import (backends, build, context, doctor, document, measure, pathdef, paths, plan,
+                  results, where)
 from kdio.hostdev import HostError, System, check_device, check_dir, device_info, dir_info
 from kdio import hostmods
+from kdio.progress import Progress
 
 HOST_BACKENDS = ("ext4", "blk", "brd")
 # Checks that need what only the guest's /init makes: a read-only file
@@ -39,7 +40,7 @@ FILE_FLAGS = ("-f", "-d", "-R", "-N")
 @dataclass(frozen=True)
 class Options:
     suite: str = "dio"
-    results_dir: Path = bench.TOP / "results"
+    results_dir: Path = where.TOP / "results"
     run_id: str = None
     timeout_s: int = None
     module_params: tuple = ()
@@ -194,10 +195,10 @@ def make_context(suite, opts, system, scratch, kos, config_path, left_out):
     described = {"ext4": f"a file in {scratch}", "blk": f"the raw block device {opts.device}",
                  "brd": "a brd RAM disk loaded by kdio for the run"}
     return {
-        "target": "host", **bench.commit_context(), "kernel": kernel_ctx,
+        "target": "host", **context.commit(), "kernel": kernel_ctx,
         "qemu_version": None, "accelerator": "none",
         "accelerator_reason": "host mode: no emulator, the suite runs on this machine's kernel",
-        "host": {"cpu_model": bench.host_cpu(), "cpus": os.cpu_count(),
+        "host": {"cpu_model": context.host_cpu(), "cpus": os.cpu_count(),
                  "memory_mib": (_meminfo("MemTotal") or 0) >> 10, **_cpufreq(system),
                  "modules": {"files": [str(k) for k in kos],
                              "source": "prebuilt" if opts.modules_from else "built",
@@ -205,13 +206,7 @@ def make_context(suite, opts, system, scratch, kos, config_path, left_out):
                  "checks_left_out": left_out},
         "backends": {b.name: described[b.name] for b in paths.used_backends(suite)},
         "devices": backend_devices(system, suite, opts, scratch),
-        "host_cpu": bench.host_cpu(), "host_kernel": uname.release,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command_line": "kdio " + shlex.join(sys.argv[1:]),
-        "suite": {"name": suite.name, "repetitions": suite.repetitions,
-                  "file_size": suite.file_size},
-        "measure": measure.get(suite.measure).context(),
-        "module_params": list(opts.module_params), "user_modules": [],
+        **context.shared(suite, opts.module_params), "user_modules": [],
     }
 
 
@@ -238,7 +233,7 @@ def _pump(stream, log_path, lines, log):
 def start_runner(plan_path, log_path, log):
     """guestrun.py on plan_path in a session of its own (so a signal for
     kdio does not reach the tools first, and all of them can be stopped)."""
-    proc = subprocess.Popen([sys.executable, str(bench.RUNNER), str(plan_path)],
+    proc = subprocess.Popen([sys.executable, str(where.GUEST_RUNNER), str(plan_path)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines = []
@@ -308,7 +303,7 @@ def finish(run_id, suite, context, records, outcome, left_loaded, run_dir):
 def prepare(opts, system, log):
     """Every check that needs nothing loaded: (suite, scratch, kos, config
     path, config). Refuses before anything is built, loaded or written."""
-    suite = bench.load_suite(replace(bench.Options(), suite=opts.suite, measure=opts.measure))
+    suite = plan.load_suite(opts.suite, opts.measure)
     check_suite(suite, opts)
     doctor.preflight(["host"], f"suite {suite.name} in host mode")
     scratch = check_dir(opts.dir) if opts.dir else None
@@ -342,7 +337,7 @@ def load_all(system, suite, opts, kos, loaded, log):
         else:
             raise HostError("brd loaded but /dev/ram0 did not appear", "check udev")
         log(f"loaded brd (one {kib >> 10} MiB RAM disk)")
-    params = bench.our_module_params(opts.module_params, kos)
+    params = plan.our_module_params(opts.module_params, kos)
     for ko in kos:
         hostmods.insmod(system, ko, params.get(ko.stem, ""), loaded)
     log(f"loaded {', '.join(k.stem for k in kos)}")
@@ -372,7 +367,7 @@ def run(opts, log=print, system=System(), euid=os.geteuid):
     context = make_context(suite, opts, system, scratch, kos, config_path, left_out)
     results.write_atomic(run_dir / "result.json",
                          results.dump(document.build(run_id, suite, context, [])))
-    progress = bench.Progress(run_id, suite, context, share, run_dir, log)
+    progress = Progress(run_id, suite, context, share, run_dir, log)
     loaded, proc, outcome = hostmods.Loaded([]), None, RunnerOutcome()
     try:
         load_all(system, suite, opts, kos, loaded, log)

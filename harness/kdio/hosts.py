@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdio import bench, results, where
+from kdio import builttree, results, where
 from kdio.errors import KdioError
 
 JOB_SCRIPT = where.HOST_JOB
@@ -123,7 +123,7 @@ def plan(suites, kernels, hosts, stamp):
     pairs = []
     for suite in suites:
         for kernel in kernels:
-            run_id = f"{stamp}-{suite_label(suite)}-{bench.kernel_label(kernel)}"
+            run_id = f"{stamp}-{suite_label(suite)}-{builttree.label(kernel)}"
             if not RUN_ID.match(run_id):
                 raise HostsError(f"run id {run_id!r} has characters a job cannot carry",
                                  "use a --run-id, suite and kernel names of letters, digits, "

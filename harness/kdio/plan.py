@@ -20,7 +20,7 @@ import dataclasses
 import re
 import shlex
 
-from kdio import backends, family, fio, ipsec, measure, paths, regions
+from kdio import backends, config, family, fio, ipsec, measure, paths, regions
 from kdio.errors import ConfigError
 
 CASE_TIMEOUT_S = 300
@@ -251,3 +251,26 @@ def build(suite, env, run_id, module_params=()):
              for step in param_check_steps(module_params) + setup_steps(suite, env)]
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
             "setup": setup, "cases": cases, "batches": batches, "checks": checks}
+
+
+def our_module_params(module_params, kos):
+    """{module name: 'p=v p2=v2'} from ("kdio_dio.delay_us=200", ...)."""
+    ours = {k.stem for k in kos}
+    params = {}
+    for item in module_params:
+        mod, name, value = split_module_param(item) or (None, None, None)
+        if mod not in ours:
+            raise ConfigError(f"bad module parameter {item!r}",
+                              f"write MODULE.PARAM=VALUE for one of our modules: {', '.join(sorted(ours))}")
+        params[mod] = (params.get(mod, "") + f" {name}={value}").strip()
+    return params
+
+
+def load_suite(name, measure_name=None):
+    """The suite called name, with measure_name (the command line's) over
+    its own measure, its cases checked."""
+    suite = config.load_suite(name)
+    if measure_name:
+        suite = dataclasses.replace(suite, measure=measure.get(measure_name).name)
+    check_cases(suite)
+    return suite

@@ -180,8 +180,8 @@ def test_bench_still_takes_kernel_names():
 
 
 def test_run_ids_name_a_tree_by_its_folder(tmp_path):
-    assert bench.kernel_label(str(tmp_path / "linux")) == "tree-linux"
-    assert bench.kernel_label("debian-6.1") == "debian-6.1"
+    assert builttree.label(str(tmp_path / "linux")) == "tree-linux"
+    assert builttree.label("debian-6.1") == "debian-6.1"
 
 
 def test_a_tree_spec_goes_into_the_result_context(tmp_path):

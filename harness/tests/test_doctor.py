@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from kdio import bench, cli, config, doctor, ipsecguest
+from kdio import bench, cli, config, context, doctor, ipsecguest
 from kdio.errors import KdioError
 
 
@@ -189,13 +189,13 @@ def test_bench_stops_before_building_when_a_package_is_missing(monkeypatch, tmp_
 
 
 def test_the_commit_is_recorded_or_said_to_be_unknown(monkeypatch, tmp_path):
-    sha, why = bench.git_commit()
+    sha, why = context.git_commit()
     assert why is None and len(sha.split("-")[0]) == 40
-    assert bench.git_commit(tmp_path) == (
+    assert context.git_commit(tmp_path) == (
         "unknown", f"{tmp_path} is not a git checkout (a tarball or a copy)")
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert bench.git_commit() == (
+    assert context.git_commit() == (
         "unknown", "git is not installed (apt-get install git records the commit)")
-    assert bench.commit_context() == {
+    assert context.commit() == {
         "kdio_git_sha": "unknown",
         "kdio_git_sha_unknown": "git is not installed (apt-get install git records the commit)"}

@@ -10,6 +10,8 @@ import json
 import pytest
 
 from kdio import bench, config, document, measure, results, vm
+from kdio import progress as progress_module
+from kdio.progress import Progress
 from kdio.errors import SchemaError
 
 
@@ -98,7 +100,7 @@ def test_progress_and_finish_write_the_documents_build_gives(tmp_path, smoke, re
     share, ctx = tmp_path / "guest", context()
     share.mkdir()
     (share / "records.jsonl").write_text((fixtures / "records-smoke.jsonl").read_text())
-    progress = bench.Progress("r1", smoke, ctx, share, tmp_path, log=lambda line: None)
+    progress = Progress("r1", smoke, ctx, share, tmp_path, log=lambda line: None)
     assert progress() == records
     written = json.loads((tmp_path / "result.json").read_text())
     assert written == json.loads(results.dump(document.build("r1", smoke, ctx, records)))
@@ -183,10 +185,10 @@ def test_progress_rewrites_result_json_at_most_every_few_seconds_and_at_the_end(
     body = [line for line in lines if '"type": "end"' not in line]
     assert len(body) == len(lines) - 1
     writes = []
-    progress = bench.Progress("r1", smoke, ctx, share, tmp_path, log=lambda line: None,
+    progress = Progress("r1", smoke, ctx, share, tmp_path, log=lambda line: None,
                               on_records=lambda records: writes.append(len(records)))
     clock = [100.0]
-    monkeypatch.setattr(bench.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
     with open(share / "records.jsonl", "w") as f:
         f.writelines(body[:5])
     progress()
@@ -195,7 +197,7 @@ def test_progress_rewrites_result_json_at_most_every_few_seconds_and_at_the_end(
         f.writelines(body[5:8])
     clock[0] += 1
     assert len(progress()) == 8 and writes == [5]   # read, but not rewritten yet
-    clock[0] += bench.Progress.WRITE_EVERY_S
+    clock[0] += Progress.WRITE_EVERY_S
     progress()
     assert writes == [5, 8]                    # the records held back are written later
     progress()

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from kdio import (bench, compare, config, family, measure, pathdef, paths, plan, qemu, results,
-                  table)
+from kdio import (bench, compare, config, family, measure, pathdef, paths, plan, qemu,
+                  results, table)
 from kdio.errors import ConfigError
 
 MATRIX = '''[[matrix]]
@@ -107,11 +107,11 @@ def test_counted_qemu_line_has_icount_and_one_cpu(tmp_path):
 
 
 def test_command_line_measure_overrides_the_suites():
-    s = bench.load_suite(bench.Options(suite="ci", measure="wall"))
+    s = plan.load_suite("ci", "wall")
     assert s.measure == "wall"
-    assert bench.load_suite(bench.Options(suite="ci")).measure == "counted"
+    assert plan.load_suite("ci").measure == "counted"
     with pytest.raises(ConfigError):
-        bench.load_suite(bench.Options(suite="dio", measure="counted"))
+        plan.load_suite("dio", "counted")
 
 
 def test_counted_fio_with_requests_in_flight_runs_long_enough():

@@ -161,11 +161,11 @@ def test_module_params_only_for_our_modules(tmp_path):
     from pathlib import Path
     from kdio.errors import ConfigError
     kos = (Path("/b/kdio_dio.ko"),)
-    assert bench.our_module_params(("kdio_dio.delay_us=200", "kdio_dio.x=1"), kos) == \
+    assert plan.our_module_params(("kdio_dio.delay_us=200", "kdio_dio.x=1"), kos) == \
         {"kdio_dio": "delay_us=200 x=1"}
     for bad in ("ext4.foo=1", "kdio_dio.delay_us", "delay_us=1"):
         with pytest.raises(ConfigError):
-            bench.our_module_params((bad,), kos)
+            plan.our_module_params((bad,), kos)
 
 
 def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
