@@ -11,9 +11,13 @@ import signal
 import sys
 from pathlib import Path
 
-from kdio import (bench, build, builttree, compare, config, doctor, export, host, hosts, kbuild,
-                  kconfig, kernel, kernels, latency, lint, measure, plot, report, results, table,
-                  where)
+from kdio import where
+from kdio.kernel import build, builttree, kbuild, kconfig, kernel
+from kdio.model import config, measure
+from kdio.remote import hosts
+from kdio.report import compare, export, kernels, latency, plot, report, table
+from kdio.results import results
+from kdio.run import bench, doctor, host, lint
 from kdio.errors import ConfigError, KdioError
 
 

@@ -3,7 +3,8 @@
 
 import pytest
 
-from kdio import build, config, kernel
+from kdio.kernel import build, kernel
+from kdio.model import config
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kdio import bench, builttree, config, report
+from kdio.kernel import builttree
+from kdio.model import config
+from kdio.report import report
+from kdio.run import bench
 from kdio.errors import KconfigError, TreeError
 
 RELEASE = "6.1.192-kdio"
@@ -142,7 +145,7 @@ def test_stage_installs_the_modules_once(tmp_path):
 
 
 def test_staged_modules_give_the_insmod_order(tmp_path):
-    from kdio import kernel
+    from kdio.kernel import kernel
     spec = builttree.open_tree(fake_tree(tmp_path / "t"), GUEST_MODULES)
     staged = builttree.stage(spec, cache=tmp_path / "cache", log=lambda m: None)
     order = kernel.module_load_order(staged, ["brd", "ext4"])  # ext4 built in: no insmod

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from kdio import build, clat
+from kdio.kernel import build
+from kdio.model import clat
 
 # (ns, bin, value of the bin), read off fio's stat.h table: exact to 127 ns,
 # then 64 bins per power of two, the last bin open-ended.

@@ -19,7 +19,7 @@ import json
 
 import pytest
 
-from kdio import cleanroot
+from kdio.run import cleanroot
 
 pytestmark = pytest.mark.integration
 PLUGINS_PACKAGE = "libstrongswan-standard-plugins"

@@ -6,7 +6,10 @@ import json
 
 import pytest
 
-from kdio import cli, compare, config, results
+from kdio import cli
+from kdio.model import config
+from kdio.report import compare
+from kdio.results import results
 
 S = compare.Settings()
 

@@ -1,6 +1,6 @@
 import pytest
 
-from kdio import config
+from kdio.model import config
 from kdio.errors import ConfigError
 
 
@@ -68,7 +68,9 @@ def test_duplicate_cases(tmp_path):
 
 
 def test_gate_suites_have_a_committed_baseline_of_their_own_mode():
-    from kdio import bench, measure, results
+    from kdio.model import measure
+    from kdio.results import results
+    from kdio.run import bench
     for name, mode, normalize in (("ci", "counted", False), ("ci-wall", "wall", True)):
         suite = config.load_suite(name)
         assert suite.measure == mode and suite.repetitions >= 5

@@ -1,6 +1,6 @@
 """Verdicts on recorded console logs: a good run, a panic, a truncated log."""
 
-from kdio import console
+from kdio.results import console
 
 
 def test_good_run(fixtures):

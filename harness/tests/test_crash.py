@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from kdio import bench, results
+from kdio.results import results
+from kdio.run import bench
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,9 @@ asked for, and the crypto bad-input matrix gives its errnos."""
 
 import pytest
 
-from kdio import bench, config, pathdef
+from kdio.model import config
+from kdio.paths import pathdef
+from kdio.run import bench
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-from kdio import dmesg
+from kdio.results import dmesg
 
 OUR_WARN = """\
 ------------[ cut here ]------------

@@ -6,7 +6,10 @@ import subprocess
 
 import pytest
 
-from kdio import bench, cli, config, context, doctor, ipsecguest
+from kdio import cli
+from kdio.guest import ipsecguest
+from kdio.model import config
+from kdio.run import bench, context, doctor
 from kdio.errors import KdioError
 
 

@@ -9,9 +9,12 @@ import json
 
 import pytest
 
-from kdio import bench, config, document, measure, results, vm
-from kdio import progress as progress_module
-from kdio.progress import Progress
+from kdio.model import config, measure
+from kdio.results import document, results
+from kdio.run import bench
+from kdio.vm import vm
+from kdio.run import progress as progress_module
+from kdio.run.progress import Progress
 from kdio.errors import SchemaError
 
 
@@ -110,10 +113,10 @@ def test_progress_and_finish_write_the_documents_build_gives(tmp_path, smoke, re
 
 
 def _streams(smoke, records, n=2):
-    """records as n shards' guests would have written them (kdio.shard):
+    """records as n shards' guests would have written them (kdio.plan.shard):
     each its guest and setup records, its own cases' samples, its checks
     (the data check in every shard) and an end."""
-    from kdio import shard
+    from kdio.plan import shard
     shards = shard.split(smoke, n)
     streams = []
     for s in shards:
@@ -127,7 +130,7 @@ def _streams(smoke, records, n=2):
 
 
 def _sharded_context(shards):
-    from kdio import shard
+    from kdio.plan import shard
     return context(jobs=shard.context(len(shards), "--jobs 2", None, shards))
 
 

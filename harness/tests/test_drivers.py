@@ -7,7 +7,11 @@ kdio-test-cbc-aes) and a module whose load fails (testdrv-fail)."""
 
 import pytest
 
-from kdio import bench, config, console, drivers, initramfs, kernel
+from kdio.kernel import drivers, kernel
+from kdio.model import config
+from kdio.results import console
+from kdio.run import bench
+from kdio.vm import initramfs
 from kdio.errors import BuildError, ConfigError
 
 FIX = bench.TOP / "harness" / "tests" / "fixtures"

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kdio import cli, config, export, results
+from kdio import cli
+from kdio.model import config
+from kdio.report import export
+from kdio.results import results
 
 CLAT2CSV = Path("/usr/bin/fio_jsonplus_clat2csv")
 PYTHON = "/usr/bin/python3"    # the tool's modules (six) are Debian's

@@ -4,7 +4,11 @@ family declared wrong is refused where it is declared."""
 
 import pytest
 
-from kdio import config, export, family, measure, pathdef, paths, plot, regions, results, table
+from kdio.model import config, family, measure
+from kdio.paths import pathdef, paths
+from kdio.plan import regions
+from kdio.report import export, plot, table
+from kdio.results import results
 
 
 def record(path, value=100e6, **params):

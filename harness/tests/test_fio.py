@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from kdio import fio
+from kdio.paths import fio
 
 
 def test_parse_write(fixtures):

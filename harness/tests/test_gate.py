@@ -12,7 +12,9 @@ import itertools
 
 import pytest
 
-from kdio import bench, compare, config
+from kdio.model import config
+from kdio.report import compare
+from kdio.run import bench
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,8 @@ the output format the plan gave it, so the host reads it as its tool prints."""
 
 import json
 
-from kdio import guestrun, results
+from kdio.guest import guestrun
+from kdio.results import results
 
 
 def test_check_records_say_their_output_format(tmp_path):

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kdio import config, host, hostdev, hostmods, passthrough, qemu, results
-from kdio.hostdev import HostError
+from kdio.model import config
+from kdio.results import results
+from kdio.run import host, hostdev, hostmods
+from kdio.vm import passthrough, qemu
+from kdio.run.hostdev import HostError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONFIG_61 = "CONFIG_SMP=y\nCONFIG_PREEMPT_BUILD=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\n"

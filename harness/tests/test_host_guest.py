@@ -16,7 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from kdio import bench, build, config, disk, initramfs, kernel, qemu, results, vm
+from kdio.kernel import build, kernel
+from kdio.model import config
+from kdio.results import results
+from kdio.run import bench
+from kdio.vm import disk, initramfs, qemu, vm
 
 pytestmark = pytest.mark.integration
 

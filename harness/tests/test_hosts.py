@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from kdio import cli, hosts
+from kdio import cli
+from kdio.remote import hosts
 
 TOP_CHECKOUT = "/srv/kdio"
 PAIRS_SUITES = ["tests/fixtures/suites/hosts-a.toml", "tests/fixtures/suites/hosts-b.toml",

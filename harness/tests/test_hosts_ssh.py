@@ -17,7 +17,9 @@ import time
 
 import pytest
 
-from kdio import bench, kernel, results
+from kdio.kernel import kernel
+from kdio.results import results
+from kdio.run import bench
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from kdio import bench, config, ipsec, ipsecguest, pathdef, paths, plan, report, results, table
+from kdio.guest import ipsecguest
+from kdio.model import config
+from kdio.paths import ipsec, pathdef, paths
+from kdio.plan import plan
+from kdio.report import report, table
+from kdio.results import results
+from kdio.run import bench
 from kdio.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ipsec"

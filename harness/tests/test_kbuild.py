@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from kdio import kbuild, kconfig, ksource
+from kdio.kernel import kbuild, kconfig, ksource
 from kdio.errors import BuildError, KconfigError, TreeError
 
 # tinyconfig writes a base; olddefconfig gives the symbols with no prompt

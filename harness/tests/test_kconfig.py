@@ -5,7 +5,9 @@ import tomllib
 
 import pytest
 
-from kdio import backends, config, kconfig, paths
+from kdio.kernel import kconfig
+from kdio.model import backends, config
+from kdio.paths import paths
 from kdio.errors import ConfigError, KconfigError
 
 FIXED_NEEDS = {"guest", "kdio modules", "crypto device", "fragment"}

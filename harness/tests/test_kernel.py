@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from kdio import initramfs, kernel
+from kdio.kernel import kernel
+from kdio.vm import initramfs
 from kdio.errors import FetchError
 
 ELF = b"\x7fELF" + bytes(range(256)) * 64
@@ -62,7 +63,7 @@ def test_initramfs_decompresses_xz_modules_and_keeps_order(tmp_path):
 
 
 def test_initramfs_carries_the_runner_zip_only_when_given_a_runner(tmp_path):
-    from kdio import bench
+    from kdio.run import bench
 
     def listing(out):
         return subprocess.run(["cpio", "-it", "--quiet"], stdin=open(out, "rb"),

@@ -2,7 +2,9 @@
 
 import copy
 
-from kdio import config, kernels, results
+from kdio.model import config
+from kdio.report import kernels
+from kdio.results import results
 
 
 def docs(fixtures):

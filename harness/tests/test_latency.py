@@ -7,7 +7,10 @@ import statistics
 
 import pytest
 
-from kdio import cli, config, latency, results, table
+from kdio import cli
+from kdio.model import config
+from kdio.report import latency, table
+from kdio.results import results
 from kdio.errors import ConfigError
 
 

@@ -8,7 +8,9 @@ import shutil
 
 import pytest
 
-from kdio import build, config, kernel, lint
+from kdio.kernel import build, kernel
+from kdio.model import config
+from kdio.run import lint
 
 KERNELS = ("debian-6.1", "debian-6.12")
 
@@ -16,7 +18,7 @@ KERNELS = ("debian-6.1", "debian-6.12")
 def test_the_shell_scripts_are_found_and_pass_shellcheck():
     scripts = lint.shell_scripts()
     names = {p.relative_to(build.TOP).as_posix() for p in scripts}
-    assert {"ci/bootstrap.sh", ".ci/run", "harness/guest/init"} <= names
+    assert {"ci/bootstrap.sh", ".ci/run", "harness/kdio/guest/init"} <= names
     assert [str(f) for f in lint.shellcheck(scripts)] == []
 
 
@@ -30,7 +32,7 @@ def test_shellcheck_finds_a_planted_defect(tmp_path):
 
 def test_the_harness_passes_pyflakes():
     files = lint.python_files()
-    assert len(files) > 50 and build.TOP / "harness" / "kdio" / "lint.py" in files
+    assert len(files) > 50 and build.TOP / "harness" / "kdio" / "run" / "lint.py" in files
     assert [str(f) for f in lint.pyflakes(files)] == []
 
 

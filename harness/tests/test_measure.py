@@ -6,8 +6,13 @@ import subprocess
 
 import pytest
 
-from kdio import (bench, compare, config, family, measure, pathdef, paths, plan, qemu,
-                  results, table)
+from kdio.model import config, family, measure
+from kdio.paths import pathdef, paths
+from kdio.plan import plan
+from kdio.report import compare, table
+from kdio.results import results
+from kdio.run import bench
+from kdio.vm import qemu
 from kdio.errors import ConfigError
 
 MATRIX = '''[[matrix]]

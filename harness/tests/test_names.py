@@ -1,13 +1,15 @@
 """The measured dio methods and xfer channels are named once, in the C
 headers' X() lists: the tools' own lists (kdio-dio -L, kdio-xfer -L,
-built from those lists) and the harness's (kdio.names, and the paths made
+built from those lists) and the harness's (kdio.model.names, and the paths made
 from it) must agree, and the comparison must see a name gone missing."""
 
 import subprocess
 
 import pytest
 
-from kdio import build, names, paths
+from kdio.kernel import build
+from kdio.model import names
+from kdio.paths import paths
 
 
 @pytest.fixture(scope="module")

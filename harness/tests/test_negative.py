@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kdio import bench, cli, ktap, results
+from kdio import cli
+from kdio.results import ktap, results
+from kdio.run import bench
 
 pytestmark = pytest.mark.integration
 

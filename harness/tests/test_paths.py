@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from kdio import config, paths, results
+from kdio.model import config
+from kdio.paths import paths
+from kdio.results import results
 
 
 @pytest.fixture

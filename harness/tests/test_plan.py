@@ -1,6 +1,8 @@
 import pytest
 
-from kdio import backends, config, pathdef, plan
+from kdio.model import backends, config
+from kdio.paths import pathdef
+from kdio.plan import plan
 from kdio.errors import ConfigError
 
 ENV = pathdef.GuestEnv(tools_dir="/opt/kdio/bin", file_size=8 << 20)
@@ -30,7 +32,7 @@ def test_smoke_plan_commands():
                                                               "/run/kdio/scratch/fio.dat"]
     assert {opt(s["argv"], "-S") for s in doc["setup"]} == {str(ENV.seed)}
     assert [c["name"] for c in doc["checks"]] == ["data-ext4", "badinput", "xfer-badinput", "fuzz"]
-    # each check says what its tool prints, for kdio.results to read it so
+    # each check says what its tool prints, for kdio.results.results to read it so
     assert [c["output"] for c in doc["checks"]] == ["jsonl", "ktap", "ktap", "ktap"]
     bad = doc["checks"][1]["argv"]
     assert opt(bad, "-N") == plan.NODIO_FILE and opt(bad, "-T") == "/opt/kdio/bin/kdio-dio"

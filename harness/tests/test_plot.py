@@ -2,7 +2,9 @@
 
 import pytest
 
-from kdio import config, plot, results
+from kdio.model import config
+from kdio.report import plot
+from kdio.results import results
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def test_draw_all_writes_png_and_svg(smoke_doc, tmp_path):
 
 def test_counted_runs_plot_cost_and_cost_ratios(fixtures, tmp_path):
     import dataclasses
-    from kdio import measure
+    from kdio.model import measure
     suite = dataclasses.replace(config.load_suite("smoke"), measure="counted")
     doc = {"run_id": "r", "context": {"suite": {"name": "smoke"},
                                       "measure": measure.COUNTED.context()},

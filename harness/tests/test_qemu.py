@@ -1,4 +1,4 @@
-from kdio import qemu
+from kdio.vm import qemu
 
 
 def cfg(**kw):

@@ -7,7 +7,7 @@ heading that exists."""
 import re
 import tomllib
 
-from kdio import build
+from kdio.kernel import build
 
 README = build.TOP / "README.md"
 DOCS = build.TOP / "docs"

@@ -1,7 +1,11 @@
 """Reports generated from a recorded result document."""
 
 
-from kdio import bench, config, plot, report, results, vm
+from kdio.model import config
+from kdio.report import plot, report
+from kdio.results import results
+from kdio.run import bench
+from kdio.vm import vm
 
 
 def finished_doc(fixtures, tmp_path, console="console-good.log", records="records-smoke.jsonl"):

@@ -4,7 +4,12 @@ import json
 
 import pytest
 
-from kdio import bench, config, paths, plan, results, vm
+from kdio.model import config
+from kdio.paths import paths
+from kdio.plan import plan
+from kdio.results import results
+from kdio.run import bench
+from kdio.vm import vm
 from kdio.errors import SchemaError
 
 from ktap_samples import MALFORMED

@@ -7,7 +7,8 @@ import subprocess
 import sys
 import zipfile
 
-from kdio import bench, runnerzip
+from kdio.run import bench
+from kdio.vm import runnerzip
 
 
 def test_the_zip_holds_the_runner_and_its_imports(tmp_path):

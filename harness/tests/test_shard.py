@@ -1,4 +1,4 @@
-"""kdio.shard: a suite split across guests keeps each comparison group in
+"""kdio.plan.shard: a suite split across guests keeps each comparison group in
 one guest, runs every case exactly once and the once-only checks once,
 deals the groups evenly, and a split that breaks any of this is caught."""
 
@@ -6,7 +6,9 @@ import dataclasses
 
 import pytest
 
-from kdio import config, measure, pathdef, plan, regions, shard
+from kdio.model import config, measure
+from kdio.paths import pathdef
+from kdio.plan import plan, regions, shard
 
 
 @pytest.fixture
@@ -174,7 +176,8 @@ def test_smoke_in_two_guests_gives_one_complete_document(tmp_path):
     """A real run of the smoke suite split across two guests at once: one
     document with every case and all its repetitions, each shard's data
     check ok, the once-only checks once, two guests' consoles."""
-    from kdio import bench, results
+    from kdio.results import results
+    from kdio.run import bench
     doc, run_dir = bench.run(bench.Options(suite="smoke", kernel="debian-6.1",
                                            results_dir=tmp_path, run_id="jobs2", jobs=2),
                              log=print)
@@ -218,7 +221,7 @@ def test_cli_jobs_takes_a_positive_number_and_no_host_target(capsys):
 
 
 def test_jobs_with_passthrough_is_refused_before_anything_is_built(tmp_path, monkeypatch):
-    from kdio import bench
+    from kdio.run import bench
     from kdio.errors import ConfigError
     monkeypatch.setattr(bench, "prepare_build", lambda *a: pytest.fail("built"))
     with pytest.raises(ConfigError, match="--passthrough gives a device to one guest"):

@@ -1,7 +1,7 @@
 import pytest
 
 from kdio.errors import ConfigError
-from kdio.sizes import format_size, parse_size
+from kdio.model.sizes import format_size, parse_size
 
 
 @pytest.mark.parametrize("text,expected", [("512", 512), ("4k", 4096), ("64K", 65536),

@@ -7,7 +7,9 @@ run's fio export. Asserts correctness, never speed."""
 
 import pytest
 
-from kdio import bench, console, dmesg, export, ktap, results
+from kdio.report import export
+from kdio.results import console, dmesg, ktap, results
+from kdio.run import bench
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 import pytest
 
-from kdio import stats
+from kdio.model import stats
 
 
 def test_summary_odd():

@@ -1,4 +1,6 @@
-from kdio import config, results, table
+from kdio.model import config
+from kdio.report import table
+from kdio.results import results
 
 
 def smoke_doc(fixtures):

@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from kdio import build, ktap
+from kdio.kernel import build
+from kdio.results import ktap
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kdio import cli, config, kbuild, kconfig
+from kdio import cli
+from kdio.kernel import kbuild, kconfig
+from kdio.model import config
 
 pytestmark = pytest.mark.integration
 

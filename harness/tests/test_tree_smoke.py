@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kdio import bench, kbuild, results
+from kdio.kernel import kbuild
+from kdio.results import results
+from kdio.run import bench
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from kdio import vm
+from kdio.vm import vm
 
 FAKE = str(Path(__file__).resolve().parent / "fake_qemu.py")
 

@@ -13,9 +13,10 @@ def anchored(text):
 
 
 def test_only_where_computes_paths_from_its_own_file():
-    modules = sorted(where.PACKAGE.glob("*.py"))
+    modules = sorted(where.PACKAGE.rglob("*.py"))
     assert len(modules) > 40
-    found = {m.name: anchored(m.read_text()) for m in modules if m.name != "where.py"}
+    found = {str(m.relative_to(where.PACKAGE)): anchored(m.read_text()) for m in modules
+             if m.name != "where.py"}
     assert {k: v for k, v in found.items() if v} == {}
     assert anchored(where.PACKAGE.joinpath("where.py").read_text())
 

@@ -4,7 +4,10 @@ import json
 
 import pytest
 
-from kdio import config, paths, plot, results, table
+from kdio.model import config
+from kdio.paths import paths
+from kdio.report import plot, table
+from kdio.results import results
 
 
 @pytest.fixture

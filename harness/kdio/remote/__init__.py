@@ -1,0 +1,1 @@
+"""A suite x kernel matrix across machines (GNU parallel over ssh)."""

@@ -1,0 +1,344 @@
+"""One benchmark run, end to end: kernel, build, guest, VM, results.
+
+This is the only module that knows the order of the steps; each step is a
+call into the module that does that one job.
+"""
+
+import datetime
+import os
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from kdio.errors import ConfigError
+from kdio.run.progress import MergedProgress, Progress
+from kdio import where
+from kdio.kernel import build, builttree, drivers, kbuild, kconfig, kernel
+from kdio.model import backends, config, measure
+from kdio.paths import ipsec, pathdef, paths
+from kdio.plan import plan, shard
+from kdio.results import document, results
+from kdio.run import context, doctor
+from kdio.vm import disk, initramfs, passthrough, qemu, vm
+
+TOP = where.TOP
+GUEST_OUT = "/run/kdio/out"
+# The guest cannot load modules on demand: crypto suites load these up front.
+CRYPTO_MODULES = ["virtio_crypto", "af_alg", "algif_skcipher", "algif_aead", "gcm", "ctr",
+                  "ghash_generic"]
+RUNNER = where.GUEST_RUNNER
+GUEST_RUNNER = "/run/kdio/runner.zip"   # RUNNER zipped with its imports (kdio.vm.runnerzip)
+
+
+@dataclass(frozen=True)
+class Options:
+    suite: str = "dio"
+    kernel: str = "debian-6.1"
+    results_dir: Path = TOP / "results"
+    run_id: str = None
+    timeout_s: int = None
+    module_params: tuple = ()   # "module.param=value", for our modules only
+    measure: str = None         # wall | counted; None: the suite's own
+    user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
+    passthrough: tuple = ()     # host PCI addresses given to the guest through vfio-pci
+    jobs: int = None            # guests at once (kdio.plan.shard); None: the mode's default
+
+
+def kernel_context(kspec):
+    ctx = {"name": kspec.name, "release": kspec.release, "version": kspec.version}
+    if isinstance(kspec, builttree.TreeSpec):
+        ctx["tree"] = str(kspec.path)
+        built = kbuild.described(kspec.path)
+        if built:  # built by `kdio kernel build`: its base and --set settings
+            ctx["built"] = built
+    return ctx
+
+
+def make_context(suite, kspec, cfg, accel_reason, module_params=(), user=()):
+    """What the host knows of a run before the boot (kdio.results.document adds
+    what the guest and the end tell)."""
+    return {
+        **context.commit(),
+        "kernel": kernel_context(kspec),
+        "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
+        "accelerator_reason": accel_reason,
+        "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
+        "backends": {b.name: b.description for b in paths.used_backends(suite)},
+        **context.shared(suite, module_params),
+        "user_modules": [{"module": m.name, "source": m.source, "loaded": None, "message": None}
+                         for m in user],
+    }
+
+
+def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
+    """(ko path, parameters) in load order: the kernel's own modules the guest
+    needs, brd sized for the suite if a case uses a RAM disk, the user's
+    modules (marked '!': their loads are reported), then ours."""
+    mods = [(p, "") for p in kernel.module_load_order(tree, kspec.guest_modules)]
+    if any(b.ram_disk for b in paths.used_backends(suite)):
+        kib = backends.ram_disk_bytes(suite.file_size) >> 10
+        brd = kernel.module_load_order(tree, ["brd"])
+        mods += [(p, f"rd_nr={backends.RAM_DISKS} rd_size={kib}" if p.name == "brd.ko" else "")
+                 for p in brd]
+    if suite.vm.crypto:  # the DMA device's driver, AF_ALG, GCM; AES-NI if the CPU has it
+        mods += [(p, "") for p in kernel.module_load_order(tree, CRYPTO_MODULES)]
+        mods += [(p, "?") for p in kernel.module_load_order(tree, ["aesni_intel"])]
+    if ipsec.used(suite):  # XFRM, ESP, veth, crypto_user
+        mods += [(p, "") for p in kernel.module_load_order(tree, ipsec.GUEST_MODULES)]
+    ours = plan.our_module_params(module_params, art.modules)
+    clash = sorted({m.name for m in user} & {k.stem for k in art.modules})
+    if clash:
+        raise ConfigError(f"user module(s) {', '.join(clash)} have the name of a kdio module",
+                          "rename the user's module")
+    return (mods + [(m.ko, "!") for m in user]
+            + [(p, ours.get(p.stem, "")) for p in art.modules])
+
+
+def make_disks(suite, name):
+    """The ext4 scratch disk (vda) and, if a case uses it, the raw disk (vdb),
+    named after name (the run folder's, or a shard's guest)."""
+    disk_dir = kernel.cache_dir() / "disks"
+    disk_dir.mkdir(parents=True, exist_ok=True)
+    disks = [disk.make_ext4(disk_dir / f"{name}.img", suite.vm.disk_mib)]
+    if any(b.name == "blk" for b in paths.used_backends(suite)):
+        size_mib = -(-backends.device_bytes(suite.file_size) // (1 << 20))
+        disks.append(disk.make_raw(disk_dir / f"{name}-raw.img", size_mib))
+    cache_mode = "none" if disk.host_supports_odirect(disk_dir) else "writeback"
+    return disks, cache_mode
+
+
+def open_kernel(name, suite):
+    """The guest kernel's spec: a kernel file (harness/kernels) by name, or a
+    built tree by path, whose .config is checked for every option the suite
+    needs before anything is built."""
+    if not builttree.is_tree_path(name):
+        return config.load_kernel(name)
+    fragment = kconfig.load_fragment()
+    spec = builttree.open_tree(name, fragment.guest_modules)
+    kconfig.check_tree_config(kconfig.read_config(spec.config_path), fragment, suite,
+                              spec.config_path)
+    return spec
+
+
+def fetch_kernel(kspec, log):
+    """A Debian kernel downloaded and unpacked, or a tree's modules installed
+    into the cache: either way, a tree build.py and the initramfs can use."""
+    if isinstance(kspec, builttree.TreeSpec):
+        return builttree.stage(kspec, log=log)
+    return kernel.fetch(kspec, log)
+
+
+def prepare_build(suite, kspec, log, opts):
+    """Fetch the kernel and build modules (ours and the user's) and tools:
+    (tree, artifacts, user modules), which every guest of a run shares."""
+    tree = fetch_kernel(kspec, log)
+    builtin = kernel.builtin_modules(tree, [*kspec.guest_modules,
+                                            *(CRYPTO_MODULES if suite.vm.crypto else []),
+                                            *(ipsec.GUEST_MODULES if ipsec.used(suite) else [])])
+    if builtin:
+        log(f"built into {kspec.release}, so no insmod: {', '.join(builtin)}")
+    art = build.build_all(tree, log)
+    user = drivers.prepare(opts.user_modules, tree, log)
+    return tree, art, user
+
+
+def guest_files(suite, guest_suite, kspec, built, name, opts):
+    """One guest's own initramfs (the whole suite's modules) and disks
+    (its own cases'), named after name: (initrd, disks, cache mode)."""
+    tree, art, user = built
+    initrd = initramfs.build(
+        build.BUILD_DIR / tree.build_name / f"initramfs-{name}.cpio",
+        guest_modules(suite, tree, kspec, art, opts.module_params, user), runner=RUNNER)
+    disks, cache_mode = make_disks(guest_suite, name)
+    return initrd, disks, cache_mode
+
+
+def prepare_guest(suite, kspec, run_dir, log, opts):
+    """Fetch the kernel, build modules (ours and the user's) and tools, and
+    make initramfs and disks."""
+    built = prepare_build(suite, kspec, log, opts)
+    initrd, disks, cache_mode = guest_files(suite, suite, kspec, built, run_dir.name, opts)
+    return (*built, initrd, disks, cache_mode)
+
+
+def uses_crypto(suite):
+    """Does any part of the suite go through the kernel's crypto API: a
+    crypto device, a crypto or IPsec case, the crypto bad-input check."""
+    return (suite.vm.crypto or ipsec.used(suite) or "crypto-badinput" in suite.checks
+            or any(paths.PATHS[c.path].family == "crypto" for c in suite.cases))
+
+
+def boot_args(suite):
+    """Kernel parameters that only shorten the boot. A suite that does no
+    crypto skips the crypto API's self-tests of the algorithms built into
+    the kernel (cryptomgr.notests=1: crypto_algapi_init and the KDF test
+    took 2 s of a loaded TCG boot): they check that the kernel's ciphers
+    and hashes compute what they should, which no case of such a suite
+    uses or times. Crypto suites keep them (a driver that fails its
+    self-test must not be measured)."""
+    return [] if uses_crypto(suite) else ["cryptomgr.notests=1"]
+
+
+def qemu_config(suite, tree, initrd, disks, cache_mode, share):
+    append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={GUEST_RUNNER} "
+                       f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite)])
+    devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
+    how = measure.get(suite.measure)
+    return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
+                           cpus=how.cpus or suite.vm.cpus, memory_mib=suite.vm.memory_mib,
+                           out_dir=str(share), disks=tuple(str(d) for d in disks),
+                           disk_cache=cache_mode, extra_devices=devices, icount=how.icount)
+
+
+def choose_accel(suite, cfg, log):
+    """(accelerator, why): counted runs need TCG (icount is TCG's), else the
+    KVM probe decides."""
+    if measure.get(suite.measure).counted:
+        return "tcg", "counted mode: QEMU's icount runs only under TCG"
+    return vm.choose_accel(cfg, kernel.cache_dir() / "accel-probe.json", log)
+
+
+def features(suite, user_modules=()):
+    """The kdio doctor features a guest run of suite uses."""
+    used = {c.path for c in suite.cases}
+    return (["bench"] + (["counted"] if measure.get(suite.measure).counted else [])
+            + (["crypto"] if uses_crypto(suite) else [])
+            + (["ipsec-xfrm"] if used & {"ipsec.xfrm", "ipsec.badkeys", "ipsec.none",
+                                          "ipsec.ike"} else [])
+            + (["ipsec-ike"] if "ipsec.ike" in used else [])
+            + (["driver"] if user_modules else []))
+
+
+def finish(run_id, suite, context, outcome, records, run_dir):
+    """The final document (kdio.results.document), checked against the schema and
+    written with its CSV."""
+    return results.write_final(document.build(run_id, suite, context, records, outcome), run_dir)
+
+
+def write_plan(plan_suite, suite, art, share, run_id, opts):
+    """plan.json in a guest's share: plan_suite's cases (the suite's, or a
+    shard's) with the tools and data-file size of the whole suite."""
+    env = pathdef.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
+                         counted=measure.get(suite.measure).counted)
+    results.write_atomic(share / "plan.json",
+                         results.dump(plan.build(plan_suite, env, run_id, opts.module_params)))
+
+
+def _console_lines(log):
+    """The on_line of vm.run: the runner's own lines, but not its case starts."""
+    return lambda line: (log(line[line.index("kdio: "):])
+                         if "kdio: " in line and " start " not in line else None)
+
+
+def run(opts, log=print):
+    """Run a suite in a fresh VM, or split across --jobs guests at once
+    (kdio.plan.shard); return (result document, run folder)."""
+    suite = plan.load_suite(opts.suite, opts.measure)
+    doctor.preflight(features(suite, opts.user_modules), f"suite {suite.name}")
+    kspec = open_kernel(opts.kernel, suite)
+    run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")
+    run_dir = Path(opts.results_dir) / run_id
+    jobs, why, warning = shard.choose(suite, opts.jobs)
+    log(f"jobs: {jobs} ({why})")
+    if warning:
+        log(f"warning: {warning}")
+    if jobs > 1 and opts.passthrough:
+        raise ConfigError("--passthrough gives a device to one guest, and --jobs "
+                          f"{opts.jobs} asks for {jobs}", "leave out --jobs, or --passthrough")
+    split = {"jobs": jobs, "reason": why, "warning": warning}
+    if jobs == 1:
+        return _run_one(opts, suite, kspec, run_id, run_dir, split, log)
+    return _run_sharded(opts, suite, kspec, run_id, run_dir, shard.split(suite, jobs), split, log)
+
+
+def _run_one(opts, suite, kspec, run_id, run_dir, split, log):
+    share = run_dir / "guest"
+    share.mkdir(parents=True, exist_ok=False)
+    tree, art, user, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log, opts)
+    try:
+        write_plan(suite, suite, art, share, run_id, opts)
+        cfg = qemu_config(suite, tree, initrd, disks, cache_mode, share)
+        accel, why = choose_accel(suite, cfg, log)
+        cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
+                      + passthrough.devices(opts.passthrough, accel, why))
+        log(f"accelerator: {accel} ({why})")
+        context = make_context(suite, kspec, cfg, why, opts.module_params, user)
+        context["passthrough"] = list(opts.passthrough)
+        context["jobs"] = split
+        progress = Progress(run_id, suite, context, share, run_dir, log)
+        outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",
+                         opts.timeout_s or suite.vm.timeout_s, on_line=_console_lines(log),
+                         poll=progress, log=log)
+        return finish(run_id, suite, context, outcome, progress(), run_dir), run_dir
+    finally:
+        for d in (*disks, initrd):
+            os.unlink(d)
+
+
+def _shard_guest(suite, s, kspec, built, run_dir, run_id, opts, made):
+    """Shard s's share folder (guest-<i>, with its plan), initramfs and
+    disks (appended to made, to be removed), and QEMU configuration."""
+    tree, art, _ = built
+    share = run_dir / f"guest-{s.index}"
+    share.mkdir(parents=True, exist_ok=False)
+    initrd, disks, cache_mode = guest_files(suite, s.suite, kspec, built,
+                                            f"{run_dir.name}-{s.index}", opts)
+    made += [*disks, initrd]
+    write_plan(s.suite, suite, art, share, run_id, opts)
+    return share, qemu_config(s.suite, tree, initrd, disks, cache_mode, share)
+
+
+def _run_guests(opts, suite, shards, guests, merged, run_dir, log):
+    """Every shard's guest at once, one thread each: their outcomes, in
+    shard order; the first error a thread raised, raised when all ended."""
+    box = {}
+
+    def one(s, share, cfg):
+        shard_log = lambda line: log(f"[shard {s.index}] {line}")
+        progress = Progress(merged.run_id, s.suite, merged.context, share, run_dir, log,
+                            label=f"shard {s.index}: ",
+                            on_records=lambda records: merged.update(s.index, records))
+        try:
+            box[s.index] = vm.run(qemu.argv(cfg), run_dir / f"console-{s.index}.log",
+                                  opts.timeout_s or suite.vm.timeout_s,
+                                  on_line=_console_lines(shard_log), poll=progress,
+                                  log=shard_log)
+            merged.update(s.index, progress())
+        except Exception as e:  # raised in the caller's thread, below
+            box[f"error-{s.index}"] = e
+    threads = [threading.Thread(target=one, args=(s, share, cfg), name=f"shard-{s.index}")
+               for s, (share, cfg) in zip(shards, guests)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    errors = [box[k] for k in sorted(k for k in box if isinstance(k, str))]
+    if errors:
+        raise errors[0]
+    return [box[s.index] for s in shards]
+
+
+def _run_sharded(opts, suite, kspec, run_id, run_dir, shards, split, log):
+    """The shards' guests at once, each with its own share folder, console
+    log, initramfs and disks; one document of all their records."""
+    built, made = prepare_build(suite, kspec, log, opts), []
+    try:
+        guests = [_shard_guest(suite, s, kspec, built, run_dir, run_id, opts, made)
+                  for s in shards]
+        accel, why = choose_accel(suite, guests[0][1], log)
+        guests = [(share, replace(cfg, accel=accel)) for share, cfg in guests]
+        log(f"accelerator: {accel} ({why})")
+        for s in shards:
+            log(f"shard {s.index}: {len(s.suite.cases)} case(s), checks "
+                f"{', '.join(s.suite.checks) or 'none'}")
+        context = make_context(suite, kspec, guests[0][1], why, opts.module_params, built[2])
+        context["passthrough"] = []
+        context["jobs"] = {**split, **shard.context(len(shards), split["reason"],
+                                                    split["warning"], shards)}
+        merged = MergedProgress(run_id, suite, context, run_dir, len(shards), log)
+        outcomes = _run_guests(opts, suite, shards, guests, merged, run_dir, log)
+        doc = document.build_sharded(run_id, suite, context, merged.streams, outcomes)
+        return results.write_final(doc, run_dir), run_dir
+    finally:
+        for d in made:
+            os.unlink(d)

@@ -1,0 +1,59 @@
+"""What every result's context says, whichever target ran it (a guest,
+several, or host mode): kdio's commit, the host's CPU and kernel, the date,
+the command line, the suite, its measure and the module parameters. The
+targets add what only they know (kdio.run.bench: the kernel, QEMU and the
+guest; kdio.run.host: the machine and its devices).
+"""
+
+import datetime
+import platform
+import shlex
+import subprocess
+import sys
+
+from kdio import where
+from kdio.model import measure
+
+
+def git_commit(top=where.TOP):
+    """(kdio's commit, with -dirty if tracked files changed; None) or
+    ("unknown", why) when it cannot be known: git is not installed, or
+    the checkout is not a git one (a tarball, a copy)."""
+    def git(*args):
+        r = subprocess.run(["git", "-C", str(top), *args], capture_output=True, text=True)
+        return r.stdout.strip() if r.returncode == 0 else None
+    try:
+        sha = git("rev-parse", "--verify", "HEAD")
+    except FileNotFoundError:
+        return "unknown", "git is not installed (apt-get install git records the commit)"
+    if not sha:
+        return "unknown", f"{top} is not a git checkout (a tarball or a copy)"
+    return sha + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else ""), None
+
+
+def commit():
+    """The context's kdio_git_sha, and why it is 'unknown' when it is."""
+    sha, why = git_commit()
+    return {"kdio_git_sha": sha, **({"kdio_git_sha_unknown": why} if why else {})}
+
+
+def host_cpu():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def shared(suite, module_params):
+    """The keys every target's context has, in the order they are written
+    after the target's own."""
+    return {
+        "host_cpu": host_cpu(), "host_kernel": platform.release(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command_line": "kdio " + shlex.join(sys.argv[1:]),
+        "suite": {"name": suite.name, "repetitions": suite.repetitions,
+                  "file_size": suite.file_size},
+        "measure": measure.get(suite.measure).context(),
+        "module_params": list(module_params),
+    }
