@@ -12,6 +12,7 @@ import pytest
 from kdio.guest import ipsecguest
 from kdio.model import config
 from kdio.paths import ipsec, pathdef, paths
+from kdio.report import ipsec as ipsec_report
 from kdio.plan import plan
 from kdio.report import report, table
 from kdio.results import results
@@ -245,9 +246,9 @@ def test_badinput_table_fails_a_row_that_expects_a_wrong_exit(monkeypatch, capsy
 # --- host side: sizes, plan, table, plots, report ------------------------------------
 
 def test_esp_message_sizes():
-    assert [ipsec.esp_message("cbc", "udp", n) for n in (64, 512, 1400)] == [80, 528, 1424]
-    assert [ipsec.esp_message("gcm", "udp", n) for n in (64, 512, 1400)] == [76, 524, 1412]
-    assert ipsec.esp_message("cbc", "tcp", 0) == 1424
+    assert [ipsec_report.esp_message("cbc", "udp", n) for n in (64, 512, 1400)] == [80, 528, 1424]
+    assert [ipsec_report.esp_message("gcm", "udp", n) for n in (64, 512, 1400)] == [76, 524, 1412]
+    assert ipsec_report.esp_message("cbc", "tcp", 0) == 1424
 
 
 def test_suites_list_the_crypto_sizes_the_report_looks_for():
@@ -257,7 +258,7 @@ def test_suites_list_the_crypto_sizes_the_report_looks_for():
     for c in suite.cases:
         p = c.param_dict
         if c.path in ("ipsec.xfrm", "ipsec.ike") and p["mode"] == "transport":
-            assert (p["alg"], ipsec.esp_message(p["alg"], p["proto"], p["len"])) in msgs
+            assert (p["alg"], ipsec_report.esp_message(p["alg"], p["proto"], p["len"])) in msgs
 
 
 def test_plan_runs_the_guest_case_with_the_driver_name():
@@ -327,7 +328,7 @@ def test_table_has_the_traffic_columns_and_ratios():
 
 
 def test_plot_groups_draw_the_baseline_in_each_algorithms_plot():
-    groups = ipsec.plot_groups(DOC)
+    groups = ipsec_report.plot_groups(DOC)
     series = groups["cbc", 1]
     assert set(series) == {"ipsec.xfrm transport virtio", "ipsec.xfrm transport aesni",
                            "ipsec.none (no IPsec)"}
@@ -335,12 +336,12 @@ def test_plot_groups_draw_the_baseline_in_each_algorithms_plot():
 
 
 def test_a_ratio_within_tcgs_noise_is_no_win():
-    assert [ipsec._outcome(x) for x in (1.25, 1.1, 0.9, 0.8, None)] == [
+    assert [ipsec_report._outcome(x) for x in (1.25, 1.1, 0.9, 0.8, None)] == [
         "win", "tie", "tie", "loss", None]
 
 
 def test_report_says_where_the_device_won_and_whether_the_raw_figure_said_so(tmp_path):
-    lines = ipsec.report_lines(DOC)
+    lines = ipsec_report.report_lines(DOC)
     text = "\n".join(lines)
     assert "emulated" in text and "natively" in text
     assert "Of 2 comparisons, virtio-crypto beat AES-NI" in text

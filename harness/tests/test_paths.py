@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kdio.model import config
-from kdio.paths import paths
+from kdio.paths import pathdef, paths
 from kdio.results import results
 
 
@@ -92,3 +92,36 @@ def test_a_fio_histogram_that_does_not_match_the_ios_is_an_error(recorded):
         side["clat_ns"]["bins"][first] += 1
     s = parse(edited(recorded["fio.psync"], lose_one))
     assert s.status == "error" and s.message.startswith("fio: the latency histogram holds 129")
+
+
+def _path(name="x.y", unit="bytes/s", argv=lambda p, env: [], parse=lambda raw, p: None,
+          **kw):
+    return pathdef.MeasuredPath(name, unit, False, argv, parse, family="storage", **kw)
+
+
+@pytest.mark.parametrize("bad, lacks", [
+    (dict(name="nodot"), "a name of the form kind.what"),
+    (dict(unit="MB/s"), "a unit of bytes/s, ns/call, ops/s (not 'MB/s')"),
+    (dict(argv=None), "an argv(params, env) to call"),
+    (dict(parse="parse"), "a parse(raw, params) to call"),
+    (dict(expect_errno="EBOGUS"), "an errno name as its expected errno (not 'EBOGUS')"),
+])
+def test_an_incomplete_path_is_refused_at_registration(bad, lacks):
+    pathdef.check_path(_path())   # a complete one passes
+    with pytest.raises(pathdef.PathError) as e:
+        paths.register((_path(**bad),))
+    assert lacks in str(e.value) and "kdio/paths/" in e.value.hint
+
+
+def test_a_name_declared_twice_is_refused():
+    with pytest.raises(pathdef.PathError) as e:
+        paths.register((_path("a.b"),), (_path("a.b"),))
+    assert "a.b is declared twice" in str(e.value)
+
+
+def test_the_registry_holds_every_kind_of_path_in_order():
+    kinds = list(dict.fromkeys(p.family for p in paths.PATHS.values()))
+    assert kinds == ["storage", "channel", "crypto", "syscall", "ipsec", "net"]
+    assert len(paths.PATHS) >= 30
+    for p in paths.PATHS.values():
+        pathdef.check_path(p)

@@ -7,10 +7,19 @@ on it and neither imports the other's way back.
 """
 
 import dataclasses
+import errno
 import json
 from dataclasses import dataclass, field
 
+from kdio.errors import KdioError
 from kdio.model import backends, family
+
+# The units a path's figure may be in.
+UNITS = ("bytes/s", "ns/call", "ops/s")
+
+
+class PathError(KdioError):
+    """A measured path declared incomplete: refused when the registry is built."""
 
 
 @dataclass(frozen=True)
@@ -98,3 +107,25 @@ CRYPTO_DRIVERS = {
     ("gcm", "aesni"): "rfc4106-gcm-aesni",
     ("gcm", "generic"): "rfc4106(gcm_base(ctr(aes-generic),ghash-generic))",
 }
+
+
+def check_path(path):
+    """Refuse a path that is not complete, as fio's check_engine_ops()
+    refuses an engine: a name kind.what, a known unit, an argv and a
+    parser that can be called, an expected errno that is one. (Its family
+    is checked when the MeasuredPath is made.)"""
+    lacks = []
+    kind, _, what = path.name.partition(".")
+    if not kind or not what:
+        lacks.append("a name of the form kind.what")
+    if path.unit not in UNITS:
+        lacks.append(f"a unit of {', '.join(UNITS)} (not {path.unit!r})")
+    if not callable(path.argv):
+        lacks.append("an argv(params, env) to call")
+    if not callable(path.parse):
+        lacks.append("a parse(raw, params) to call")
+    if path.expect_errno is not None and path.expect_errno not in errno.errorcode.values():
+        lacks.append(f"an errno name as its expected errno (not {path.expect_errno!r})")
+    if lacks:
+        raise PathError(f"path {path.name!r} lacks {'; '.join(lacks)}",
+                        "complete its MeasuredPath in harness/kdio/paths/")

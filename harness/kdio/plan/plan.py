@@ -67,6 +67,13 @@ def _check_crypto_badinput(suite, env):
     return [("crypto-badinput", [env.tool("kdio-crypto-badinput")])]
 
 
+def _check_ipsec_badinput(suite, env):
+    """kdio-cryptoprio's refusals (run by the guest side of the IPsec cases):
+    each exit code and message."""
+    return [("ipsec-badinput", [ipsec.PYTHON, str(ipsec.GUEST), "badinput",
+                                "--cryptoprio", env.tool("kdio-cryptoprio")])]
+
+
 FUZZ_CALLS, FUZZ_SEED = 5000, 1
 
 
@@ -80,11 +87,11 @@ def _check_fuzz(suite, env):
 # Correctness checks a suite may run after its cases: name -> steps maker.
 CHECKS = {"data": _check_data, "badinput": _check_badinput,
           "xfer-badinput": _check_xfer_badinput, "crypto-badinput": _check_crypto_badinput,
-          "fuzz": _check_fuzz, **ipsec.CHECKS}
+          "fuzz": _check_fuzz, "ipsec-badinput": _check_ipsec_badinput}
 # What each check's tool prints (kdio.results.results reads it so): kdio-verify JSON
 # lines, the bad-input tools and the fuzzer KTAP.
 CHECK_OUTPUT = {"data": "jsonl", "badinput": "ktap", "xfer-badinput": "ktap",
-                "crypto-badinput": "ktap", "fuzz": "ktap", **ipsec.CHECK_OUTPUT}
+                "crypto-badinput": "ktap", "fuzz": "ktap", "ipsec-badinput": "ktap"}
 
 
 def _check_case(suite, case):

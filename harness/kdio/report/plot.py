@@ -13,8 +13,8 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from kdio.paths import ipsec, paths
-from kdio.report import table
+from kdio.paths import paths
+from kdio.report import ipsec, table
 from kdio.model.sizes import format_size
 from kdio.errors import KdioError
 

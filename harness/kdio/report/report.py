@@ -10,8 +10,7 @@ import html
 import os
 from pathlib import Path
 
-from kdio.paths import ipsec
-from kdio.report import latency, table
+from kdio.report import ipsec, latency, table
 from kdio.results.results import write_atomic
 
 CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
