@@ -19,7 +19,7 @@ MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots compare regress clean kernel kernel-config
+.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots parse compare regress clean kernel kernel-config
 
 all: build
 
@@ -69,6 +69,12 @@ endif
 plots: deps
 	@test -n "$(RUN)" || { echo "usage: make plots RUN=<run-id or results/<run-id>>" >&2; exit 2; }
 	$(KDIO) plots $(abspath $(RUN))
+
+# Rebuild a run's result.json, table, plots and report from its records and
+# console logs, with no boot (kdio parse): make parse RUN=<run-id>
+parse: deps
+	@test -n "$(RUN)" || { echo "usage: make parse RUN=<run-id or results/<run-id>>" >&2; exit 2; }
+	$(KDIO) parse $(abspath $(RUN))
 
 # Compare two runs: make compare BASE=results/a NEW=results/b [ARGS=--normalize]
 compare: deps

@@ -17,7 +17,7 @@ from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
 from kdio.results import results
-from kdio.run import bench, doctor, host, lint
+from kdio.run import bench, doctor, host, lint, reparse
 from kdio.errors import ConfigError, KdioError
 
 
@@ -253,6 +253,28 @@ def cmd_plots(args):
     results.validate(doc)
     _plots_and_report(doc, run_dir)
     return 0
+
+
+def cmd_parse(args):
+    """The run's result.json made again from its records and console logs,
+    then its table, plots and report."""
+    run_dir = _run_dir(args.run)
+    doc = reparse.rebuild(run_dir, args.suite)
+    before = (run_dir / "result.json").read_text()
+    if results.dump(doc) == before:
+        log(f"{run_dir / 'result.json'}: rebuilt from the records and console, the same bytes")
+    else:
+        results.write_atomic(run_dir / "result.previous.json", before)
+        log(f"{run_dir / 'result.json'}: rebuilt from the records and console, and it "
+            f"differs; the one it replaces is {run_dir / 'result.previous.json'}")
+    results.write_final(doc, run_dir)
+    log(_banner(doc))
+    log(table.render(doc))
+    for c in doc.get("checks", []):
+        log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
+    if not args.no_plots:
+        _plots_and_report(doc, run_dir)
+    return _verdict(doc)
 
 
 def cmd_export(args):
@@ -526,6 +548,13 @@ def parser():
                    help="print the latency table instead: clat p50/p90/p99/p99.9/max per "
                         "I/O of every storage case, kdio paths and fio side by side")
     s.set_defaults(func=cmd_show)
+    s = sub.add_parser("parse", help="rebuild a run's result.json, table, plots and report "
+                       "from its records and console logs, with no boot")
+    s.add_argument("run", help="results/<run-id> folder, its result.json, or the run id")
+    s.add_argument("--no-plots", action="store_true", help="result files and table only")
+    s.add_argument("--suite", metavar="FILE",
+                   help="the run's suite file, when it is not one of harness/suites")
+    s.set_defaults(func=cmd_parse)
     s = sub.add_parser("export", help="write a run's storage cases in another tool's format")
     s.add_argument("run", help="results/<run-id> folder, its result.json, or the run id")
     s.add_argument("--format", choices=export.FORMATS, required=True,

@@ -9,7 +9,7 @@ import pytest
 
 from kdio.report import export
 from kdio.results import console, dmesg, ktap, results
-from kdio.run import bench
+from kdio.run import bench, reparse
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +37,8 @@ def test_run_finished_and_file_is_valid(smoke_run):
     assert saved["context"]["accelerator"] in ("kvm", "tcg")
     assert saved["context"]["guest"]["release"] == saved["context"]["kernel"]["release"]
     assert (run_dir / "result.csv").read_text().count("\n") == 1 + len(saved["results"])
+    # kdio parse: the run read again offline gives back the same bytes
+    assert results.dump(reparse.rebuild(run_dir)) == (run_dir / "result.json").read_text()
 
 
 def test_every_case_measured_three_times(smoke_run):
