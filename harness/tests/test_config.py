@@ -73,7 +73,7 @@ def test_gate_suites_have_a_committed_baseline_of_their_own_mode():
     from kdio.run import bench
     for name, mode, normalize in (("ci", "counted", False), ("ci-wall", "wall", True)):
         suite = config.load_suite(name)
-        assert suite.measure == mode and suite.repetitions >= 5
+        assert suite.measure.name == mode and suite.repetitions >= 5
         assert suite.gate["normalize"] is normalize
         baseline = results.load(bench.TOP / suite.gate["baseline"])
         assert measure.mode_of(baseline) == mode

@@ -85,7 +85,7 @@ def test_what_only_the_end_tells_fails_the_run(smoke, records, fixtures):
 
 
 def test_a_counted_guest_whose_clock_does_not_count_is_a_failure_mid_run_too(smoke, records):
-    counted = dataclasses.replace(smoke, measure="counted")
+    counted = dataclasses.replace(smoke, measure=measure.COUNTED)
     doc = document.build("r1", counted, context(measure=measure.COUNTED.context()), records)
     assert doc["context"]["measure"]["guest_tsc_mhz"] != measure.TSC_MHZ
     assert doc["setup_failures"][0].startswith("counted mode: ")

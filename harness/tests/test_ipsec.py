@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kdio.guest import ipsecguest
-from kdio.model import config
+from kdio.model import config, measure
 from kdio.paths import ipsec, pathdef, paths
 from kdio.report import ipsec as ipsec_report
 from kdio.plan import plan
@@ -276,7 +276,7 @@ def test_plan_runs_the_guest_case_with_the_driver_name():
 
 def test_counted_mode_refuses_ipsec_cases():
     from dataclasses import replace
-    suite = replace(config.load_suite("ipsec-smoke"), measure="counted")
+    suite = replace(config.load_suite("ipsec-smoke"), measure=measure.COUNTED)
     with pytest.raises(ConfigError) as e:
         plan.check_cases(suite)
     assert "iperf3" in str(e.value)

@@ -51,7 +51,7 @@ def test_the_same_suite_in_wall_mode_is_accepted(tmp_path):
 def test_virtio_crypto_is_not_countable_and_cpu_drivers_are():
     crypto = config.load_suite("crypto")
     with pytest.raises(ConfigError, match="driver virtio waits on a device"):
-        plan.check_cases(dataclasses.replace(crypto, measure="counted"))
+        plan.check_cases(dataclasses.replace(crypto, measure=measure.COUNTED))
     plan.check_cases(config.load_suite("crypto-counted"))
 
 
@@ -60,7 +60,7 @@ def test_ipsec_cases_are_not_countable_and_say_why():
     wall mode plans."""
     ipsec = config.load_suite("ipsec-smoke")
     with pytest.raises(ConfigError) as e:
-        plan.check_cases(dataclasses.replace(ipsec, measure="counted"))
+        plan.check_cases(dataclasses.replace(ipsec, measure=measure.COUNTED))
     # ip xfrm and IKE on two drivers, the mismatched keys, and no IPsec
     assert "6 case(s) because iperf3 runs for a time on the guest clock" in str(e.value)
     plan.check_cases(ipsec)
@@ -113,8 +113,8 @@ def test_counted_qemu_line_has_icount_and_one_cpu(tmp_path):
 
 def test_command_line_measure_overrides_the_suites():
     s = plan.load_suite("ci", "wall")
-    assert s.measure == "wall"
-    assert plan.load_suite("ci").measure == "counted"
+    assert s.measure is measure.WALL
+    assert plan.load_suite("ci").measure is measure.COUNTED
     with pytest.raises(ConfigError):
         plan.load_suite("dio", "counted")
 
@@ -141,7 +141,7 @@ def test_ext4_brd_is_made_before_its_regions_are_laid_out():
 
 @pytest.fixture
 def counted_doc(fixtures):
-    s = dataclasses.replace(config.load_suite("smoke"), measure="counted")
+    s = dataclasses.replace(config.load_suite("smoke"), measure=measure.COUNTED)
     recs = results.read_records(fixtures / "records-smoke.jsonl")
     return {"schema_version": 1, "context": {"measure": measure.COUNTED.context()},
             "results": results.build_results(s, recs)}
@@ -235,7 +235,7 @@ def test_each_run_is_announced_as_wall_or_counted():
 
 def test_every_shipped_counted_suite_is_countable():
     names = [p.stem for p in sorted(config.SUITES_DIR.glob("*.toml"))
-             if config.load_suite(p.stem).measure == "counted"]
+             if config.load_suite(p.stem).measure.counted]
     assert {"ci", "dio-counted", "xfer-counted", "crypto-counted"} <= set(names)
     for name in names:
         plan.check_cases(config.load_suite(name))

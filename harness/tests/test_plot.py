@@ -46,7 +46,7 @@ def test_draw_all_writes_png_and_svg(smoke_doc, tmp_path):
 def test_counted_runs_plot_cost_and_cost_ratios(fixtures, tmp_path):
     import dataclasses
     from kdio.model import measure
-    suite = dataclasses.replace(config.load_suite("smoke"), measure="counted")
+    suite = dataclasses.replace(config.load_suite("smoke"), measure=measure.COUNTED)
     doc = {"run_id": "r", "context": {"suite": {"name": "smoke"},
                                       "measure": measure.COUNTED.context()},
            "results": results.build_results(suite, results.read_records(

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from kdio.model import config, measure
+from kdio.model import config
 from kdio.paths import pathdef
 from kdio.plan import plan, regions, shard
 
@@ -23,7 +23,7 @@ def dio():
 
 def _env(suite):
     return pathdef.GuestEnv(tools_dir="/t", file_size=suite.file_size,
-                          counted=measure.get(suite.measure).counted)
+                          counted=suite.measure.counted)
 
 
 @pytest.mark.parametrize("name,n", [("smoke", 2), ("dio", 2), ("dio", 3), ("ci", 2),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kdio import where
+from kdio.model import measure as measures
 from kdio.errors import ConfigError
 from kdio.model.sizes import format_size, parse_size
 
@@ -74,7 +75,7 @@ class Suite:
     cases: tuple = field(default_factory=tuple)
     checks: tuple = ()
     gate: dict = field(default_factory=dict)   # regression-gate settings, if any
-    measure: str = "wall"       # wall | counted (kdio.model.measure)
+    measure: measures.Measure = measures.WALL   # resolved once, when the suite is loaded
     # Test only: extra arguments of a check's tool, {check: [arg, ...]}, for
     # negative controls (e.g. kdio-badinput -W CHECK expects a wrong errno).
     check_args: dict = field(default_factory=dict)
@@ -179,5 +180,5 @@ def load_suite(name_or_path):
     checks = tuple(data.get("checks", []))
     return Suite(name=name, description=data.get("description", ""), repetitions=reps,
                  file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases),
-                 checks=checks, gate=dict(data.get("gate", {})), measure=mode,
+                 checks=checks, gate=dict(data.get("gate", {})), measure=measures.get(mode),
                  check_args=_check_args(data, checks, path))

@@ -128,7 +128,7 @@ def check_cases(suite):
                               f"use one of: {', '.join(sorted(CHECKS))}")
     for case in suite.cases:
         _check_case(suite, case)
-    measure.check_countable(suite, paths.PATHS, measure.get(suite.measure))
+    measure.check_countable(suite, paths.PATHS, suite.measure)
     ram = [b for b in paths.used_backends(suite) if b.ram_disk]
     if ram:
         need = GUEST_BASE_MIB + len(ram) * (backends.ram_disk_bytes(suite.file_size) >> 20)
@@ -280,6 +280,6 @@ def load_suite(name, measure_name=None):
     its own measure, its cases checked."""
     suite = config.load_suite(name)
     if measure_name:
-        suite = dataclasses.replace(suite, measure=measure.get(measure_name).name)
+        suite = dataclasses.replace(suite, measure=measure.get(measure_name))
     check_cases(suite)
     return suite

@@ -25,7 +25,6 @@ as many as the host has idle cores and memory for, at most one per group.
 import os
 from dataclasses import dataclass, replace
 
-from kdio.model import measure
 from kdio.paths import paths
 from kdio.errors import KdioError
 
@@ -156,7 +155,7 @@ def choose(suite, requested=None, cores=None, avail_mib=None, load=None):
     guests took 518 s against 433 s in one (docs/running.md)."""
     cores = cores or os.cpu_count() or 1
     n_groups = len(groups(suite))
-    counted = measure.get(suite.measure).counted
+    counted = suite.measure.counted
     if requested is not None:
         jobs = max(1, min(requested, n_groups))
         why = f"--jobs {requested}" + (f", at most {n_groups} (the suite's comparison groups)"

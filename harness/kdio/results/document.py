@@ -46,7 +46,7 @@ def _guest_context(context, suite, records):
     if guest and "guest" in ctx:  # host mode has no guest: its context is the machine's
         ctx["guest"]["release"] = guest.get("release")
         ctx["guest"].update(boot_split(guest, records))
-        if measure.get(suite.measure).counted:
+        if suite.measure.counted:
             ctx["measure"]["guest_tsc_mhz"] = measure.guest_tsc_mhz(guest.get("boot_kmsg"))
     return ctx
 
@@ -68,7 +68,7 @@ def _setup_failures(suite, records):
     count instructions."""
     failures = [f"setup failed: {f}" for f in results.setup_failures(records)]
     guest = next((r for r in records if r.get("type") == "guest"), None)
-    problem = guest and measure.clock_problem(measure.get(suite.measure),
+    problem = guest and measure.clock_problem(suite.measure,
                                               guest.get("boot_kmsg"))
     return failures + ([f"counted mode: {problem}"] if problem else [])
 

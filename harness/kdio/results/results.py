@@ -156,7 +156,7 @@ def build_results(suite, records):
     for r in records:
         if r.get("type") == "sample":
             by_case.setdefault(r["case"], []).append(r)
-    counted = suite.measure == "counted"
+    counted = suite.measure.counted
     return [case_result(c, by_case.get(c.case_id, []), suite.repetitions, counted)
             for c in suite.cases]
 

@@ -14,7 +14,7 @@ from kdio.errors import ConfigError
 from kdio.run.progress import MergedProgress, Progress
 from kdio import where
 from kdio.kernel import build, builttree, drivers, kbuild, kconfig, kernel
-from kdio.model import backends, config, measure
+from kdio.model import backends, config
 from kdio.paths import ipsec, pathdef, paths
 from kdio.plan import plan, shard
 from kdio.results import document, results
@@ -183,7 +183,7 @@ def qemu_config(suite, tree, initrd, disks, cache_mode, share):
     append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={GUEST_RUNNER} "
                        f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite)])
     devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
-    how = measure.get(suite.measure)
+    how = suite.measure
     return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
                            cpus=how.cpus or suite.vm.cpus, memory_mib=suite.vm.memory_mib,
                            out_dir=str(share), disks=tuple(str(d) for d in disks),
@@ -193,7 +193,7 @@ def qemu_config(suite, tree, initrd, disks, cache_mode, share):
 def choose_accel(suite, cfg, log):
     """(accelerator, why): counted runs need TCG (icount is TCG's), else the
     KVM probe decides."""
-    if measure.get(suite.measure).counted:
+    if suite.measure.counted:
         return "tcg", "counted mode: QEMU's icount runs only under TCG"
     return vm.choose_accel(cfg, kernel.cache_dir() / "accel-probe.json", log)
 
@@ -201,7 +201,7 @@ def choose_accel(suite, cfg, log):
 def features(suite, user_modules=()):
     """The kdio doctor features a guest run of suite uses."""
     used = {c.path for c in suite.cases}
-    return (["bench"] + (["counted"] if measure.get(suite.measure).counted else [])
+    return (["bench"] + (["counted"] if suite.measure.counted else [])
             + (["crypto"] if uses_crypto(suite) else [])
             + (["ipsec-xfrm"] if used & {"ipsec.xfrm", "ipsec.badkeys", "ipsec.none",
                                           "ipsec.ike"} else [])
@@ -219,7 +219,7 @@ def write_plan(plan_suite, suite, art, share, run_id, opts):
     """plan.json in a guest's share: plan_suite's cases (the suite's, or a
     shard's) with the tools and data-file size of the whole suite."""
     env = pathdef.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
-                         counted=measure.get(suite.measure).counted)
+                         counted=suite.measure.counted)
     results.write_atomic(share / "plan.json",
                          results.dump(plan.build(plan_suite, env, run_id, opts.module_params)))
 

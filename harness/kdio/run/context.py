@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from kdio import where
-from kdio.model import measure
+
 
 
 def git_commit(top=where.TOP):
@@ -54,6 +54,6 @@ def shared(suite, module_params):
         "command_line": "kdio " + shlex.join(sys.argv[1:]),
         "suite": {"name": suite.name, "repetitions": suite.repetitions,
                   "file_size": suite.file_size},
-        "measure": measure.get(suite.measure).context(),
+        "measure": suite.measure.context(),
         "module_params": list(module_params),
     }

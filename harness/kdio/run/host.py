@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kdio import where
 from kdio.kernel import build
-from kdio.model import backends, measure
+from kdio.model import backends
 from kdio.paths import pathdef, paths
 from kdio.plan import plan
 from kdio.results import document, results
@@ -69,7 +69,7 @@ def check_root(euid):
 
 def check_suite(suite, opts):
     """The suite fits this machine and the flags given."""
-    if measure.get(suite.measure).counted:
+    if suite.measure.counted:
         raise HostError(f"suite {suite.name} is counted: it needs QEMU's icount, and host mode "
                         "runs on the real CPU", "use --measure wall, or run it in a guest")
     used = [b.name for b in paths.used_backends(suite)]

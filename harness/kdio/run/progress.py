@@ -68,7 +68,7 @@ class Progress:
     def _print_sample(self, r):
         case = self.cases.get(r["case"])
         s = results.sample_of(r, case, paths.PATHS[case.path]) if case else None
-        counted = self.suite.measure == "counted"
+        counted = self.suite.measure.counted
         unit = results.unit_of(case, counted) if case else None
         if s is not None and counted:
             s = results.counted_sample(s, case, unit)
