@@ -5,7 +5,6 @@ Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
 """
 
 import argparse
-import datetime
 import json
 import signal
 import sys
@@ -17,7 +16,7 @@ from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
 from kdio.results import results
-from kdio.run import bench, doctor, host, lint, reparse
+from kdio.run import bench, context, doctor, host, lint, reparse
 from kdio.errors import ConfigError, KdioError
 
 
@@ -152,7 +151,7 @@ def _banner(doc):
 def cmd_bench(args):
     names = ["running"] if args.target == "host" else (_split(args.kernel) or ["debian-6.1"])
     suites = _split(args.suite) or ["dio"]
-    stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = context.run_id(args.run_id)
     status, runs, every = 0, len(names) * len(suites), []
     for suite in suites:
         docs = []
@@ -195,7 +194,7 @@ def _bench_args(args):
 
 def cmd_hosts(args):
     """The suite x kernel matrix across hosts, merged into one folder."""
-    stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = context.run_id(args.run_id)
     every = _hosts_list(args)
     pairs = hosts.plan(_split(args.suite) or ["dio"], _split(args.kernel) or ["debian-6.1"],
                        every, stamp)
@@ -314,7 +313,7 @@ def _base_run(args, gate):
     if not args.base_kernel:
         baseline = Path(args.baseline or where.TOP / gate["baseline"])
         return results.load(baseline), str(baseline)
-    stamp = args.run_id or datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = context.run_id(args.run_id)
     log(f"=== BASE: suite {args.suite} on kernel {args.base_kernel} ===")
     doc, _ = _run_and_print(_options(args, args.suite, args.base_kernel, f"{stamp}-base"))
     if _run_failed(doc):

@@ -4,7 +4,6 @@ This is the only module that knows the order of the steps; each step is a
 call into the module that does that one job.
 """
 
-import datetime
 import os
 import threading
 from dataclasses import dataclass, replace
@@ -236,7 +235,7 @@ def run(opts, log=print):
     suite = plan.load_suite(opts.suite, opts.measure)
     doctor.preflight(features(suite, opts.user_modules), f"suite {suite.name}")
     kspec = open_kernel(opts.kernel, suite)
-    run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}")
+    run_id = context.run_id(opts.run_id, suite.name)
     run_dir = Path(opts.results_dir) / run_id
     jobs, why, warning = shard.choose(suite, opts.jobs)
     log(f"jobs: {jobs} ({why})")

@@ -57,3 +57,13 @@ def shared(suite, module_params):
         "measure": suite.measure.context(),
         "module_params": list(module_params),
     }
+
+
+def stamp():
+    """The time part of every run id: the one place a run id is minted from."""
+    return datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def run_id(given, *parts):
+    """given, or a new run id: the stamp, then parts ("smoke", "host")."""
+    return given or "-".join([stamp(), *parts])

@@ -10,7 +10,6 @@ document is the guest run's, with target "host" and what this machine is
 (CPU, frequency governor, kernel, each backend's device from sysfs).
 """
 
-import datetime
 import os
 import re
 import signal
@@ -361,7 +360,7 @@ def run(opts, log=print, system=System(), euid=os.geteuid):
     check_root(euid())
     suite, scratch, kos, config_path = prepare(opts, system, log)
     tools = Path(opts.tools_from) if opts.tools_from else build.build_tools(log)[0]
-    run_id = opts.run_id or datetime.datetime.now().strftime(f"%Y%m%d-%H%M%S-{suite.name}-host")
+    run_id = context.run_id(opts.run_id, suite.name, "host")
     run_dir = Path(opts.results_dir) / run_id
     share = run_dir / "host"
     share.mkdir(parents=True, exist_ok=False)
@@ -369,14 +368,14 @@ def run(opts, log=print, system=System(), euid=os.geteuid):
     the_plan, left_out = host_plan(suite, env, run_id, opts.module_params, scratch,
                                    [d for d in [opts.device, "/dev/ram0"] if d], log)
     results.write_atomic(share / "plan.json", results.dump(the_plan))
-    context = make_context(suite, opts, system, scratch, kos, config_path, left_out)
+    ctx = make_context(suite, opts, system, scratch, kos, config_path, left_out)
     results.write_atomic(run_dir / "result.json",
-                         results.dump(document.build(run_id, suite, context, [])))
-    progress = Progress(run_id, suite, context, share, run_dir, log)
+                         results.dump(document.build(run_id, suite, ctx, [])))
+    progress = Progress(run_id, suite, ctx, share, run_dir, log)
     loaded, proc, outcome = hostmods.Loaded([]), None, RunnerOutcome()
     try:
         load_all(system, suite, opts, kos, loaded, log)
-        context["devices"] = backend_devices(system, suite, opts, scratch)
+        ctx["devices"] = backend_devices(system, suite, opts, scratch)
         proc, pump, lines = start_runner(share / "plan.json", run_dir / "runner.log", log)
         wait_runner(proc, opts.timeout_s or suite.vm.timeout_s, progress, outcome)
     except KeyboardInterrupt as e:
@@ -388,7 +387,7 @@ def run(opts, log=print, system=System(), euid=os.geteuid):
     if proc is not None:
         pump.join(timeout=5)
         outcome.output = "".join(lines)
-    doc = finish(run_id, suite, context, progress(), outcome, left, run_dir)
+    doc = finish(run_id, suite, ctx, progress(), outcome, left, run_dir)
     if outcome.error:
         raise outcome.error
     if outcome.interrupted:
