@@ -84,6 +84,9 @@ def test_the_bootstrap_gives_every_feature_what_it_needs(root):
     r = run(root, ["sh", "ci/bootstrap.sh", "test"])
     assert r.returncode == 0, r.shown
     assert f"installing Debian packages: {PLUGINS_PACKAGE}\n" in r.stdout, r.shown
+    text = doctor(root)   # as a user reads it (and the log keeps it)
+    assert "feature(s) lack something: host" in text.stdout or "all 12" in text.stdout, \
+        text.shown
     r = doctor(root, "--json")
     report = json.loads(r.stdout)
     lacking = {name: f["missing"] for name, f in report.items() if not f["ok"]}
