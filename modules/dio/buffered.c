@@ -17,7 +17,7 @@
  * locked are left, as drop_caches leaves them.
  *
  * kernel_write() takes freeze protection itself, as write(2) does. The
- * blocks go through kdio_dio_kernel_blocks (main.c), as the kvec
+ * blocks go through kdio_dio_kernel_blocks() (main.c), as the kvec
  * methods' do.
  */
 #include <linux/fs.h>
@@ -66,7 +66,7 @@ static int dio_buffered_run(struct kdio_dio_ctx *ctx)
 		return -ENOMEM;
 	ret = write ? 0 : dio_buffered_drop_cache(ctx);
 	if (!ret)
-		ret = kdio_dio_blocks(ctx, &kdio_dio_kernel_blocks, buf);
+		ret = kdio_dio_kernel_blocks(ctx, buf);
 	if (!ret && write)
 		ret = dio_buffered_sync(ctx);
 	kvfree(buf);

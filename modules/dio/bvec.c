@@ -22,74 +22,82 @@
  */
 #include <linux/fcntl.h>
 #include <linux/fs.h>
-#include <linux/ktime.h>
 #include <linux/uio.h>
 
 #include "dio.h"
 #include "bvec_pages.h"
 #include "common/compat.h"
 
-/*
- * One timed call over the whole block, buf the struct kdio_bvec_buf, at
- * file offset off; the test-only delay (main.c) is inside the window.
- */
-static int dio_bvec_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
-{
-	bool write = ctx->req->op == KDIO_OP_WRITE;
-	struct kdio_bvec_buf *b = buf;
-	struct file *file = ctx->file;
+/* The block's pages, and the iov_iter and kiocb of the call being made. */
+struct dio_bvec_state {
+	struct kdio_bvec_buf b;
 	struct iov_iter iter;
 	struct kiocb kiocb;
-	ssize_t done;
-	u64 t0, t1;
-
-	kdio_bvec_buf_iter(b, &iter, write ? ITER_SOURCE : ITER_DEST);
-	init_sync_kiocb(&kiocb, file);
-	kiocb.ki_pos = off;
-	if (write) {
-		kiocb.ki_flags |= IOCB_WRITE;
-		file_start_write(file);
-	}
-	t0 = ktime_get_ns();
-	kdio_dio_inject_delay(ctx);
-	if (kdio_dio_drop_write(ctx))
-		done = b->len;
-	else if (write)
-		done = kdio_call_write_iter(file, &kiocb, &iter);
-	else
-		done = kdio_call_read_iter(file, &kiocb, &iter);
-	t1 = ktime_get_ns();
-	if (write)
-		file_end_write(file);
-	return kdio_dio_account(ctx, done, b->len, t1 - t0);
-}
+};
 
 static void dio_bvec_fill(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
-	kdio_bvec_buf_fill(buf, off, ctx->req->seed);
+	struct dio_bvec_state *st = buf;
+
+	kdio_bvec_buf_fill(&st->b, off, ctx->req->seed);
+}
+
+/* The iov_iter over the whole block, a sync kiocb, freeze protection. */
+static void dio_bvec_prep(struct kdio_dio_ctx *ctx, void *buf, u64 off)
+{
+	bool write = ctx->req->op == KDIO_OP_WRITE;
+	struct dio_bvec_state *st = buf;
+
+	kdio_bvec_buf_iter(&st->b, &st->iter, write ? ITER_SOURCE : ITER_DEST);
+	init_sync_kiocb(&st->kiocb, ctx->file);
+	st->kiocb.ki_pos = off;
+	if (write) {
+		st->kiocb.ki_flags |= IOCB_WRITE;
+		file_start_write(ctx->file);
+	}
+}
+
+/* The timed call: ->write_iter/->read_iter over the whole block. */
+static ssize_t dio_bvec_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
+{
+	struct dio_bvec_state *st = buf;
+
+	if (ctx->req->op == KDIO_OP_WRITE)
+		return kdio_call_write_iter(ctx->file, &st->kiocb, &st->iter);
+	return kdio_call_read_iter(ctx->file, &st->kiocb, &st->iter);
+}
+
+static void dio_bvec_finish(struct kdio_dio_ctx *ctx, void *buf)
+{
+	if (ctx->req->op == KDIO_OP_WRITE)
+		file_end_write(ctx->file);
 }
 
 static void dio_bvec_verify(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
-	kdio_bvec_buf_verify(ctx, buf, off);
+	struct dio_bvec_state *st = buf;
+
+	kdio_bvec_buf_verify(ctx, &st->b, off);
 }
 
 static const struct kdio_dio_block_ops dio_bvec_blocks = {
 	.fill	= dio_bvec_fill,
+	.prep	= dio_bvec_prep,
 	.io	= dio_bvec_io,
+	.finish	= dio_bvec_finish,
 	.verify	= dio_bvec_verify,
 };
 
 static int dio_bvec_run(struct kdio_dio_ctx *ctx)
 {
-	struct kdio_bvec_buf b;
+	struct dio_bvec_state st;
 	int ret;
 
-	ret = kdio_bvec_buf_alloc(&b, ctx->req->block_size);
+	ret = kdio_bvec_buf_alloc(&st.b, ctx->req->block_size);
 	if (ret)
 		return ret;
-	ret = kdio_dio_blocks(ctx, &dio_bvec_blocks, &b);
-	kdio_bvec_buf_free(&b);
+	ret = kdio_dio_blocks(ctx, &dio_bvec_blocks, &st);
+	kdio_bvec_buf_free(&st.b);
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 #define _KDIO_DIO_H
 
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/miscdevice.h>
 #include <linux/types.h>
 
@@ -45,14 +46,19 @@ struct kdio_dio_ops {
 };
 
 /*
- * One block of a synchronous method's buffer buf at file offset off:
- * filled with the pattern before a write, moved with one timed call (0 or
- * the -errno of kdio_dio_account()), checked after a KDIO_F_VERIFY read.
- * kdio_dio_blocks() runs them over the whole request.
+ * One block of a synchronous method's buffer buf at file offset off, as
+ * kdio_dio_blocks() runs it: fill (writes: the pattern), prep (what the
+ * call needs besides the call: an iov_iter, a kiocb, freeze protection),
+ * the timed io (the bytes it moved, or -errno), finish (what prep took,
+ * given back), verify (KDIO_F_VERIFY reads). Only io is timed. Any hook
+ * may be NULL; a NULL io is the null method's: no call, the block counts
+ * as moved.
  */
 struct kdio_dio_block_ops {
 	void (*fill)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
-	int (*io)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
+	void (*prep)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
+	ssize_t (*io)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
+	void (*finish)(struct kdio_dio_ctx *ctx, void *buf);
 	void (*verify)(struct kdio_dio_ctx *ctx, void *buf, u64 off);
 };
 
@@ -75,12 +81,74 @@ void kdio_dio_add_elapsed(struct kdio_dio_ctx *ctx, u64 elapsed_ns);
 void kdio_dio_bad_block(struct kdio_dio_ctx *ctx, u64 file_offset);
 void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
 		     u64 file_offset);
-int kdio_dio_blocks(struct kdio_dio_ctx *ctx,
-		    const struct kdio_dio_block_ops *ops, void *buf);
 /*
- * Blocks in one kernel buffer of block_size bytes, moved with
- * kernel_write()/kernel_read().
+ * The blocks of a request in one kernel buffer of block_size bytes,
+ * moved with kernel_write()/kernel_read(): kdio_dio_blocks() with
+ * main.c's ops.
  */
-extern const struct kdio_dio_block_ops kdio_dio_kernel_blocks;
+int kdio_dio_kernel_blocks(struct kdio_dio_ctx *ctx, void *buf);
+
+/*
+ * The timed call, the one window every synchronous method's figures come
+ * from, as fio's td_io_queue() owns the timing of every engine: the clock,
+ * the test-only delay_us and work_loops, drop_writes, the call, and the
+ * accounting of its bytes and latency. A block is block_size bytes.
+ *
+ * Inlined, with kdio_dio_blocks(), into each method where its ops are a
+ * constant, so that the hooks are direct calls: the window holds the
+ * method's call and nothing of the core's making (an indirect call would
+ * add a retpoline to every figure counted mode counts).
+ */
+static __always_inline int
+kdio_dio_timed(struct kdio_dio_ctx *ctx, const struct kdio_dio_block_ops *ops,
+	       void *buf, u64 off)
+{
+	size_t len = ctx->req->block_size;
+	ssize_t done;
+	u64 t0, t1;
+
+	if (ops->prep)
+		ops->prep(ctx, buf, off);
+	t0 = ktime_get_ns();
+	kdio_dio_inject_delay(ctx);
+	if (!ops->io || kdio_dio_drop_write(ctx))
+		done = len;
+	else
+		done = ops->io(ctx, buf, off);
+	t1 = ktime_get_ns();
+	if (ops->finish)
+		ops->finish(ctx, buf);
+	return kdio_dio_account(ctx, done, len, t1 - t0);
+}
+
+/*
+ * The block loop of the synchronous methods: for every block of the
+ * request, stop if the caller is being killed, fill buf with the pattern
+ * (write), move it with one timed call, check it (read with
+ * KDIO_F_VERIFY). Returns 0 or the -errno that ended the run.
+ */
+static __always_inline int
+kdio_dio_blocks(struct kdio_dio_ctx *ctx, const struct kdio_dio_block_ops *ops,
+		void *buf)
+{
+	const struct kdio_dio_req *req = ctx->req;
+	u64 pos, off;
+	int ret = 0;
+
+	for (pos = 0; pos < req->total_bytes; pos += req->block_size) {
+		off = req->offset + pos;
+		ret = kdio_dio_checkpoint();
+		if (ret)
+			break;
+		if (ops->fill && req->op == KDIO_OP_WRITE)
+			ops->fill(ctx, buf, off);
+		ret = kdio_dio_timed(ctx, ops, buf, off);
+		if (ret)
+			break;
+		if (ops->verify && (req->flags & KDIO_F_VERIFY))
+			ops->verify(ctx, buf, off);
+	}
+	return ret;
+}
 
 #endif /* _KDIO_DIO_H */

@@ -5,7 +5,7 @@
  * what most people try first once set_fs() is gone, and it is recorded as
  * a result, not avoided.
  *
- * The blocks go through kdio_dio_kernel_blocks (main.c), as the
+ * The blocks go through kdio_dio_kernel_blocks() (main.c), as the
  * "buffered" method's do. kernel_write()/kernel_read() describe the
  * buffer with an ITER_KVEC iov_iter. Direct I/O must hand the block
  * layer pages, and on 6.1 the helper that gets them
@@ -36,7 +36,7 @@ static int dio_kvec_kmalloc_run(struct kdio_dio_ctx *ctx)
 	buf = kmalloc(ctx->req->block_size, GFP_KERNEL | __GFP_NOWARN);
 	if (!buf)
 		return -ENOMEM;
-	ret = kdio_dio_blocks(ctx, &kdio_dio_kernel_blocks, buf);
+	ret = kdio_dio_kernel_blocks(ctx, buf);
 	kfree(buf);
 	return ret;
 }
@@ -49,7 +49,7 @@ static int dio_kvec_vmalloc_run(struct kdio_dio_ctx *ctx)
 	buf = vmalloc(ctx->req->block_size);
 	if (!buf)
 		return -ENOMEM;
-	ret = kdio_dio_blocks(ctx, &kdio_dio_kernel_blocks, buf);
+	ret = kdio_dio_kernel_blocks(ctx, buf);
 	vfree(buf);
 	return ret;
 }

@@ -251,60 +251,19 @@ void kdio_dio_verify(struct kdio_dio_ctx *ctx, const void *buf, size_t len,
 		kdio_dio_bad_block(ctx, file_offset);
 }
 
-/*
- * The block loop of the synchronous methods: for every block of the
- * request, stop if the caller is being killed, fill buf with the pattern
- * (write), move it with one timed call, check it (read with
- * KDIO_F_VERIFY). Returns 0 or the -errno that ended the run.
- */
-int kdio_dio_blocks(struct kdio_dio_ctx *ctx,
-		    const struct kdio_dio_block_ops *ops, void *buf)
-{
-	const struct kdio_dio_req *req = ctx->req;
-	u64 pos, off;
-	int ret = 0;
-
-	for (pos = 0; pos < req->total_bytes; pos += req->block_size) {
-		off = req->offset + pos;
-		ret = kdio_dio_checkpoint();
-		if (ret)
-			break;
-		if (req->op == KDIO_OP_WRITE)
-			ops->fill(ctx, buf, off);
-		ret = ops->io(ctx, buf, off);
-		if (ret)
-			break;
-		if (req->flags & KDIO_F_VERIFY)
-			ops->verify(ctx, buf, off);
-	}
-	return ret;
-}
-
 static void kdio_dio_kernel_fill(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
 	kdio_pattern_fill(buf, ctx->req->block_size, off, ctx->req->seed);
 }
 
-/*
- * One timed kernel_write()/kernel_read() of the block at file offset off;
- * the test-only delay is inside the window.
- */
-static int kdio_dio_kernel_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
+/* One kernel_write()/kernel_read() of the block at file offset off. */
+static ssize_t kdio_dio_kernel_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
-	size_t len = ctx->req->block_size;
 	loff_t pos = off;
-	ssize_t done;
-	u64 t0;
 
-	t0 = ktime_get_ns();
-	kdio_dio_inject_delay(ctx);
-	if (kdio_dio_drop_write(ctx))
-		done = len;
-	else if (ctx->req->op == KDIO_OP_WRITE)
-		done = kernel_write(ctx->file, buf, len, &pos);
-	else
-		done = kernel_read(ctx->file, buf, len, &pos);
-	return kdio_dio_account(ctx, done, len, ktime_get_ns() - t0);
+	if (ctx->req->op == KDIO_OP_WRITE)
+		return kernel_write(ctx->file, buf, ctx->req->block_size, &pos);
+	return kernel_read(ctx->file, buf, ctx->req->block_size, &pos);
 }
 
 static void kdio_dio_kernel_verify(struct kdio_dio_ctx *ctx, void *buf,
@@ -313,11 +272,16 @@ static void kdio_dio_kernel_verify(struct kdio_dio_ctx *ctx, void *buf,
 	kdio_dio_verify(ctx, buf, ctx->req->block_size, off);
 }
 
-const struct kdio_dio_block_ops kdio_dio_kernel_blocks = {
+static const struct kdio_dio_block_ops kdio_dio_kernel_ops = {
 	.fill	= kdio_dio_kernel_fill,
 	.io	= kdio_dio_kernel_io,
 	.verify	= kdio_dio_kernel_verify,
 };
+
+int kdio_dio_kernel_blocks(struct kdio_dio_ctx *ctx, void *buf)
+{
+	return kdio_dio_blocks(ctx, &kdio_dio_kernel_ops, buf);
+}
 
 /* The header fields: who sent it and which method and op it asks for. */
 static int kdio_dio_check_kind(const struct kdio_dio_req *req)

@@ -42,7 +42,6 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/ktime.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
@@ -59,6 +58,7 @@ struct dio_vmmap_bufs {
 	unsigned long nr_pages;
 	void *alias;		/* their vmap(): the buffer seen by the kernel */
 	size_t len;
+	struct iov_iter iter;	/* over ubuf, for the block being moved */
 };
 
 /*
@@ -134,70 +134,58 @@ static void dio_vmmap_teardown(struct dio_vmmap_bufs *b)
 	vm_munmap(b->map, b->map_len);
 }
 
-/*
- * One timed vfs_iter_*() call over the whole mapping at file offset off;
- * the test-only delay (main.c) is inside the window.
- */
-static int dio_vmmap_io(struct kdio_dio_ctx *ctx, struct dio_vmmap_bufs *b,
-			u64 off)
+/* Writes: the pattern, into the mapping's pages through their alias. */
+static void dio_vmmap_fill(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
-	bool write = ctx->req->op == KDIO_OP_WRITE;
-	struct iov_iter iter;
+	struct dio_vmmap_bufs *b = buf;
+
+	kdio_pattern_fill(b->alias, b->len, off, ctx->req->seed);
+	flush_kernel_vmap_range(b->alias, b->len);
+}
+
+static void dio_vmmap_prep(struct kdio_dio_ctx *ctx, void *buf, u64 off)
+{
+	struct dio_vmmap_bufs *b = buf;
+
+	iov_iter_ubuf(&b->iter, ctx->req->op == KDIO_OP_WRITE ?
+		      ITER_SOURCE : ITER_DEST, b->ubuf, b->len);
+}
+
+/* The timed call: one vfs_iter_*() over the whole mapping. */
+static ssize_t dio_vmmap_io(struct kdio_dio_ctx *ctx, void *buf, u64 off)
+{
+	struct dio_vmmap_bufs *b = buf;
 	loff_t pos = off;
-	ssize_t done;
-	u64 t0;
 
-	iov_iter_ubuf(&iter, write ? ITER_SOURCE : ITER_DEST, b->ubuf, b->len);
-	t0 = ktime_get_ns();
-	kdio_dio_inject_delay(ctx);
-	if (kdio_dio_drop_write(ctx))
-		done = b->len;
-	else if (write)
-		done = kdio_vfs_iter_write(ctx->file, &iter, &pos);
-	else
-		done = vfs_iter_read(ctx->file, &iter, &pos, 0);
-	return kdio_dio_account(ctx, done, b->len, ktime_get_ns() - t0);
+	if (ctx->req->op == KDIO_OP_WRITE)
+		return kdio_vfs_iter_write(ctx->file, &b->iter, &pos);
+	return vfs_iter_read(ctx->file, &b->iter, &pos, 0);
 }
 
-/* One block at file offset off: fill the pattern, I/O, verify (untimed). */
-static int dio_vmmap_block(struct kdio_dio_ctx *ctx, struct dio_vmmap_bufs *b,
-			   u64 off)
+static void dio_vmmap_verify(struct kdio_dio_ctx *ctx, void *buf, u64 off)
 {
-	const struct kdio_dio_req *req = ctx->req;
-	int ret;
+	struct dio_vmmap_bufs *b = buf;
 
-	if (req->op == KDIO_OP_WRITE) {
-		kdio_pattern_fill(b->alias, b->len, off, req->seed);
-		flush_kernel_vmap_range(b->alias, b->len);
-	}
-	ret = dio_vmmap_io(ctx, b, off);
-	if (ret)
-		return ret;
-	if (req->flags & KDIO_F_VERIFY) {
-		invalidate_kernel_vmap_range(b->alias, b->len);
-		kdio_dio_verify(ctx, b->alias, b->len, off);
-	}
-	return 0;
+	invalidate_kernel_vmap_range(b->alias, b->len);
+	kdio_dio_verify(ctx, b->alias, b->len, off);
 }
+
+static const struct kdio_dio_block_ops dio_vmmap_blocks = {
+	.fill	= dio_vmmap_fill,
+	.prep	= dio_vmmap_prep,
+	.io	= dio_vmmap_io,
+	.verify	= dio_vmmap_verify,
+};
 
 static int dio_vmmap_run(struct kdio_dio_ctx *ctx)
 {
-	const struct kdio_dio_req *req = ctx->req;
 	struct dio_vmmap_bufs b;
-	u64 pos;
 	int ret;
 
-	ret = dio_vmmap_setup(&b, req);
+	ret = dio_vmmap_setup(&b, ctx->req);
 	if (ret)
 		return ret;
-	for (pos = 0; pos < req->total_bytes; pos += req->block_size) {
-		ret = kdio_dio_checkpoint();
-		if (ret)
-			break;
-		ret = dio_vmmap_block(ctx, &b, req->offset + pos);
-		if (ret)
-			break;
-	}
+	ret = kdio_dio_blocks(ctx, &dio_vmmap_blocks, &b);
 	dio_vmmap_teardown(&b);
 	return ret;
 }
