@@ -454,6 +454,18 @@ def cmd_show(args):
 def parser():
     p = argparse.ArgumentParser(prog="kdio", description="kernel direct-I/O benchmark harness")
     sub = p.add_subparsers(dest="command", required=True)
+    _bench_parser(sub)
+    _build_parsers(sub)
+    _compare_parsers(sub)
+    _plots_parser(sub)
+    _kernel_parser(sub)
+    _hosts_parser(sub)
+    _doctor_parser(sub)
+    _result_parsers(sub)
+    return p
+
+
+def _bench_parser(sub):
     b = sub.add_parser("bench", help="run a suite in a fresh VM and write results")
     b.add_argument("--suite", action="append", default=[],
                    help="suite name (harness/suites) or file; repeat, or give a space/comma-"
@@ -493,6 +505,10 @@ def parser():
     _host_arguments(b)
     _metric_argument(b)
     b.set_defaults(func=cmd_bench)
+
+
+def _build_parsers(sub):
+    """fetch, build and lint: a kernel's packages, kdio's builds, their checks."""
     for name, func, text in (("fetch", cmd_fetch, "download and unpack a guest kernel"),
                              ("build", cmd_build, "build modules and tools for a kernel")):
         s = sub.add_parser(name, help=text)
@@ -507,6 +523,10 @@ def parser():
                    help="build the modules against this kernel's headers (repeatable; "
                         "default: debian-6.1)")
     s.set_defaults(func=cmd_lint)
+
+
+def _compare_parsers(sub):
+    """compare two runs, or run the gate and compare it (regress)."""
     s = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
     s.add_argument("base", help="BASE result.json")
     s.add_argument("new", help="NEW result.json")
@@ -534,12 +554,16 @@ def parser():
     s.add_argument("--module", action="append", default=[], metavar="DIR|KO",
                    help="a module of your own to load first (as for bench)")
     s.set_defaults(func=cmd_regress)
+
+
+def _plots_parser(sub):
     s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
     s.add_argument("run", help="results/<run-id> folder, or just the run id")
     s.set_defaults(func=cmd_plots)
-    _kernel_parser(sub)
-    _hosts_parser(sub)
-    _doctor_parser(sub)
+
+
+def _result_parsers(sub):
+    """show, parse and export: what an earlier run's files become."""
     s = sub.add_parser("show", help="validate a result.json and print its table")
     s.add_argument("result")
     _metric_argument(s)
@@ -560,7 +584,6 @@ def parser():
                    help="fio: fio's json+ document (jobs with clat_ns percentiles and bins)")
     s.add_argument("--out", help="file to write (default: RUN/fio.json)")
     s.set_defaults(func=cmd_export)
-    return p
 
 
 def cmd_doctor(args):

@@ -353,12 +353,12 @@ class FakeProc:
 
 @pytest.fixture
 def fake_run(machine, tmp_path, monkeypatch):
-    """host.run with the checks before loading done, and a fake runner."""
+    """host.run with the machine's checks done, and a fake runner."""
     kos = [fake_ko(tmp_path / f"{m}.ko") for m in ("kdio_crypto", "kdio_dio", "kdio_xfer")]
     scratch = tmp_path / "dir"
     scratch.mkdir()
-    suite = _suite()
-    monkeypatch.setattr(host, "prepare", lambda o, s, log: (suite, scratch, kos, "/boot/config"))
+    monkeypatch.setattr(host.doctor, "preflight", lambda features, what: None)
+    monkeypatch.setattr(host, "check_machine", lambda req, s, log: (scratch, kos, "/boot/config"))
     monkeypatch.setattr(host, "backend_devices", lambda *a: {})
     opts = host.Options(suite=str(FIXTURES / "suites/host.toml"), results_dir=tmp_path / "res",
                         run_id="r", dir=str(scratch), device="/dev/nvme1n1",

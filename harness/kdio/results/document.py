@@ -1,7 +1,7 @@
 """The result document of a run, built by one pure function.
 
 build() makes the whole document from what a run is made of: the context
-the host knew before the boot (bench.make_context, the module parameters,
+the host knew before the boot (kdio.run.context.build, the module parameters,
 the user's modules, their loads not known yet), the guest records so far,
 and, once the VM has ended, its outcome. While the guest runs (no outcome)
 the status is "running"; the partial result.json written after each case

@@ -1,7 +1,11 @@
-"""One benchmark run, end to end: kernel, build, guest, VM, results.
+"""A run in QEMU: the guest targets (kdio.run.target), one guest or a
+suite split across several at once, and what they share: the kernel
+opened and fetched, modules and tools built, each guest's initramfs,
+disks, plan and QEMU configuration.
 
-This is the only module that knows the order of the steps; each step is a
-call into the module that does that one job.
+Options are the user's words; request() resolves them once into a
+kdio.run.request.GuestRequest, and run() executes it on the right target.
+Each step is a call into the module that does that one job.
 """
 
 import os
@@ -18,6 +22,8 @@ from kdio.paths import ipsec, pathdef, paths
 from kdio.plan import plan, shard
 from kdio.results import document, results
 from kdio.run import context, doctor
+from kdio.run.request import GuestRequest
+from kdio.run.target import Target, execute
 from kdio.vm import disk, initramfs, passthrough, qemu, vm
 
 TOP = where.TOP
@@ -53,20 +59,17 @@ def kernel_context(kspec):
     return ctx
 
 
-def make_context(suite, kspec, cfg, accel_reason, module_params=(), user=()):
-    """What the host knows of a run before the boot (kdio.results.document adds
-    what the guest and the end tell)."""
-    return {
-        **context.commit(),
-        "kernel": kernel_context(kspec),
+def make_context(req, cfg, accel_reason, user, tail):
+    """What the host knows of a guest run before the boot (kdio.results.document
+    adds what the guest and the end tell)."""
+    return context.build(req, {
+        "kernel": kernel_context(req.kernel),
         "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
         "accelerator_reason": accel_reason,
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
-        "backends": {b.name: b.description for b in paths.used_backends(suite)},
-        **context.shared(suite, module_params),
-        "user_modules": [{"module": m.name, "source": m.source, "loaded": None, "message": None}
-                         for m in user],
-    }
+        "backends": {b.name: b.description for b in paths.used_backends(req.suite)},
+    }, [{"module": m.name, "source": m.source, "loaded": None, "message": None} for m in user],
+        tail=tail)
 
 
 def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
@@ -127,9 +130,18 @@ def fetch_kernel(kspec, log):
     return kernel.fetch(kspec, log)
 
 
-def prepare_build(suite, kspec, log, opts):
-    """Fetch the kernel and build modules (ours and the user's) and tools:
-    (tree, artifacts, user modules), which every guest of a run shares."""
+@dataclass(frozen=True)
+class Built:
+    """What every guest of a run shares: the kernel's tree, kdio's modules
+    and tools, the user's modules (kdio.kernel.drivers)."""
+    tree: object
+    art: object
+    user: tuple
+
+
+def prepare_build(req, log):
+    """Fetch the kernel and build modules (ours and the user's) and tools."""
+    suite, kspec = req.suite, req.kernel
     tree = fetch_kernel(kspec, log)
     builtin = kernel.builtin_modules(tree, [*kspec.guest_modules,
                                             *(CRYPTO_MODULES if suite.vm.crypto else []),
@@ -137,27 +149,18 @@ def prepare_build(suite, kspec, log, opts):
     if builtin:
         log(f"built into {kspec.release}, so no insmod: {', '.join(builtin)}")
     art = build.build_all(tree, log)
-    user = drivers.prepare(opts.user_modules, tree, log)
-    return tree, art, user
+    return Built(tree, art, tuple(drivers.prepare(req.user_modules, tree, log)))
 
 
-def guest_files(suite, guest_suite, kspec, built, name, opts):
+def guest_files(req, guest_suite, built, name):
     """One guest's own initramfs (the whole suite's modules) and disks
     (its own cases'), named after name: (initrd, disks, cache mode)."""
-    tree, art, user = built
     initrd = initramfs.build(
-        build.BUILD_DIR / tree.build_name / f"initramfs-{name}.cpio",
-        guest_modules(suite, tree, kspec, art, opts.module_params, user), runner=RUNNER)
+        build.BUILD_DIR / built.tree.build_name / f"initramfs-{name}.cpio",
+        guest_modules(req.suite, built.tree, req.kernel, built.art, req.module_params,
+                      built.user), runner=RUNNER)
     disks, cache_mode = make_disks(guest_suite, name)
     return initrd, disks, cache_mode
-
-
-def prepare_guest(suite, kspec, run_dir, log, opts):
-    """Fetch the kernel, build modules (ours and the user's) and tools, and
-    make initramfs and disks."""
-    built = prepare_build(suite, kspec, log, opts)
-    initrd, disks, cache_mode = guest_files(suite, suite, kspec, built, run_dir.name, opts)
-    return (*built, initrd, disks, cache_mode)
 
 
 def uses_crypto(suite):
@@ -214,13 +217,13 @@ def finish(run_id, suite, context, outcome, records, run_dir):
     return results.write_final(document.build(run_id, suite, context, records, outcome), run_dir)
 
 
-def write_plan(plan_suite, suite, art, share, run_id, opts):
+def write_plan(req, plan_suite, art, share):
     """plan.json in a guest's share: plan_suite's cases (the suite's, or a
     shard's) with the tools and data-file size of the whole suite."""
-    env = pathdef.GuestEnv(tools_dir=str(art.tools_dir), file_size=suite.file_size,
-                         counted=suite.measure.counted)
+    env = pathdef.GuestEnv(tools_dir=str(art.tools_dir), file_size=req.suite.file_size,
+                           counted=req.suite.measure.counted)
     results.write_atomic(share / "plan.json",
-                         results.dump(plan.build(plan_suite, env, run_id, opts.module_params)))
+                         results.dump(plan.build(plan_suite, env, req.run_id, req.module_params)))
 
 
 def _console_lines(log):
@@ -229,14 +232,14 @@ def _console_lines(log):
                          if "kdio: " in line and " start " not in line else None)
 
 
-def run(opts, log=print):
-    """Run a suite in a fresh VM, or split across --jobs guests at once
-    (kdio.plan.shard); return (result document, run folder)."""
+def request(opts, log=print):
+    """opts resolved into a GuestRequest: the suite loaded (refused if the
+    host lacks what it needs), the kernel opened, the run's id, folder and
+    split; refusals before anything is built."""
     suite = plan.load_suite(opts.suite, opts.measure)
     doctor.preflight(features(suite, opts.user_modules), f"suite {suite.name}")
     kspec = open_kernel(opts.kernel, suite)
     run_id = context.run_id(opts.run_id, suite.name)
-    run_dir = Path(opts.results_dir) / run_id
     jobs, why, warning = shard.choose(suite, opts.jobs)
     log(f"jobs: {jobs} ({why})")
     if warning:
@@ -244,100 +247,137 @@ def run(opts, log=print):
     if jobs > 1 and opts.passthrough:
         raise ConfigError("--passthrough gives a device to one guest, and --jobs "
                           f"{opts.jobs} asks for {jobs}", "leave out --jobs, or --passthrough")
-    split = {"jobs": jobs, "reason": why, "warning": warning}
-    if jobs == 1:
-        return _run_one(opts, suite, kspec, run_id, run_dir, split, log)
-    return _run_sharded(opts, suite, kspec, run_id, run_dir, shard.split(suite, jobs), split, log)
+    return GuestRequest(suite=suite, kernel=kspec, user_modules=tuple(opts.user_modules),
+                        module_params=tuple(opts.module_params), run_id=run_id,
+                        run_dir=Path(opts.results_dir) / run_id,
+                        timeout_s=opts.timeout_s or suite.vm.timeout_s,
+                        passthrough=tuple(opts.passthrough),
+                        split={"jobs": jobs, "reason": why, "warning": warning})
 
 
-def _run_one(opts, suite, kspec, run_id, run_dir, split, log):
-    share = run_dir / "guest"
-    share.mkdir(parents=True, exist_ok=False)
-    tree, art, user, initrd, disks, cache_mode = prepare_guest(suite, kspec, run_dir, log, opts)
-    try:
-        write_plan(suite, suite, art, share, run_id, opts)
-        cfg = qemu_config(suite, tree, initrd, disks, cache_mode, share)
-        accel, why = choose_accel(suite, cfg, log)
-        cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
-                      + passthrough.devices(opts.passthrough, accel, why))
-        log(f"accelerator: {accel} ({why})")
-        context = make_context(suite, kspec, cfg, why, opts.module_params, user)
-        context["passthrough"] = list(opts.passthrough)
-        context["jobs"] = split
-        progress = Progress(run_id, suite, context, share, run_dir, log)
-        outcome = vm.run(qemu.argv(cfg), run_dir / "console.log",
-                         opts.timeout_s or suite.vm.timeout_s, on_line=_console_lines(log),
-                         poll=progress, log=log)
-        return finish(run_id, suite, context, outcome, progress(), run_dir), run_dir
-    finally:
-        for d in (*disks, initrd):
-            os.unlink(d)
+def run(opts, log=print):
+    """Run a suite in a fresh VM, or split across --jobs guests at once
+    (kdio.plan.shard); return (result document, run folder)."""
+    req = request(opts, log)
+    target = OneGuest(req) if req.split["jobs"] == 1 else ShardedGuests(req)
+    return execute(target, log)
 
 
-def _shard_guest(suite, s, kspec, built, run_dir, run_id, opts, made):
-    """Shard s's share folder (guest-<i>, with its plan), initramfs and
-    disks (appended to made, to be removed), and QEMU configuration."""
-    tree, art, _ = built
-    share = run_dir / f"guest-{s.index}"
-    share.mkdir(parents=True, exist_ok=False)
-    initrd, disks, cache_mode = guest_files(suite, s.suite, kspec, built,
-                                            f"{run_dir.name}-{s.index}", opts)
-    made += [*disks, initrd]
-    write_plan(s.suite, suite, art, share, run_id, opts)
-    return share, qemu_config(s.suite, tree, initrd, disks, cache_mode, share)
+class _Guests(Target):
+    """What the guest targets share: the files they made for the run
+    (initramfs and disks), removed at its end."""
+
+    def __init__(self, req):
+        super().__init__(req)
+        self.made = []
+
+    def cleanup(self):
+        for f in self.made:
+            os.unlink(f)
 
 
-def _run_guests(opts, suite, shards, guests, merged, run_dir, log):
-    """Every shard's guest at once, one thread each: their outcomes, in
-    shard order; the first error a thread raised, raised when all ended."""
-    box = {}
+class OneGuest(_Guests):
+    """The whole suite in one guest, its share folder guest/."""
 
-    def one(s, share, cfg):
-        shard_log = lambda line: log(f"[shard {s.index}] {line}")
-        progress = Progress(merged.run_id, s.suite, merged.context, share, run_dir, log,
-                            label=f"shard {s.index}: ",
-                            on_records=lambda records: merged.update(s.index, records))
-        try:
-            box[s.index] = vm.run(qemu.argv(cfg), run_dir / f"console-{s.index}.log",
-                                  opts.timeout_s or suite.vm.timeout_s,
-                                  on_line=_console_lines(shard_log), poll=progress,
-                                  log=shard_log)
-            merged.update(s.index, progress())
-        except Exception as e:  # raised in the caller's thread, below
-            box[f"error-{s.index}"] = e
-    threads = [threading.Thread(target=one, args=(s, share, cfg), name=f"shard-{s.index}")
-               for s, (share, cfg) in zip(shards, guests)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    errors = [box[k] for k in sorted(k for k in box if isinstance(k, str))]
-    if errors:
-        raise errors[0]
-    return [box[s.index] for s in shards]
+    def prepare(self, log):
+        req = self.req
+        self.share = req.run_dir / "guest"
+        self.share.mkdir(parents=True, exist_ok=False)
+        self.built = prepare_build(req, log)
+        initrd, disks, cache_mode = guest_files(req, req.suite, self.built, req.run_dir.name)
+        self.made += [*disks, initrd]
+        write_plan(req, req.suite, self.built.art, self.share)
+        cfg = qemu_config(req.suite, self.built.tree, initrd, disks, cache_mode, self.share)
+        accel, self.why = choose_accel(req.suite, cfg, log)
+        self.cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
+                           + passthrough.devices(req.passthrough, accel, self.why))
+        log(f"accelerator: {accel} ({self.why})")
+
+    def context(self):
+        return make_context(self.req, self.cfg, self.why, self.built.user,
+                            {"passthrough": list(self.req.passthrough), "jobs": self.req.split})
+
+    def run(self, ctx, log):
+        req = self.req
+        progress = Progress(req.run_id, req.suite, ctx, self.share, req.run_dir, log)
+        outcome = vm.run(qemu.argv(self.cfg), req.run_dir / "console.log", req.timeout_s,
+                         on_line=_console_lines(log), poll=progress, log=log)
+        return outcome, progress()
+
+    def outcome(self, ctx, ran):
+        outcome, records = ran
+        return document.build(self.req.run_id, self.req.suite, ctx, records, outcome)
 
 
-def _run_sharded(opts, suite, kspec, run_id, run_dir, shards, split, log):
-    """The shards' guests at once, each with its own share folder, console
-    log, initramfs and disks; one document of all their records."""
-    built, made = prepare_build(suite, kspec, log, opts), []
-    try:
-        guests = [_shard_guest(suite, s, kspec, built, run_dir, run_id, opts, made)
-                  for s in shards]
-        accel, why = choose_accel(suite, guests[0][1], log)
-        guests = [(share, replace(cfg, accel=accel)) for share, cfg in guests]
-        log(f"accelerator: {accel} ({why})")
-        for s in shards:
+class ShardedGuests(_Guests):
+    """The suite's shards (kdio.plan.shard), each in a guest of its own at
+    once, with its own share folder, console log, initramfs and disks; one
+    document of all their records."""
+
+    def prepare(self, log):
+        req = self.req
+        self.shards = shard.split(req.suite, req.split["jobs"])
+        self.built = prepare_build(req, log)
+        guests = [self._guest(s) for s in self.shards]
+        accel, self.why = choose_accel(req.suite, guests[0][1], log)
+        self.guests = [(share, replace(cfg, accel=accel)) for share, cfg in guests]
+        log(f"accelerator: {accel} ({self.why})")
+        for s in self.shards:
             log(f"shard {s.index}: {len(s.suite.cases)} case(s), checks "
                 f"{', '.join(s.suite.checks) or 'none'}")
-        context = make_context(suite, kspec, guests[0][1], why, opts.module_params, built[2])
-        context["passthrough"] = []
-        context["jobs"] = {**split, **shard.context(len(shards), split["reason"],
-                                                    split["warning"], shards)}
-        merged = MergedProgress(run_id, suite, context, run_dir, len(shards), log)
-        outcomes = _run_guests(opts, suite, shards, guests, merged, run_dir, log)
-        doc = document.build_sharded(run_id, suite, context, merged.streams, outcomes)
-        return results.write_final(doc, run_dir), run_dir
-    finally:
-        for d in made:
-            os.unlink(d)
+
+    def _guest(self, s):
+        """Shard s's share folder (guest-<i>, with its plan), initramfs and
+        disks (to be removed), and QEMU configuration."""
+        req = self.req
+        share = req.run_dir / f"guest-{s.index}"
+        share.mkdir(parents=True, exist_ok=False)
+        initrd, disks, cache_mode = guest_files(req, s.suite, self.built,
+                                                f"{req.run_dir.name}-{s.index}")
+        self.made += [*disks, initrd]
+        write_plan(req, s.suite, self.built.art, share)
+        return share, qemu_config(s.suite, self.built.tree, initrd, disks, cache_mode, share)
+
+    def context(self):
+        split = self.req.split
+        return make_context(self.req, self.guests[0][1], self.why, self.built.user, {
+            "passthrough": [],
+            "jobs": {**split, **shard.context(len(self.shards), split["reason"],
+                                              split["warning"], self.shards)}})
+
+    def run(self, ctx, log):
+        req = self.req
+        merged = MergedProgress(req.run_id, req.suite, ctx, req.run_dir, len(self.shards), log)
+        return merged.streams, self._run_guests(merged, log)
+
+    def _run_guests(self, merged, log):
+        """Every shard's guest at once, one thread each: their outcomes, in
+        shard order; the first error a thread raised, raised when all ended."""
+        req, box = self.req, {}
+
+        def one(s, share, cfg):
+            shard_log = lambda line: log(f"[shard {s.index}] {line}")
+            progress = Progress(req.run_id, s.suite, merged.context, share, req.run_dir, log,
+                                label=f"shard {s.index}: ",
+                                on_records=lambda records: merged.update(s.index, records))
+            try:
+                box[s.index] = vm.run(qemu.argv(cfg), req.run_dir / f"console-{s.index}.log",
+                                      req.timeout_s, on_line=_console_lines(shard_log),
+                                      poll=progress, log=shard_log)
+                merged.update(s.index, progress())
+            except Exception as e:  # raised in the caller's thread, below
+                box[f"error-{s.index}"] = e
+        threads = [threading.Thread(target=one, args=(s, share, cfg), name=f"shard-{s.index}")
+                   for s, (share, cfg) in zip(self.shards, self.guests)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        errors = [box[k] for k in sorted(k for k in box if isinstance(k, str))]
+        if errors:
+            raise errors[0]
+        return [box[s.index] for s in self.shards]
+
+    def outcome(self, ctx, ran):
+        streams, outcomes = ran
+        return document.build_sharded(self.req.run_id, self.req.suite, ctx, streams, outcomes)

@@ -1,8 +1,8 @@
-"""What every result's context says, whichever target ran it (a guest,
+"""A run's context, built in one place (build) for every target (a guest,
 several, or host mode): kdio's commit, the host's CPU and kernel, the date,
-the command line, the suite, its measure and the module parameters. The
-targets add what only they know (kdio.run.bench: the kernel, QEMU and the
-guest; kdio.run.host: the machine and its devices).
+the command line, the suite, its measure and the module parameters, around
+what only the target knows (kdio.run.bench: the kernel, QEMU and the guest;
+kdio.run.host: the machine and its devices).
 """
 
 import datetime
@@ -57,6 +57,17 @@ def shared(suite, module_params):
         "measure": suite.measure.context(),
         "module_params": list(module_params),
     }
+
+
+def build(req, own, user_modules=(), target=None, tail=None):
+    """The context of req's run: its target's name (host mode's "host"; a
+    guest run has none), kdio's commit, the target's own keys (own: the
+    kernel, the emulator or its absence, the guest or the machine, the
+    backends), the keys every target shares, the user's modules, and the
+    target's tail (a guest's passthrough and split)."""
+    return {**({"target": target} if target else {}), **commit(), **own,
+            **shared(req.suite, req.module_params), "user_modules": list(user_modules),
+            **(tail or {})}
 
 
 def stamp():

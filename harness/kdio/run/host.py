@@ -30,6 +30,8 @@ from kdio.run import context, doctor
 from kdio.run.hostdev import HostError, System, check_device, check_dir, device_info, dir_info
 from kdio.run import hostmods
 from kdio.run.progress import Progress
+from kdio.run.request import HostFlags, HostRequest, host_flags
+from kdio.run.target import Target, execute
 
 HOST_BACKENDS = ("ext4", "blk", "brd")
 # Checks that need what only the guest's /init makes: a read-only file
@@ -42,21 +44,14 @@ FILE_FLAGS = ("-f", "-d", "-R", "-N")
 
 
 @dataclass(frozen=True)
-class Options:
+class Options(HostFlags):
+    """bench --target host's words, before request() resolves them."""
     suite: str = "dio"
     results_dir: Path = where.TOP / "results"
     run_id: str = None
     timeout_s: int = None
     module_params: tuple = ()
     measure: str = None
-    dir: str = None              # ext4 backend (and the checks' scratch): a folder
-    device: str = None           # blk backend: a raw block device
-    destroy_data_on: str = None  # must name device for kdio to write to it
-    kdir: str = None             # headers to build against (default: the running kernel's)
-    modules_from: str = None     # prebuilt .ko files instead of a build
-    tools_from: str = None       # prebuilt userspace tools instead of a build
-    module_root: str = None      # a root holding lib/modules/<release> (for brd)
-    kernel_config: str = None    # the running kernel's config, if not in /proc or /boot
 
 
 def check_root(euid):
@@ -105,30 +100,30 @@ def headers_tree(kdir, release):
                                     "build_name": f"host-{release}", "spec": spec})()
 
 
-def prepare_modules(opts, release, config, log):
+def prepare_modules(req, release, config, log):
     """kdio's .ko files for the running kernel, checked against it."""
-    kdir = Path(opts.kdir or f"/lib/modules/{release}/build")
-    if opts.modules_from:
-        kos = tuple(sorted(Path(opts.modules_from).glob("*.ko")))
+    kdir = Path(req.kdir or f"/lib/modules/{release}/build")
+    if req.modules_from:
+        kos = tuple(sorted(Path(req.modules_from).glob("*.ko")))
         if not kos:
-            raise HostError(f"--modules-from {opts.modules_from} holds no .ko",
+            raise HostError(f"--modules-from {req.modules_from} holds no .ko",
                             "give the folder the modules were built into")
         log(f"prebuilt modules: {', '.join(k.name for k in kos)}")
     else:
         kos, _ = build.build_modules(headers_tree(kdir, release), log)
     build_cfg = kdir / ".config"
     cfg = (hostmods.read_config(build_cfg.read_text())
-           if (opts.kdir or not opts.modules_from) and build_cfg.exists() else None)
+           if (req.kdir or not req.modules_from) and build_cfg.exists() else None)
     hostmods.check_modules(kos, release, config, cfg)
     log(f"vermagic checked: {hostmods.modinfo_field(kos[0], 'vermagic').strip()}"
         + (f"; config {build_cfg} matches the running kernel's" if cfg else ""))
     return kos
 
 
-def host_env(suite, opts, tools_dir, scratch):
+def host_env(suite, req, tools_dir, scratch):
     return pathdef.GuestEnv(tools_dir=str(tools_dir), file_size=suite.file_size,
                           scratch=str(scratch) if scratch else backends.SCRATCH,
-                          devices=(("blk", opts.device),) if opts.device else ())
+                          devices=(("blk", req.device),) if req.device else ())
 
 
 def audit_writes(the_plan, scratch, devices):
@@ -179,39 +174,38 @@ def _meminfo(key):
     return None
 
 
-def backend_devices(system, suite, opts, scratch):
+def backend_devices(system, suite, req, scratch):
     """{backend: what it is on this machine}, from sysfs."""
     out = {}
     for b in paths.used_backends(suite):
         if b.name == "ext4":
             out[b.name] = dir_info(system, scratch)
         elif b.name == "blk":
-            out[b.name] = device_info(system, Path(os.path.realpath(opts.device)).name)
+            out[b.name] = device_info(system, Path(os.path.realpath(req.device)).name)
         elif b.name == "brd":
             out[b.name] = device_info(system, "ram0")
     return out
 
 
-def make_context(suite, opts, system, scratch, kos, config_path, left_out):
+def make_context(req, system, scratch, kos, config_path, left_out):
+    """What the host knows of a host-mode run before it starts."""
     uname = os.uname()
-    kernel_ctx = {"name": "running", "release": uname.release, "version": uname.version,
-                  "config": str(config_path)}
-    described = {"ext4": f"a file in {scratch}", "blk": f"the raw block device {opts.device}",
+    described = {"ext4": f"a file in {scratch}", "blk": f"the raw block device {req.device}",
                  "brd": "a brd RAM disk loaded by kdio for the run"}
-    return {
-        "target": "host", **context.commit(), "kernel": kernel_ctx,
+    return context.build(req, {
+        "kernel": {"name": "running", "release": uname.release, "version": uname.version,
+                   "config": str(config_path)},
         "qemu_version": None, "accelerator": "none",
         "accelerator_reason": "host mode: no emulator, the suite runs on this machine's kernel",
         "host": {"cpu_model": context.host_cpu(), "cpus": os.cpu_count(),
                  "memory_mib": (_meminfo("MemTotal") or 0) >> 10, **_cpufreq(system),
                  "modules": {"files": [str(k) for k in kos],
-                             "source": "prebuilt" if opts.modules_from else "built",
+                             "source": "prebuilt" if req.modules_from else "built",
                              "vermagic": hostmods.modinfo_field(kos[0], "vermagic").strip()},
                  "checks_left_out": left_out},
-        "backends": {b.name: described[b.name] for b in paths.used_backends(suite)},
-        "devices": backend_devices(system, suite, opts, scratch),
-        **context.shared(suite, opts.module_params), "user_modules": [],
-    }
+        "backends": {b.name: described[b.name] for b in paths.used_backends(req.suite)},
+        "devices": backend_devices(system, req.suite, req, scratch),
+    }, target="host")
 
 
 @dataclass
@@ -295,45 +289,24 @@ def _verdict(doc, records, outcome, left_loaded):
     return "failed", {"reason": reason, "last_case": _last_case(outcome.output)}
 
 
-def finish(run_id, suite, context, records, outcome, left_loaded, run_dir):
-    """The result document (kdio.results.document of the records, then how the
-    runner ended), checked against the schema and written with its CSV."""
-    context = dict(context, runner_elapsed_s=round(outcome.elapsed_s, 1))
-    doc = document.build(run_id, suite, context, records)
-    doc["status"], doc["failure"] = _verdict(doc, records, outcome, left_loaded)
-    return results.write_final(doc, run_dir)
-
-
-def prepare(opts, system, log):
-    """Every check that needs nothing loaded: (suite, scratch, kos, config
-    path, config). Refuses before anything is built, loaded or written."""
+def request(opts):
+    """opts resolved into a HostRequest: the suite loaded and fitted to
+    this machine's backends and the flags given, refused before anything
+    is built, loaded or written."""
     suite = plan.load_suite(opts.suite, opts.measure)
     check_suite(suite, opts)
     doctor.preflight(["host"], f"suite {suite.name} in host mode")
-    scratch = check_dir(opts.dir) if opts.dir else None
-    if opts.device:
-        name = check_device(system, opts.device, opts.destroy_data_on)
-        size = device_info(system, name)["size_bytes"] or 0
-        if size < backends.device_bytes(suite.file_size):
-            raise HostError(f"{opts.device} has {size} bytes; the suite needs "
-                            f"{backends.device_bytes(suite.file_size)}",
-                            "give a larger device or a suite with a smaller file_size")
-    release = os.uname().release
-    config_path, text = hostmods.running_config(release, opts.kernel_config)
-    config = hostmods.read_config(text)
-    kos = prepare_modules(opts, release, config, log)
-    already = hostmods.loaded_ours(system, [k.stem for k in kos])
-    if already:
-        raise HostError(f"{', '.join(already)} already loaded (another kdio run?)",
-                        f"rmmod {' '.join(already)} first")
-    return suite, scratch, kos, config_path
+    run_id = context.run_id(opts.run_id, suite.name, "host")
+    return HostRequest(suite=suite, module_params=tuple(opts.module_params), run_id=run_id,
+                       run_dir=Path(opts.results_dir) / run_id,
+                       timeout_s=opts.timeout_s or suite.vm.timeout_s, **host_flags(opts))
 
 
-def load_all(system, suite, opts, kos, loaded, log):
+def load_all(system, suite, req, kos, loaded, log):
     """brd (if a case uses it), then kdio's modules with their parameters."""
     if any(b.ram_disk for b in paths.used_backends(suite)):
         kib = backends.device_bytes(suite.file_size) >> 10
-        hostmods.load_brd(system, kib, loaded, opts.module_root, os.uname().release)
+        hostmods.load_brd(system, kib, loaded, req.module_root, os.uname().release)
         for _ in range(50):  # the node appears when udev (or devtmpfs) makes it
             if system.block_rdev("/dev/ram0"):
                 break
@@ -341,7 +314,7 @@ def load_all(system, suite, opts, kos, loaded, log):
         else:
             raise HostError("brd loaded but /dev/ram0 did not appear", "check udev")
         log(f"loaded brd (one {kib >> 10} MiB RAM disk)")
-    params = plan.our_module_params(opts.module_params, kos)
+    params = plan.our_module_params(req.module_params, kos)
     for ko in kos:
         hostmods.insmod(system, ko, params.get(ko.stem, ""), loaded)
     log(f"loaded {', '.join(k.stem for k in kos)}")
@@ -355,44 +328,98 @@ def _remove_data_files(scratch):
             pass
 
 
+def check_machine(req, system, log):
+    """Every check that needs nothing loaded, and kdio's modules built (or
+    taken) and checked against the running kernel: (scratch folder, .ko
+    files, the running kernel's config path)."""
+    scratch = check_dir(req.dir) if req.dir else None
+    if req.device:
+        name = check_device(system, req.device, req.destroy_data_on)
+        size = device_info(system, name)["size_bytes"] or 0
+        if size < backends.device_bytes(req.suite.file_size):
+            raise HostError(f"{req.device} has {size} bytes; the suite needs "
+                            f"{backends.device_bytes(req.suite.file_size)}",
+                            "give a larger device or a suite with a smaller file_size")
+    release = os.uname().release
+    config_path, text = hostmods.running_config(release, req.kernel_config)
+    kos = prepare_modules(req, release, hostmods.read_config(text), log)
+    already = hostmods.loaded_ours(system, [k.stem for k in kos])
+    if already:
+        raise HostError(f"{', '.join(already)} already loaded (another kdio run?)",
+                        f"rmmod {' '.join(already)} first")
+    return scratch, kos, config_path
+
+
 def run(opts, log=print, system=System(), euid=os.geteuid):
     """Run a suite on the running kernel; return (result document, run folder)."""
     check_root(euid())
-    suite, scratch, kos, config_path = prepare(opts, system, log)
-    tools = Path(opts.tools_from) if opts.tools_from else build.build_tools(log)[0]
-    run_id = context.run_id(opts.run_id, suite.name, "host")
-    run_dir = Path(opts.results_dir) / run_id
-    share = run_dir / "host"
-    share.mkdir(parents=True, exist_ok=False)
-    env = host_env(suite, opts, tools, scratch)
-    the_plan, left_out = host_plan(suite, env, run_id, opts.module_params, scratch,
-                                   [d for d in [opts.device, "/dev/ram0"] if d], log)
-    results.write_atomic(share / "plan.json", results.dump(the_plan))
-    ctx = make_context(suite, opts, system, scratch, kos, config_path, left_out)
-    results.write_atomic(run_dir / "result.json",
-                         results.dump(document.build(run_id, suite, ctx, [])))
-    progress = Progress(run_id, suite, ctx, share, run_dir, log)
-    loaded, proc, outcome = hostmods.Loaded([]), None, RunnerOutcome()
-    try:
-        load_all(system, suite, opts, kos, loaded, log)
-        ctx["devices"] = backend_devices(system, suite, opts, scratch)
-        proc, pump, lines = start_runner(share / "plan.json", run_dir / "runner.log", log)
-        wait_runner(proc, opts.timeout_s or suite.vm.timeout_s, progress, outcome)
-    except KeyboardInterrupt as e:
-        outcome.interrupted = str(e) or "SIGINT"
-    except HostError as e:
-        outcome.error = e
-    finally:
-        left = cleanup(system, proc, loaded, scratch, log)
-    if proc is not None:
-        pump.join(timeout=5)
-        outcome.output = "".join(lines)
-    doc = finish(run_id, suite, ctx, progress(), outcome, left, run_dir)
-    if outcome.error:
-        raise outcome.error
-    if outcome.interrupted:
-        raise KeyboardInterrupt(outcome.interrupted)
-    return doc, run_dir
+    return execute(OnHost(request(opts), system), log)
+
+
+class OnHost(Target):
+    """The suite on the running kernel: kdio's modules loaded for the run
+    and unloaded at its end, whatever happens."""
+
+    def __init__(self, req, system):
+        super().__init__(req)
+        self.system = system
+
+    def prepare(self, log):
+        """The machine checked, the modules and tools, and the plan;
+        refuses before anything is loaded or written."""
+        req = self.req
+        self.scratch, self.kos, self.config_path = check_machine(req, self.system, log)
+        tools = Path(req.tools_from) if req.tools_from else build.build_tools(log)[0]
+        self.share = req.run_dir / "host"
+        self.share.mkdir(parents=True, exist_ok=False)
+        env = host_env(req.suite, req, tools, self.scratch)
+        the_plan, self.left_out = host_plan(req.suite, env, req.run_id, req.module_params,
+                                            self.scratch,
+                                            [d for d in [req.device, "/dev/ram0"] if d], log)
+        results.write_atomic(self.share / "plan.json", results.dump(the_plan))
+
+    def context(self):
+        return make_context(self.req, self.system, self.scratch, self.kos, self.config_path,
+                            self.left_out)
+
+    def run(self, ctx, log):
+        """Load, run the plan, unload: (records, RunnerOutcome, modules left loaded)."""
+        req, system = self.req, self.system
+        results.write_atomic(req.run_dir / "result.json",
+                             results.dump(document.build(req.run_id, req.suite, ctx, [])))
+        progress = Progress(req.run_id, req.suite, ctx, self.share, req.run_dir, log)
+        loaded, proc, outcome = hostmods.Loaded([]), None, RunnerOutcome()
+        try:
+            load_all(system, req.suite, req, self.kos, loaded, log)
+            ctx["devices"] = backend_devices(system, req.suite, req, self.scratch)
+            proc, pump, lines = start_runner(self.share / "plan.json", req.run_dir / "runner.log",
+                                             log)
+            wait_runner(proc, req.timeout_s, progress, outcome)
+        except KeyboardInterrupt as e:
+            outcome.interrupted = str(e) or "SIGINT"
+        except HostError as e:
+            outcome.error = e
+        finally:
+            left = cleanup(system, proc, loaded, self.scratch, log)
+        if proc is not None:
+            pump.join(timeout=5)
+            outcome.output = "".join(lines)
+        return progress(), outcome, left
+
+    def outcome(self, ctx, ran):
+        """The document of the records, then how the runner ended."""
+        records, outcome, left = ran
+        ctx = dict(ctx, runner_elapsed_s=round(outcome.elapsed_s, 1))
+        doc = document.build(self.req.run_id, self.req.suite, ctx, records)
+        doc["status"], doc["failure"] = _verdict(doc, records, outcome, left)
+        return doc
+
+    def finished(self, ran):
+        _, outcome, _ = ran
+        if outcome.error:
+            raise outcome.error
+        if outcome.interrupted:
+            raise KeyboardInterrupt(outcome.interrupted)
 
 
 def cleanup(system, proc, loaded, scratch, log):
