@@ -14,12 +14,15 @@ MEASURE  ?=
 # Guests at once, the suite's cases split between them (docs/running.md "Several guests at once");
 # empty: 1 in wall mode (parallel guests steal each other's CPU time), idle cores and memory in counted
 JOBS     ?=
+# PROFILE=1: count each case's instructions by function with kdio's QEMU plugin (counted mode;
+# docs/profile.md), then `make profile RUN=<run-id>` prints where they go
+PROFILE  ?=
 # Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
 MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots parse compare regress clean kernel kernel-config
+.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots parse profile compare regress clean kernel kernel-config
 
 all: build
 
@@ -62,8 +65,14 @@ else
 bench: deps
 	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
-		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS))
+		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(PROFILE),--profile)
 endif
+
+# Where a profiled run's instructions go: make profile RUN=<run-id> [CASE=part-of-a-case-id]
+profile: deps
+	@test -n "$(RUN)" || { echo "usage: make profile RUN=<run-id or results/<run-id>> [CASE=...]" >&2; exit 2; }
+	$(KDIO) profile "$(abspath $(RUN))" $(if $(CASE),"$(CASE)")
 
 # Redraw the plots and report of an earlier run: make plots RUN=<run-id>
 plots: deps

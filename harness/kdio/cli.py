@@ -15,6 +15,7 @@ from kdio.kernel import build, builttree, kbuild, kconfig, kernel
 from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
+from kdio.report import profile as profile_report
 from kdio.results import results
 from kdio.run import bench, context, doctor, host, lint, reparse
 from kdio.errors import ConfigError, KdioError
@@ -32,14 +33,15 @@ def _options(args, suite, kernel_name, run_id):
                          module_params=tuple(args.module_param), measure=args.measure,
                          user_modules=tuple(_split(args.module)),
                          passthrough=tuple(_split(getattr(args, "passthrough", []))),
-                         jobs=getattr(args, "jobs", None))
+                         jobs=getattr(args, "jobs", None), profile=getattr(args, "profile", False))
 
 
 def _host_options(args, suite, run_id):
     """host.Options from bench --target host's arguments (refusing those of a
     guest run, which would not take effect)."""
     given = [f for f, v in (("--kernel", args.kernel), ("--module", args.module),
-                            ("--passthrough", args.passthrough), ("--jobs", args.jobs)) if v]
+                            ("--passthrough", args.passthrough), ("--jobs", args.jobs),
+                            ("--profile", args.profile)) if v]
     if given:
         raise ConfigError(f"{', '.join(given)} do(es) not apply to --target host: the suite "
                           "runs on the running kernel, with kdio's modules only",
@@ -93,6 +95,9 @@ def _run_and_print(opts, metrics=(), plots=True):
     log(where)
     log("")
     log(f"results: {run_dir / 'result.json'}  {run_dir / 'result.csv'}  {run_dir / log_name}")
+    if "profile" in doc["context"]:
+        log(f"profile: {run_dir / 'profile'}  (where each case's instructions go: "
+            f"kdio profile {run_dir.name}, or make profile RUN={run_dir.name})")
     if plots:
         _plots_and_report(doc, run_dir)
     return doc, run_dir
@@ -274,6 +279,22 @@ def cmd_parse(args):
     if not args.no_plots:
         _plots_and_report(doc, run_dir)
     return _verdict(doc)
+
+
+def cmd_profile(args):
+    """A profiled run's profiles: per case, the layer split and top functions."""
+    run_dir = _run_dir(args.run)
+    path = run_dir / "profile" / "profile.json"
+    if not path.exists():
+        raise ConfigError(f"{run_dir} has no profile ({path} is missing)",
+                          "run the suite with --profile (make bench ... PROFILE=1), counted")
+    summary = json.loads(path.read_text())
+    chosen = [k for k in summary["cases"] if args.case is None or args.case in k]
+    if not chosen:
+        raise ConfigError(f"no profiled case of {run_dir.name} matches {args.case!r}",
+                          f"give part of a case id: {', '.join(list(summary['cases'])[:3])} ...")
+    log(profile_report.render(summary, path.parent, args.case, args.top))
+    return 0 if summary["ok"] else 1
 
 
 def cmd_export(args):
@@ -499,6 +520,10 @@ def _bench_parser(sub):
                         "in counted mode min(idle host cores, available memory / guest "
                         "memory, groups), since instruction counts do not depend on the "
                         "host's load")
+    b.add_argument("--profile", action="store_true",
+                   help="count each case's instructions by function with kdio's QEMU plugin, "
+                        "which the guest cannot see (counted mode only): RUN/profile/, and "
+                        "kdio profile RUN prints it")
     b.add_argument("--no-plots", action="store_true",
                    help="write the result files only: no plots, no report (kdio plots RUN "
                         "draws them later)")
@@ -563,7 +588,7 @@ def _plots_parser(sub):
 
 
 def _result_parsers(sub):
-    """show, parse and export: what an earlier run's files become."""
+    """show, parse, export and profile: what an earlier run's files become."""
     s = sub.add_parser("show", help="validate a result.json and print its table")
     s.add_argument("result")
     _metric_argument(s)
@@ -584,6 +609,12 @@ def _result_parsers(sub):
                    help="fio: fio's json+ document (jobs with clat_ns percentiles and bins)")
     s.add_argument("--out", help="file to write (default: RUN/fio.json)")
     s.set_defaults(func=cmd_export)
+    s = sub.add_parser("profile", help="where a profiled run's instructions go: per case, "
+                       "by layer and by function")
+    s.add_argument("run", help="results/<run-id> folder, its result.json, or the run id")
+    s.add_argument("case", nargs="?", help="only the cases whose id contains this")
+    s.add_argument("--top", type=_positive, default=15, help="functions per case (15)")
+    s.set_defaults(func=cmd_profile)
 
 
 def cmd_doctor(args):

@@ -40,3 +40,8 @@ class TreeError(KdioError):
 
 class KconfigError(KdioError):
     """A kernel configuration lacks options kdio needs, or lost them in a merge."""
+
+
+class ProfileError(KdioError):
+    """The profiler cannot run, or a profile fails its checks: a plugin
+    QEMU will not load, a window left open, counts that do not add up."""

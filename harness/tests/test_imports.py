@@ -1,6 +1,6 @@
 """The harness's imports run one way. Its modules sit in folders by stage,
-model -> paths -> plan, kernel, vm, results -> report -> run -> remote ->
-cli, and a module imports only from its own folder, an earlier stage, or
+model -> paths -> plan, kernel, vm, results -> profile -> report -> run ->
+remote -> cli, and a module imports only from its own folder, an earlier stage, or
 the two that every stage uses (errors, where). No cycle between modules,
 and no import inside a function (the way a cycle is dodged). The guest
 side (guest/) imports nothing of kdio: it runs in the guest, from the
@@ -13,7 +13,7 @@ from kdio import where
 
 # Each stage's level: a module may import a lower level, or its own folder.
 LEVELS = {"": 0, "model": 1, "paths": 2, "plan": 3, "kernel": 3, "vm": 3, "results": 3,
-          "report": 4, "run": 5, "remote": 6, "cli": 7, "__main__": 8}
+          "profile": 4, "report": 5, "run": 6, "remote": 7, "cli": 8, "__main__": 9}
 SHARED = {"errors", "where", "__init__"}   # kdio/ itself: any stage imports them
 
 

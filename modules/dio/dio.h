@@ -18,6 +18,7 @@
 #include <linux/types.h>
 
 #include "kdio/dio.h"
+#include "kdio/marker.h"
 
 /*
  * One validated request being run. main.c opens file and owns it;
@@ -30,6 +31,7 @@ struct kdio_dio_ctx {
 	unsigned int delay_us;		/* module parameter, read once */
 	unsigned int work_loops;	/* module parameter, read once */
 	bool drop_writes;		/* module parameter, read once */
+	unsigned int drop_marks;	/* module parameter, read once */
 };
 
 struct kdio_dio_ops {
@@ -92,7 +94,9 @@ int kdio_dio_kernel_blocks(struct kdio_dio_ctx *ctx, void *buf);
  * The timed call, the one window every synchronous method's figures come
  * from, as fio's td_io_queue() owns the timing of every engine: the clock,
  * the test-only delay_us and work_loops, drop_writes, the call, and the
- * accounting of its bytes and latency. A block is block_size bytes.
+ * accounting of its bytes and latency. A block is block_size bytes. The
+ * profiler's markers (kdio/marker.h) bracket the window outside its
+ * clock reads, so they are not in what counted mode counts.
  *
  * Inlined, with kdio_dio_blocks(), into each method where its ops are a
  * constant, so that the hooks are direct calls: the window holds the
@@ -109,6 +113,8 @@ kdio_dio_timed(struct kdio_dio_ctx *ctx, const struct kdio_dio_block_ops *ops,
 
 	if (ops->prep)
 		ops->prep(ctx, buf, off);
+	if (ctx->drop_marks != 1)
+		KDIO_MARK(KDIO_MARK_START);
 	t0 = ktime_get_ns();
 	kdio_dio_inject_delay(ctx);
 	if (!ops->io || kdio_dio_drop_write(ctx))
@@ -116,6 +122,8 @@ kdio_dio_timed(struct kdio_dio_ctx *ctx, const struct kdio_dio_block_ops *ops,
 	else
 		done = ops->io(ctx, buf, off);
 	t1 = ktime_get_ns();
+	if (ctx->drop_marks != 2)
+		KDIO_MARK(KDIO_MARK_END);
 	if (ops->finish)
 		ops->finish(ctx, buf);
 	return kdio_dio_account(ctx, done, len, t1 - t0);

@@ -42,6 +42,12 @@
  * moves no data and reports the whole block written, its time accounted as
  * usual. Only 0 and 1 are taken (-EINVAL otherwise); 0644, read once per
  * request.
+ *
+ * The drop_marks parameter exists so that the harness can prove that its
+ * profile checks see a missing marker (kdio/marker.h): 1 skips every
+ * window's start marker, 2 every end marker. 0 (off) in every real run;
+ * 0 to 2 taken, 0644, read once per request. The markers are outside the
+ * timed window, so no setting changes a counted figure.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -102,6 +108,9 @@ KDIO_UINT_PARAM_RANGE(work_loops, 0, KDIO_DIO_WORK_MAX,
 
 KDIO_UINT_PARAM_RANGE(drop_writes, 0, 1,
 		      "test only: 1 makes every write call report success and move no data, so that the harness can prove its data check sees a lost write (0-1, default 0)");
+
+KDIO_UINT_PARAM_RANGE(drop_marks, 0, 2,
+		      "test only: 1 skips the profiler's window start markers, 2 its end markers, so that the harness can prove its profile checks see a missing marker (0-2, default 0)");
 
 static unsigned long panic_after_calls;
 module_param(panic_after_calls, ulong, 0644);
@@ -421,6 +430,7 @@ static int kdio_dio_execute(struct kdio_dio_req *req)
 		.delay_us	= READ_ONCE(delay_us),
 		.work_loops	= READ_ONCE(work_loops),
 		.drop_writes	= READ_ONCE(drop_writes),
+		.drop_marks	= READ_ONCE(drop_marks),
 	};
 	int ret;
 

@@ -115,6 +115,25 @@ def _meminfo_total():
     return None
 
 
+class Marks:
+    """In a profiled run (the plan's "profile"), a case marker before each
+    sample, so that the profiler's plugin writes one file of counts per
+    sample: seq-<n>.tsv is the sample after the n-th marker (0: the boot
+    and setup), as the "mark" record with that seq says. The last marker,
+    for no case, closes the last sample. Not profiled: nothing."""
+
+    def __init__(self, profile, records):
+        self.argv, self.records, self.seq = (profile or {}).get("mark"), records, 0
+
+    def __call__(self, cases, rep):
+        if not self.argv:
+            return
+        result = execute(self.argv, 60)
+        self.seq += 1
+        self.records.write({"type": "mark", "seq": self.seq, "cases": cases, "rep": rep,
+                            "rc": result["rc"]})
+
+
 def run(plan_path):
     with open(plan_path) as f:
         plan = json.load(f)
@@ -127,6 +146,7 @@ def run(plan_path):
         records.write({"type": "setup", "name": step["name"], **result, "kmsg": kmsg.drain()})
     total = plan["repetitions"] * len(plan["cases"])
     batches = plan.get("batches", {})
+    mark = Marks(plan.get("profile"), records)
     n = 0
     for rep in range(plan["repetitions"]):
         done = set()  # the batches run in this repetition
@@ -139,6 +159,7 @@ def run(plan_path):
                 done.add(bid)
                 batch = batches[bid]
                 say(f"case {n + 1}-{n + len(batch['cases'])}/{total} start batch {bid} rep {rep}")
+                mark(batch["cases"], rep)
                 result = execute(batch["argv"], batch.get("timeout_s", 600),
                                  tail=OUTPUT_TAIL * len(batch["cases"]))
                 log = kmsg.drain()
@@ -153,9 +174,11 @@ def run(plan_path):
             n += 1
             say(f"case {n}/{total} start {case['case']} rep {rep}")
             argv = case["argv_by_rep"][rep] if "argv_by_rep" in case else case["argv"]
+            mark([case["case"]], rep)
             result = execute(argv, case.get("timeout_s", 600))
             records.write({"type": "sample", "case": case["case"], "rep": rep, **result,
                            "kmsg": kmsg.drain()})
+    mark([], None)
     for check in plan.get("checks", []):
         say(f"check {check['name']}")
         result = execute(check["argv"], check.get("timeout_s", 600))

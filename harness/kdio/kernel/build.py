@@ -56,6 +56,15 @@ def build_tools(log=print):
     return out, warnings
 
 
+def build_plugin(log=print):
+    """Build kdio's QEMU plugin (plugin/, the profiler) with the host's
+    compiler: the path of the shared object."""
+    out = BUILD_DIR / "plugin"
+    log("building the profiler's QEMU plugin")
+    _make(["-C", str(TOP / "plugin"), f"BUILD={out}"], "plugin build")
+    return out / "kdio_profile.so"
+
+
 def build_all(tree, log=print):
     kos, _ = build_modules(tree, log)
     tools, _ = build_tools(log)

@@ -20,11 +20,12 @@ from kdio.kernel import build, builttree, drivers, kbuild, kconfig, kernel
 from kdio.model import backends, config
 from kdio.paths import ipsec, pathdef, paths
 from kdio.plan import plan, shard
+from kdio.profile import profile
 from kdio.results import document, results
 from kdio.run import context, doctor
 from kdio.run.request import GuestRequest
 from kdio.run.target import Target, execute
-from kdio.vm import disk, initramfs, passthrough, qemu, vm
+from kdio.vm import disk, initramfs, passthrough, profiler, qemu, vm
 
 TOP = where.TOP
 GUEST_OUT = "/run/kdio/out"
@@ -47,6 +48,7 @@ class Options:
     user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
     passthrough: tuple = ()     # host PCI addresses given to the guest through vfio-pci
     jobs: int = None            # guests at once (kdio.plan.shard); None: the mode's default
+    profile: bool = False       # count each case's instructions by function (counted runs)
 
 
 def kernel_context(kspec):
@@ -69,7 +71,10 @@ def make_context(req, cfg, accel_reason, user, tail):
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
         "backends": {b.name: b.description for b in paths.used_backends(req.suite)},
     }, [{"module": m.name, "source": m.source, "loaded": None, "message": None} for m in user],
-        tail=tail)
+        tail={**tail, **({"profile": {"plugin": "kdio_profile.so", "plugin_api": 1,
+                                      "counts": "guest instructions in each case's timed "
+                                                "windows, by translation block"}}
+                         if req.profile else {})})
 
 
 def guest_modules(suite, tree, kspec, art, module_params=(), user=()):
@@ -137,6 +142,7 @@ class Built:
     tree: object
     art: object
     user: tuple
+    plugin: Path = None     # the profiler's QEMU plugin, if the run is profiled
 
 
 def prepare_build(req, log):
@@ -149,7 +155,12 @@ def prepare_build(req, log):
     if builtin:
         log(f"built into {kspec.release}, so no insmod: {', '.join(builtin)}")
     art = build.build_all(tree, log)
-    return Built(tree, art, tuple(drivers.prepare(req.user_modules, tree, log)))
+    plugin = None
+    if req.profile:
+        plugin = build.build_plugin(log)
+        profiler.probe(plugin)
+        log(f"profiler: {plugin.name} loads in QEMU {vm.qemu_version()}")
+    return Built(tree, art, tuple(drivers.prepare(req.user_modules, tree, log)), plugin)
 
 
 def guest_files(req, guest_suite, built, name):
@@ -181,7 +192,7 @@ def boot_args(suite):
     return [] if uses_crypto(suite) else ["cryptomgr.notests=1"]
 
 
-def qemu_config(suite, tree, initrd, disks, cache_mode, share):
+def qemu_config(suite, tree, initrd, disks, cache_mode, share, plugin=None):
     append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={GUEST_RUNNER} "
                        f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite)])
     devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
@@ -189,7 +200,15 @@ def qemu_config(suite, tree, initrd, disks, cache_mode, share):
     return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
                            cpus=how.cpus or suite.vm.cpus, memory_mib=suite.vm.memory_mib,
                            out_dir=str(share), disks=tuple(str(d) for d in disks),
-                           disk_cache=cache_mode, extra_devices=devices, icount=how.icount)
+                           disk_cache=cache_mode, extra_devices=devices, icount=how.icount,
+                           plugin=profiler.argument(plugin, profile_dir(share)) if plugin else "")
+
+
+def profile_dir(share):
+    """Where the profiler's plugin writes a guest's counts: <share>/profile."""
+    out = share / "profile"
+    out.mkdir(exist_ok=True)
+    return out
 
 
 def choose_accel(suite, cfg, log):
@@ -222,8 +241,18 @@ def write_plan(req, plan_suite, art, share):
     shard's) with the tools and data-file size of the whole suite."""
     env = pathdef.GuestEnv(tools_dir=str(art.tools_dir), file_size=req.suite.file_size,
                            counted=req.suite.measure.counted)
-    results.write_atomic(share / "plan.json",
-                         results.dump(plan.build(plan_suite, env, req.run_id, req.module_params)))
+    the_plan = plan.build(plan_suite, env, req.run_id, req.module_params)
+    if req.profile:
+        profiled(the_plan, art)
+    results.write_atomic(share / "plan.json", results.dump(the_plan))
+
+
+def profiled(the_plan, art):
+    """A plan made a profiled one: the kernel's symbols, with the modules'
+    load addresses, saved first; a case marker before each sample."""
+    the_plan["setup"].insert(0, {"name": "kallsyms", "argv": [
+        "sh", "-c", f"grep -i ' t ' /proc/kallsyms > {GUEST_OUT}/kallsyms"]})
+    the_plan["profile"] = {"mark": [str(art.tools_dir / "kdio-mark"), "case"]}
 
 
 def _console_lines(log):
@@ -244,6 +273,9 @@ def request(opts, log=print):
     log(f"jobs: {jobs} ({why})")
     if warning:
         log(f"warning: {warning}")
+    if opts.profile and not suite.measure.counted:
+        raise ConfigError(f"--profile counts instructions, and suite {suite.name} runs "
+                          f"{suite.measure.name}", "add --measure counted, or leave out --profile")
     if jobs > 1 and opts.passthrough:
         raise ConfigError("--passthrough gives a device to one guest, and --jobs "
                           f"{opts.jobs} asks for {jobs}", "leave out --jobs, or --passthrough")
@@ -251,7 +283,7 @@ def request(opts, log=print):
                         module_params=tuple(opts.module_params), run_id=run_id,
                         run_dir=Path(opts.results_dir) / run_id,
                         timeout_s=opts.timeout_s or suite.vm.timeout_s,
-                        passthrough=tuple(opts.passthrough),
+                        passthrough=tuple(opts.passthrough), profile=opts.profile,
                         split={"jobs": jobs, "reason": why, "warning": warning})
 
 
@@ -261,6 +293,11 @@ def run(opts, log=print):
     req = request(opts, log)
     target = OneGuest(req) if req.split["jobs"] == 1 else ShardedGuests(req)
     return execute(target, log)
+
+
+def profiled_doc(req, doc, shares):
+    """doc with its profiles' check, if the run was profiled (RUN/profile/)."""
+    return profile.attach(doc, shares, req.run_dir / "profile") if req.profile else doc
 
 
 class _Guests(Target):
@@ -287,7 +324,8 @@ class OneGuest(_Guests):
         initrd, disks, cache_mode = guest_files(req, req.suite, self.built, req.run_dir.name)
         self.made += [*disks, initrd]
         write_plan(req, req.suite, self.built.art, self.share)
-        cfg = qemu_config(req.suite, self.built.tree, initrd, disks, cache_mode, self.share)
+        cfg = qemu_config(req.suite, self.built.tree, initrd, disks, cache_mode, self.share,
+                          self.built.plugin)
         accel, self.why = choose_accel(req.suite, cfg, log)
         self.cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
                            + passthrough.devices(req.passthrough, accel, self.why))
@@ -306,7 +344,8 @@ class OneGuest(_Guests):
 
     def outcome(self, ctx, ran):
         outcome, records = ran
-        return document.build(self.req.run_id, self.req.suite, ctx, records, outcome)
+        doc = document.build(self.req.run_id, self.req.suite, ctx, records, outcome)
+        return profiled_doc(self.req, doc, [self.share])
 
 
 class ShardedGuests(_Guests):
@@ -336,7 +375,8 @@ class ShardedGuests(_Guests):
                                                 f"{req.run_dir.name}-{s.index}")
         self.made += [*disks, initrd]
         write_plan(req, s.suite, self.built.art, share)
-        return share, qemu_config(s.suite, self.built.tree, initrd, disks, cache_mode, share)
+        return share, qemu_config(s.suite, self.built.tree, initrd, disks, cache_mode, share,
+                                  self.built.plugin)
 
     def context(self):
         split = self.req.split
@@ -380,4 +420,5 @@ class ShardedGuests(_Guests):
 
     def outcome(self, ctx, ran):
         streams, outcomes = ran
-        return document.build_sharded(self.req.run_id, self.req.suite, ctx, streams, outcomes)
+        doc = document.build_sharded(self.req.run_id, self.req.suite, ctx, streams, outcomes)
+        return profiled_doc(self.req, doc, [share for share, _ in self.guests])

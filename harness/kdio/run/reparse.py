@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kdio.errors import KdioError
 from kdio.plan import plan
+from kdio.profile import profile
 from kdio.results import console, document, results
 from kdio.vm.vm import VmOutcome
 
@@ -58,12 +59,19 @@ def rebuild(run_dir, suite_file=None):
     shards = (ctx.get("jobs") or {}).get("shards")
     if not shards:
         records = results.read_records(_read(run_dir / "guest/records.jsonl", "records"))
-        return document.build(old["run_id"], suite, ctx, records,
-                              _outcome(run_dir / "console.log", ctx.get("vm_elapsed_s"),
-                                       TIMED_OUT in reason))
+        return _profiled(ctx, run_dir, [run_dir / "guest"], document.build(
+            old["run_id"], suite, ctx, records,
+            _outcome(run_dir / "console.log", ctx.get("vm_elapsed_s"), TIMED_OUT in reason)))
     streams = [results.read_records(_read(run_dir / f"guest-{i}/records.jsonl", "records"))
                for i in range(1, len(shards) + 1)]
     outcomes = [_outcome(run_dir / f"console-{i}.log", s.get("vm_elapsed_s"),
                          f"shard {i} (guest-{i}): {TIMED_OUT}" in reason)
                 for i, s in enumerate(shards, 1)]
-    return document.build_sharded(old["run_id"], suite, ctx, streams, outcomes)
+    return _profiled(ctx, run_dir, [run_dir / f"guest-{i}" for i in range(1, len(shards) + 1)],
+                     document.build_sharded(old["run_id"], suite, ctx, streams, outcomes))
+
+
+def _profiled(ctx, run_dir, shares, doc):
+    """doc with its profiles built again and their check, if the run was
+    profiled."""
+    return profile.attach(doc, shares, run_dir / "profile") if "profile" in ctx else doc

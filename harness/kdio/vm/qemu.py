@@ -28,6 +28,7 @@ class QemuConfig:
     disk_cache: str = "none"    # none (O_DIRECT on the host) | writeback
     extra_devices: tuple = field(default_factory=tuple)
     icount: str = ""            # -icount value (counted runs: TCG only), "" for none
+    plugin: str = ""            # a TCG plugin and its arguments: "path.so,key=value"
 
 
 def _cpu(accel):
@@ -64,6 +65,8 @@ def argv(cfg):
             "-kernel", cfg.kernel, "-initrd", cfg.initrd, "-append", cfg.append]
     if cfg.icount:
         args += ["-icount", cfg.icount]
+    if cfg.plugin:
+        args += ["-plugin", cfg.plugin]
     args += _shares(cfg) + _disks(cfg)
     for dev in cfg.extra_devices:
         args += list(dev)

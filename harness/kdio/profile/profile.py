@@ -1,0 +1,238 @@
+"""A profiled run's counts made into one profile per case: each function's
+instructions inside the case's timed windows (all its samples together),
+its rep movs/stos iterations and the bytes they moved as a row of their
+own (the copy, apart from the overhead), each function's layer; and the
+checks that the counts can be trusted.
+
+The windows are bracketed by markers outside their two clock reads
+(kdio/marker.h), so a window's region holds the counted window plus the
+clock reads' own instructions and the markers: a constant number per
+window for one path (49 to 51 on Debian's 6.1 for the dio methods).
+
+Checks, per sample with windows:
+- every window closed (no start without its end, no end without a start);
+- one window per timed call (the tool's own count of calls);
+- consistency: the region's instructions less the counted figure, per
+  window, is the clock reads' constant: between 0 and CLOCK_MAX, and the
+  same in every sample of the case within CONSISTENCY_TOL per window.
+"""
+
+import json
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from kdio.errors import ProfileError
+from kdio.paths import paths
+from kdio.profile import layers, raw
+from kdio.profile.symbols import Symbols
+from kdio.results import results
+
+CLOCK_MAX = 96          # a window's region beyond its counted window: the clock reads, markers
+CONSISTENCY_TOL = 1.0   # instructions per window between a case's samples (the clock's rounding)
+PROFILE_DIR = "profile"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Row:
+    symbol: str
+    module: str
+    layer: str
+    insns: int          # self instructions in the windows (rep iterations not included)
+    rep_iters: int = 0
+    rep_bytes: int = 0
+
+
+def _rows(counts, symbols):
+    """The Rows of one sample's blocks, by function, the copy apart."""
+    acc = {}
+    for b in counts.blocks:
+        sym = symbols.lookup(b.vaddr)
+        key = (sym.name, sym.module)
+        insns, iters, nbytes = acc.get(key, (0, 0, 0))
+        acc[key] = (insns + b.in_insns - b.rep_iters, iters + b.rep_iters, nbytes + b.rep_bytes)
+    rows = []
+    for (name, module), (insns, iters, nbytes) in acc.items():
+        rows.append(Row(name, module, layers.layer_of(name, module), insns))
+        if iters:
+            rows.append(Row(f"{name} [rep]", module, layers.COPY, iters, iters, nbytes))
+    return rows
+
+
+def _merge(rows):
+    """Rows of several samples summed by (symbol, module), largest first."""
+    acc = {}
+    for r in rows:
+        a = acc.get((r.symbol, r.module))
+        acc[(r.symbol, r.module)] = r if a is None else Row(
+            r.symbol, r.module, r.layer, a.insns + r.insns, a.rep_iters + r.rep_iters,
+            a.rep_bytes + r.rep_bytes)
+    return sorted(acc.values(), key=lambda r: (-(r.insns), r.symbol))
+
+
+def _sample_figures(records, results_by_case):
+    """{(case, rep): (elapsed_ns, calls)} of the samples that ran: the
+    counted figure of their windows, and the tool's count of calls."""
+    out = {}
+    for r in records:
+        if r.get("type") != "sample" or r["case"] not in results_by_case:
+            continue
+        res = results_by_case[r["case"]]
+        s = paths.PATHS[res["path"]].parse(r, res["params"])
+        m = s.metrics or {}
+        if s.status == "ok" and m.get("elapsed_ns") is not None:
+            out[(r["case"], r["rep"])] = (m["elapsed_ns"], m.get("calls"))
+    return out
+
+
+def _sample_problems(case, rep, counts, figures):
+    """What is wrong with one sample's windows, in words; and its region's
+    instructions beyond the counted figure, per window (None: not known)."""
+    problems = []
+    if counts.unclosed:
+        problems.append(f"{case} rep {rep + 1}: {counts.unclosed} window(s) opened and never "
+                        "closed (an end marker did not run)")
+    if counts.unmatched_ends:
+        problems.append(f"{case} rep {rep + 1}: {counts.unmatched_ends} window end(s) with no "
+                        "start (a start marker did not run)")
+    fig = figures.get((case, rep))
+    if not counts.starts or fig is None:
+        return problems, None
+    elapsed, calls = fig
+    if calls is not None and calls != counts.starts:
+        problems.append(f"{case} rep {rep + 1}: {counts.starts} window(s) for {calls} timed "
+                        "call(s)")
+    extra = (counts.in_insns - elapsed) / counts.starts
+    if not 0 <= extra <= CLOCK_MAX:
+        problems.append(f"{case} rep {rep + 1}: the windows hold {counts.in_insns} instructions "
+                        f"and the counted figure is {elapsed}: {extra:+.1f} per window, outside "
+                        f"0 to {CLOCK_MAX} (the clock reads' own)")
+    return problems, extra
+
+
+def _consistency(case, extras):
+    """The spread of a case's per-window excess over its samples, and the
+    problem if it is wider than CONSISTENCY_TOL."""
+    if len(extras) < 2:
+        return 0.0, []
+    spread = max(extras) - min(extras)
+    if spread > CONSISTENCY_TOL:
+        return spread, [f"{case}: the windows' excess over the counted figure varies by "
+                        f"{spread:.2f} instructions per window between samples (at most "
+                        f"{CONSISTENCY_TOL}): the regions do not match the counted windows"]
+    return spread, []
+
+
+def _share_samples(share):
+    """(records, marks, symbols) of one guest's share folder."""
+    records = list(results.RecordTail(share / "records.jsonl")())
+    marks = raw.marks(records)
+    if not marks:
+        raise ProfileError(f"{share} has no case markers: the run was not profiled",
+                           "run it with --profile")
+    ksyms = share / "kallsyms"
+    if not ksyms.exists():
+        raise ProfileError(f"{ksyms} is missing: the guest did not save its symbols",
+                           "see the setup step 'kallsyms' in the console log")
+    return records, marks, Symbols(ksyms.read_text())
+
+
+def _case_profiles(doc, shares):
+    """{case id: (rows, per-sample extras, windows, outside, samples)} and
+    the problems found, over every guest's share folder."""
+    by_case = {r["case"]: r for r in doc["results"]}
+    cases, problems = {}, []
+    for share in shares:
+        records, marks, symbols = _share_samples(share)
+        figures = _sample_figures(records, by_case)
+        for seq, (ids, rep) in sorted(marks.items()):
+            path = share / PROFILE_DIR / f"seq-{seq:04d}.tsv"
+            if not ids or not path.exists():
+                continue
+            counts = raw.read(path)
+            c = cases.setdefault(ids[0], {"rows": [], "extras": [], "windows": 0,
+                                         "outside": 0, "samples": 0, "cases": ids})
+            found, extra = _sample_problems(ids[0], rep, counts, figures)
+            problems += found
+            c["rows"] += _rows(counts, symbols)
+            c["extras"] += [] if extra is None else [extra]
+            c["windows"] += counts.starts
+            c["outside"] += counts.out_insns
+            c["samples"] += 1
+    return cases, problems
+
+
+def slug(case_id):
+    return re.sub(r"[^A-Za-z0-9.=-]+", "_", case_id).strip("_")
+
+
+def build(doc, shares, out_dir):
+    """Write out_dir/<case>.tsv for every profiled case and
+    out_dir/profile.json (each case's totals, layers and checks); return
+    the summary, with "ok" and "problems"."""
+    cases, problems = _case_profiles(doc, shares)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = {"format": FORMAT, "cases": {}, "problems": problems}
+    for case_id, c in cases.items():
+        rows = _merge(c["rows"])
+        spread, found = _consistency(case_id, c["extras"])
+        problems += found
+        name = f"{slug(case_id)}.tsv"
+        write_rows(out_dir / name, rows)
+        by_layer = {}
+        for r in rows:
+            by_layer[r.layer] = by_layer.get(r.layer, 0) + r.insns
+        summary["cases"][case_id] = {
+            "file": name, "samples": c["samples"], "windows": c["windows"],
+            "in_insns": sum(r.insns for r in rows), "outside_insns": c["outside"],
+            "rep_bytes": sum(r.rep_bytes for r in rows),
+            "clock_insns_per_window": (round(statistics.median(c["extras"]), 2)
+                                       if c["extras"] else None),
+            "consistency_spread": round(spread, 3),
+            "layers": dict(sorted(by_layer.items(), key=lambda kv: -kv[1])),
+        }
+    summary["ok"] = not problems
+    (out_dir / "profile.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def write_rows(path, rows):
+    lines = ["symbol\tmodule\tlayer\tinsns\trep_iters\trep_bytes"]
+    lines += [f"{r.symbol}\t{r.module}\t{r.layer}\t{r.insns}\t{r.rep_iters}\t{r.rep_bytes}"
+              for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def read_rows(path):
+    lines = Path(path).read_text().splitlines()[1:]
+    return [Row(f[0], f[1], f[2], int(f[3]), int(f[4]), int(f[5]))
+            for f in (line.split("\t") for line in lines)]
+
+
+def check(summary):
+    """The result document's check of a profile: its name, verdict and detail."""
+    n = len(summary["cases"])
+    windows = sum(c["windows"] for c in summary["cases"].values())
+    if summary["problems"]:
+        return {"name": "profile", "ok": False,
+                "detail": f"{len(summary['problems'])} problem(s): {summary['problems'][0]}"}
+    return {"name": "profile", "ok": True,
+            "detail": f"{n} case(s) profiled, {windows} window(s), every window closed and "
+                      "matching its counted figure"}
+
+
+def attach(doc, shares, out_dir):
+    """Build the run's profiles into out_dir and add their check to doc; a
+    failed check (or profiles that cannot be built) fails the run, and
+    keeps everything measured."""
+    try:
+        c = check(build(doc, shares, out_dir))
+    except ProfileError as e:
+        c = {"name": "profile", "ok": False, "detail": f"{e} ({e.hint})"}
+    doc["checks"].append(c)
+    if not c["ok"] and doc["status"] == "ok":
+        doc["status"] = "failed"
+        doc["failure"] = {"reason": f"check profile failed: {c['detail']}", "last_case": ""}
+    return doc
