@@ -16,6 +16,7 @@ from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
 from kdio.report import profile as profile_report
+from kdio.profile import diff as profile_diff
 from kdio.results import results
 from kdio.run import bench, context, doctor, host, lint, reparse
 from kdio.errors import ConfigError, KdioError
@@ -322,10 +323,35 @@ def cmd_compare(args):
         if args.format != "json" else json.dumps(result, indent=2))
     if args.json_out:
         results.write_atomic(args.json_out, json.dumps(result, indent=2) + "\n")
+    _explain(Path(args.base).parent, Path(args.new).parent, result, args.explain)
     if not result["cases"]:
         raise KdioError("no case could be compared between the two runs",
                         "compare runs of the same suite")
     return 1 if result["regressions"] else 0
+
+
+def _explain(base_dir, new_dir, result, asked=()):
+    """The differential profile of every flagged case, and of the cases
+    asked for (--explain), when both runs were profiled; else a line that
+    says what is missing."""
+    flagged = result["regressions"] + result["improvements"]
+    cases = list(dict.fromkeys([*flagged, *(c for c in result_cases(result)
+                                             if any(a in c for a in asked or ()))]))
+    if not cases:
+        return
+    missing = [d for d in (base_dir, new_dir) if profile_diff.load(d) is None]
+    if missing:
+        log(f"where the flagged cases changed: not known, no profile in "
+            f"{' or '.join(str(d) for d in missing)} (run both with --profile, counted, for a "
+            "differential profile)")
+        return
+    for case in cases:
+        log("")
+        log(profile_report.render_explain(profile_diff.explain(base_dir, new_dir, case)))
+
+
+def result_cases(result):
+    return [c["case"] for c in result["cases"]]
 
 
 def _base_run(args, gate):
@@ -563,6 +589,10 @@ def _compare_parsers(sub):
                    help="compare ratios to the same run's fio baseline, per repetition")
     s.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     s.add_argument("--json-out", help="also write the comparison as JSON here")
+    s.add_argument("--explain", action="append", default=[], metavar="CASE",
+                   help="also show where this case's instructions changed (part of a case "
+                        "id; repeatable), as for every flagged case, when both runs were "
+                        "profiled (--profile)")
     s.set_defaults(func=cmd_compare)
     s = sub.add_parser("regress", help="run the gate suite and compare it with its baseline")
     s.add_argument("--suite", default="ci")

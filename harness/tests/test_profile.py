@@ -20,7 +20,7 @@ from conftest import FIXTURES
 from kdio import cli
 from kdio.errors import ConfigError, ProfileError
 from kdio.kernel import build
-from kdio.profile import layers, profile, raw
+from kdio.profile import diff, layers, profile, raw
 from kdio.profile.symbols import Symbols
 from kdio.run import bench
 from kdio.vm import profiler
@@ -140,7 +140,8 @@ def _run(out, run_id, profile_on=True, params=()):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("profile")
-    return {"profiled": _run(out, "profiled"), "plain": _run(out, "plain", profile_on=False)}
+    return {"profiled": _run(out, "profiled"), "plain": _run(out, "plain", profile_on=False),
+            "work": _run(out, "work", params=("kdio_dio.work_loops=800",))}
 
 
 @pytest.mark.integration
@@ -178,6 +179,25 @@ def test_profiler_does_not_perturb_the_figures(runs):
     for a, b in null:
         assert a["case"] == b["case"]
         assert a["metrics"]["elapsed_ns"] == b["metrics"]["elapsed_ns"], a["case"]
+
+
+@pytest.mark.integration
+def test_a_regression_is_attributed_to_the_function_that_spins(runs, capsys):
+    """work_loops=800 adds an empty loop to every timed call (kdio_dio_spin,
+    inlined into kdio_dio_inject_delay): the differential profile puts at
+    least 90 % of each case's change on it, and kdio compare shows it for
+    every flagged case."""
+    base, new = runs["profiled"][1], runs["work"][1]
+    for case in (r["case"] for r in runs["profiled"][0]["results"]):
+        d = diff.explain(base, new, case)
+        top = d["changes"][0]
+        assert top.module == "kdio_dio" and "inject_delay" in top.symbol, (case, top)
+        assert top.delta >= 0.9 * d["delta"] > 0, (case, top.delta, d["delta"])
+    code = cli.main(["compare", str(base / "result.json"), str(new / "result.json"),
+                     "--alpha", "0.2", "--threshold", "1"])   # 3 against 3: p = 0.1 at best
+    out = capsys.readouterr().out
+    assert code == 1 and "where dio.bvec/op=read" in out and "kdio_dio_inject_delay" in out
+    assert "account for" in out
 
 
 @pytest.mark.integration

@@ -44,3 +44,21 @@ def render(summary, profile_dir, case=None, top=15):
     verdict = ("profile checks: ok" if summary["ok"] else
                f"profile checks FAILED: {'; '.join(summary['problems'][:3])}")
     return "\n\n".join(out + [verdict])
+
+
+def render_explain(d):
+    """A differential profile (kdio.profile.diff.explain) as text."""
+    pct = f"{100 * d['delta'] / d['base']:+.2f} %" if d["base"] else "-"
+    lines = [f"where {d['case']} changed: {d['base']:.0f} -> {d['new']:.0f} instructions per "
+             f"sample in its windows ({d['delta']:+.0f}, {pct}; counted, not time)"]
+    if not d["changes"]:
+        lines.append("  no function's count changed")
+        return "\n".join(lines)
+    width = max(len(c.symbol) for c in d["changes"])
+    for c in d["changes"]:
+        lines.append(f"    {c.symbol:<{width}} {c.module:<10} {c.layer:<8} {c.base:>12.0f} -> "
+                     f"{c.new:>12.0f}  {c.delta:+12.0f}")
+    if d["explained"] is not None:
+        lines.append(f"  these {len(d['changes'])} function(s) account for "
+                     f"{100 * d['explained']:.0f} % of the change")
+    return "\n".join(lines)

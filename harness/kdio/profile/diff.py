@@ -1,0 +1,61 @@
+"""A differential profile: where a case's instructions changed between two
+profiled runs, function by function, per sample (each sample is the same
+work in both runs), and how much of the case's change the functions shown
+account for."""
+
+import json
+from dataclasses import dataclass
+
+from kdio.errors import ProfileError
+from kdio.profile import profile
+
+
+@dataclass(frozen=True)
+class Change:
+    symbol: str
+    module: str
+    layer: str
+    base: float         # instructions per sample in the base run
+    new: float
+    delta: float
+
+
+def load(run_dir):
+    """A run's profile summary, or None if the run was not profiled."""
+    path = run_dir / profile.PROFILE_DIR / "profile.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _per_sample(run_dir, entry):
+    rows = profile.read_rows(run_dir / profile.PROFILE_DIR / entry["file"])
+    n = entry["samples"] or 1
+    return {(r.symbol, r.module): (r.layer, r.insns / n) for r in rows}
+
+
+def explain(base_dir, new_dir, case, top=8):
+    """The functions whose instructions per sample changed most in case
+    between the runs in base_dir and new_dir: {"case", "base", "new",
+    "delta", "changes" (the top ones), "explained" (their share of delta)}."""
+    sides = []
+    for run_dir in (base_dir, new_dir):
+        summary = load(run_dir)
+        if summary is None:
+            raise ProfileError(f"{run_dir} has no profile", "run it with --profile")
+        if case not in summary["cases"]:
+            raise ProfileError(f"{run_dir.name} has no profile of {case}",
+                               "compare two profiled runs of the same suite")
+        sides.append((summary["cases"][case], _per_sample(run_dir, summary["cases"][case])))
+    (eb, rb), (en, rn) = sides
+    changes = []
+    for key in set(rb) | set(rn):
+        layer = (rn.get(key) or rb.get(key))[0]
+        b, n = rb.get(key, (layer, 0.0))[1], rn.get(key, (layer, 0.0))[1]
+        if b != n:
+            changes.append(Change(key[0], key[1], layer, b, n, n - b))
+    changes.sort(key=lambda c: (-abs(c.delta), c.symbol))
+    base = eb["in_insns"] / (eb["samples"] or 1)
+    new = en["in_insns"] / (en["samples"] or 1)
+    shown = changes[:top]
+    delta = new - base
+    return {"case": case, "base": base, "new": new, "delta": delta, "changes": shown,
+            "explained": sum(c.delta for c in shown) / delta if delta else None}
