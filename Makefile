@@ -98,7 +98,7 @@ BASE_KERNEL ?=
 regress: deps
 	$(KDIO) regress --suite $(GATE) --kernel "$(KERNEL)" $(if $(MEASURE),--measure $(MEASURE)) \
 		$(if $(BASE_KERNEL),--base-kernel "$(BASE_KERNEL)") \
-		$(if $(MODULES),--module "$(abspath $(MODULES))") $(ARGS)
+		$(if $(MODULES),--module "$(abspath $(MODULES))") $(if $(PROFILE),--profile) $(ARGS)
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

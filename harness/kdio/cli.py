@@ -323,7 +323,7 @@ def cmd_compare(args):
         if args.format != "json" else json.dumps(result, indent=2))
     if args.json_out:
         results.write_atomic(args.json_out, json.dumps(result, indent=2) + "\n")
-    _explain(Path(args.base).parent, Path(args.new).parent, result, args.explain)
+    _explain(profile_diff.home(args.base), profile_diff.home(args.new), result, args.explain)
     if not result["cases"]:
         raise KdioError("no case could be compared between the two runs",
                         "compare runs of the same suite")
@@ -355,19 +355,20 @@ def result_cases(result):
 
 
 def _base_run(args, gate):
-    """(BASE document, what it is): the committed baseline, or with
-    --base-kernel a run of the same gate suite on that kernel now."""
+    """(BASE document, what it is, where its profile would be): the
+    committed baseline, or with --base-kernel a run of the same gate suite
+    on that kernel now."""
     if not args.base_kernel:
         baseline = Path(args.baseline or where.TOP / gate["baseline"])
-        return results.load(baseline), str(baseline)
+        return results.load(baseline), str(baseline), profile_diff.home(baseline)
     stamp = context.run_id(args.run_id)
     log(f"=== BASE: suite {args.suite} on kernel {args.base_kernel} ===")
-    doc, _ = _run_and_print(_options(args, args.suite, args.base_kernel, f"{stamp}-base"))
+    doc, run_dir = _run_and_print(_options(args, args.suite, args.base_kernel, f"{stamp}-base"))
     if _run_failed(doc):
         raise KdioError(f"the BASE run on {args.base_kernel} failed",
                         "fix that kernel's run first (see its console.log)")
     log(f"=== NEW: suite {args.suite} on kernel {args.kernel} ===")
-    return doc, f"the same suite on {args.base_kernel}"
+    return doc, f"the same suite on {args.base_kernel}", profile_diff.home(run_dir)
 
 
 def cmd_regress(args):
@@ -375,7 +376,7 @@ def cmd_regress(args):
     gate = dict(suite.gate)
     if not gate:
         raise KdioError(f"suite {suite.name} has no [gate] section", "use --suite ci")
-    base, what = _base_run(args, gate)
+    base, what, base_profile = _base_run(args, gate)
     gate.pop("baseline", None)
     run_id = f"{args.run_id}-new" if args.base_kernel and args.run_id else args.run_id
     doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id))
@@ -385,6 +386,8 @@ def cmd_regress(args):
     log(f"\ncompared with {what}:\n{compare.render_text(result)}")
     results.write_atomic(run_dir / "compare.json", json.dumps(result, indent=2) + "\n")
     results.write_atomic(run_dir / "compare.md", compare.render_text(result, markdown=True) + "\n")
+    if args.profile:
+        _explain(base_profile, profile_diff.home(run_dir), result)
     if result["improvements"]:
         log(f"improvement: {', '.join(result['improvements'])}")
     if result["regressions"]:
@@ -608,6 +611,10 @@ def _compare_parsers(sub):
                    help="override the gate suite's measure (its baseline must match)")
     s.add_argument("--module", action="append", default=[], metavar="DIR|KO",
                    help="a module of your own to load first (as for bench)")
+    s.add_argument("--profile", action="store_true",
+                   help="profile the gate run(s) (as for bench) and show where each flagged "
+                        "case changed, against the baseline's profile (<baseline>-profile/ "
+                        "beside it, or the --base-kernel run's)")
     s.set_defaults(func=cmd_regress)
 
 

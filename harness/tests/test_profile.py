@@ -189,7 +189,7 @@ def test_a_regression_is_attributed_to_the_function_that_spins(runs, capsys):
     every flagged case."""
     base, new = runs["profiled"][1], runs["work"][1]
     for case in (r["case"] for r in runs["profiled"][0]["results"]):
-        d = diff.explain(base, new, case)
+        d = diff.explain(diff.home(base), diff.home(new), case)
         top = d["changes"][0]
         assert top.module == "kdio_dio" and "inject_delay" in top.symbol, (case, top)
         assert top.delta >= 0.9 * d["delta"] > 0, (case, top.delta, d["delta"])
@@ -224,3 +224,13 @@ def test_profile_refused_in_wall_mode(tmp_path):
     with pytest.raises(ConfigError, match="--profile counts instructions"):
         bench.request(bench.Options(suite="smoke", results_dir=tmp_path, profile=True),
                       log=lambda m: None)
+
+
+def test_where_a_runs_profile_is(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "result.json").write_text("{}")
+    assert diff.home(run) == run / "profile"
+    assert diff.home(run / "result.json") == run / "profile"
+    assert diff.home(tmp_path / "baselines/ci.json") == tmp_path / "baselines/ci-profile"
+    assert diff.load(tmp_path / "baselines/ci-profile") is None

@@ -5,6 +5,7 @@ account for."""
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from kdio.errors import ProfileError
 from kdio.profile import profile
@@ -20,31 +21,44 @@ class Change:
     delta: float
 
 
-def load(run_dir):
-    """A run's profile summary, or None if the run was not profiled."""
-    path = run_dir / profile.PROFILE_DIR / "profile.json"
+def home(result_path):
+    """Where the profile of the run in result_path is: RUN/profile for a
+    run's result.json, <name>-profile beside any other result file (a
+    committed baseline, ci/baselines/ci.json: ci/baselines/ci-profile)."""
+    result_path = Path(result_path)
+    if result_path.is_dir():
+        return result_path / profile.PROFILE_DIR
+    if result_path.name == "result.json":
+        return result_path.parent / profile.PROFILE_DIR
+    return result_path.with_name(f"{result_path.stem}-profile")
+
+
+def load(profile_dir):
+    """A profile summary, or None where there is none."""
+    path = profile_dir / "profile.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _per_sample(run_dir, entry):
-    rows = profile.read_rows(run_dir / profile.PROFILE_DIR / entry["file"])
+def _per_sample(profile_dir, entry):
+    rows = profile.read_rows(profile_dir / entry["file"])
     n = entry["samples"] or 1
     return {(r.symbol, r.module): (r.layer, r.insns / n) for r in rows}
 
 
 def explain(base_dir, new_dir, case, top=8):
     """The functions whose instructions per sample changed most in case
-    between the runs in base_dir and new_dir: {"case", "base", "new",
-    "delta", "changes" (the top ones), "explained" (their share of delta)}."""
+    between the profiles in base_dir and new_dir (home()): {"case",
+    "base", "new", "delta", "changes" (the top ones), "explained" (their
+    share of delta)}."""
     sides = []
-    for run_dir in (base_dir, new_dir):
-        summary = load(run_dir)
+    for pdir in (base_dir, new_dir):
+        summary = load(pdir)
         if summary is None:
-            raise ProfileError(f"{run_dir} has no profile", "run it with --profile")
+            raise ProfileError(f"{pdir} holds no profile", "run it with --profile")
         if case not in summary["cases"]:
-            raise ProfileError(f"{run_dir.name} has no profile of {case}",
+            raise ProfileError(f"{pdir} has no profile of {case}",
                                "compare two profiled runs of the same suite")
-        sides.append((summary["cases"][case], _per_sample(run_dir, summary["cases"][case])))
+        sides.append((summary["cases"][case], _per_sample(pdir, summary["cases"][case])))
     (eb, rb), (en, rn) = sides
     changes = []
     for key in set(rb) | set(rn):
