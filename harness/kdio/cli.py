@@ -154,6 +154,12 @@ def _banner(doc):
             + MODE_BANNERS[mode].format(accel=doc["context"]["accelerator"].upper()) + " ===")
 
 
+def _suite_label(suite):
+    """A suite's part of a run id: its name, or a suite file's stem
+    (--suite path/to/mine.toml runs as ...-mine-debian-6.1)."""
+    return Path(suite).stem if suite.endswith(".toml") or "/" in suite else suite
+
+
 def cmd_bench(args):
     names = ["running"] if args.target == "host" else (_split(args.kernel) or ["debian-6.1"])
     suites = _split(args.suite) or ["dio"]
@@ -163,7 +169,7 @@ def cmd_bench(args):
         docs = []
         for name in names:
             run_id = (stamp if runs == 1 and args.run_id
-                      else f"{stamp}-{suite}-{builttree.label(name)}")
+                      else f"{stamp}-{_suite_label(suite)}-{builttree.label(name)}")
             if runs > 1:
                 log(f"=== suite {suite}, kernel {name} ===")
             opts = (_host_options(args, suite, run_id) if args.target == "host"
@@ -172,7 +178,7 @@ def cmd_bench(args):
             docs.append(doc)
             status = max(status, _verdict(doc))
         if len(docs) > 1:
-            _cross_kernel(docs, Path(args.results_dir) / f"{stamp}-{suite}-kernels")
+            _cross_kernel(docs, Path(args.results_dir) / f"{stamp}-{_suite_label(suite)}-kernels")
         every += docs
     if len(suites) > 1:  # wall and counted tables again, one after the other
         for doc in every:

@@ -51,6 +51,7 @@
 #include "verify.h"
 #include "jsonl.h"
 #include "sha256.h"
+#include "kdio/marker.h"
 
 /* One operation socket and the request it carries. */
 struct aslot {
@@ -333,9 +334,11 @@ static int run(struct arun *r)
 			return ret;
 	}
 	set_op(r, o->decrypt);
+	KDIO_MARK(KDIO_MARK_START);
 	start = now_ns();
 	ret = o->qd > 1 ? run_aio(r, o->count) : run_sync(r, o->count);
 	r->elapsed_ns = now_ns() - start;
+	KDIO_MARK(KDIO_MARK_END);
 	if (!ret && !o->decrypt)
 		sha256_hex(r->buf, r->buf_len, r->out.sha);
 	return !ret && o->verify ? verify(r) : ret;

@@ -209,6 +209,7 @@ static int seal_first(struct crun *r)
 {
 	struct kdio_crypto_req req = base_req(r, KDIO_CRYPTO_ENCRYPT, r->o->qd);
 
+	req.flags = KDIO_CRYPTO_F_UNTIMED;
 	return kernel_run(r, &req);
 }
 
@@ -219,6 +220,7 @@ static int verify_pass(void *ctx, bool decrypt)
 	struct kdio_crypto_req req = base_req(r, decrypt ? KDIO_CRYPTO_DECRYPT :
 					      KDIO_CRYPTO_ENCRYPT, r->o->qd);
 
+	req.flags = KDIO_CRYPTO_F_UNTIMED;
 	return kernel_run(r, &req);
 }
 

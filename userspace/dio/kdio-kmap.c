@@ -35,6 +35,7 @@
 #include "dio/clat.h"
 #include "common/pattern.h"
 #include "kdio/dio.h"
+#include "kdio/marker.h"
 
 #define PAGE_MULTIPLE	4096ULL
 
@@ -177,6 +178,7 @@ static int kmap_io(const struct kmap_opts *o, int fd, void *map, uint64_t off,
 	ssize_t done;
 	int err;
 
+	KDIO_MARK(KDIO_MARK_START);
 	t0 = now_ns();
 	if (o->op == KDIO_OP_WRITE)
 		done = pwrite(fd, map, o->block_size, (off_t)off);
@@ -184,6 +186,7 @@ static int kmap_io(const struct kmap_opts *o, int fd, void *map, uint64_t off,
 		done = pread(fd, map, o->block_size, (off_t)off);
 	err = errno;
 	ns = now_ns() - t0;
+	KDIO_MARK(KDIO_MARK_END);
 	r->elapsed_ns += ns;
 	kdio_clat_add(&res->clat, ns);
 	r->calls++;

@@ -28,6 +28,7 @@
 #include "common.h"
 #include "jsonl.h"
 #include "msg.h"
+#include "kdio/marker.h"
 
 #define BUF_MIN		(64ULL << 20)
 #define MODE_MEMCPY	0
@@ -67,6 +68,7 @@ static int bench_memcpy(struct bench *b)
 	}
 	memset(src, 0x5a, b->buf_bytes);	/* fault every page in first */
 	memset(dst, 0, b->buf_bytes);
+	KDIO_MARK(KDIO_MARK_START);
 	t0 = now_ns();
 	for (i = 0; i < b->count; i++) {
 		uint64_t off = (i % slots) * b->size;
@@ -75,6 +77,7 @@ static int bench_memcpy(struct bench *b)
 		__asm__ volatile("" : : "r"(dst) : "memory");	/* keep every copy */
 	}
 	b->elapsed_ns = now_ns() - t0;
+	KDIO_MARK(KDIO_MARK_END);
 	free(src);
 	free(dst);
 	return 0;
@@ -82,11 +85,14 @@ static int bench_memcpy(struct bench *b)
 
 static int bench_syscall(struct bench *b)
 {
-	uint64_t i, t0 = now_ns();
+	uint64_t i, t0;
 
+	KDIO_MARK(KDIO_MARK_START);
+	t0 = now_ns();
 	for (i = 0; i < b->count; i++)
 		syscall(SYS_getppid);
 	b->elapsed_ns = now_ns() - t0;
+	KDIO_MARK(KDIO_MARK_END);
 	return 0;
 }
 

@@ -26,7 +26,8 @@ DESCRIPTION = {
 
 # (layer, rule on the module, rule on the function name)
 RULES = (
-    ("user", r"^user space$", None),
+    (COPY, r"^(user space|kdio-[\w-]+)$", r"^(__)?mem(cpy|move|set)\w*$"),
+    ("user", r"^(user space|kdio-[\w-]+)$", None),
     ("kdio", r"^kdio_", None),
     ("block", r"^(brd|virtio_blk|loop|null_blk)$", None),
     ("crypto", r"^(aesni_intel|virtio_crypto|af_alg|algif_\w+|gcm|ctr|ghash_generic|cbc)$", None),

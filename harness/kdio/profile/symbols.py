@@ -1,10 +1,14 @@
 """Guest addresses made into function names: the kernel's and its
 modules' from the guest's /proc/kallsyms, saved in the same boot (KASLR
-moves them every boot), text symbols only. A user-space address is
-"[user]"; a kernel address no symbol covers is "[unknown]"."""
+moves them every boot), text symbols only; a kdio tool's from its own
+binary (static and not position-independent: its addresses are the same in
+every run). Any other user-space address is "[user]"; a kernel address no
+symbol covers is "[unknown]"."""
 
 import bisect
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 KERNEL_START = 0xffff800000000000   # x86-64: the kernel's half of the address space
 USER = ("[user]", "user space")
@@ -35,14 +39,56 @@ class Symbols:
     def __len__(self):
         return len(self.rows)
 
-    def lookup(self, addr):
+    def lookup(self, addr, user=None):
         """The Symbol addr is in: the last symbol at or below it (its end
-        is the next one's start); user space and uncovered addresses by
+        is the next one's start); a user-space address in user (a tool's
+        ToolSymbols) if given; else user space and uncovered addresses by
         name only."""
         if addr < KERNEL_START:
-            return Symbol(USER[0], USER[1], 0)
+            found = user.lookup(addr) if user else None
+            return found or Symbol(USER[0], USER[1], 0)
         i = bisect.bisect_right(self.starts, addr) - 1
         if i < 0 or self.starts[i] == 0:
             return Symbol(UNKNOWN, "unknown", 0)
         start, name, module = self.rows[i]
         return Symbol(name, module, start)
+
+
+def _is_fixed_executable(path):
+    """An ELF executable of type EXEC (not position-independent)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(18)
+    except OSError:
+        return False
+    return head[:4] == b"\x7fELF" and int.from_bytes(head[16:18], "little") == 2
+
+
+class ToolSymbols:
+    """A static, fixed-address executable's functions (nm), so its
+    user-space addresses are named in every run; None from load() for any
+    other binary (fio: position-independent and dynamic)."""
+
+    def __init__(self, path, rows):
+        self.name, self.rows = Path(path).name, rows
+        self.starts = [r[0] for r in rows]
+        self.end = rows[-1][0] + 4096 if rows else 0
+
+    @classmethod
+    def load(cls, path):
+        if not _is_fixed_executable(path):
+            return None
+        r = subprocess.run(["nm", "-n", "--defined-only", str(path)], capture_output=True,
+                           text=True)
+        rows = []
+        for line in r.stdout.splitlines():
+            f = line.split()
+            if len(f) == 3 and f[1] in "tTwW":
+                rows.append((int(f[0], 16), f[2]))
+        return cls(path, rows) if rows else None
+
+    def lookup(self, addr):
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i < 0 or addr >= self.end:
+            return None
+        return Symbol(self.rows[i][1], self.name, self.rows[i][0])

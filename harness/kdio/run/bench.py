@@ -18,7 +18,7 @@ from kdio.run.progress import MergedProgress, Progress
 from kdio import where
 from kdio.kernel import build, builttree, drivers, kbuild, kconfig, kernel
 from kdio.model import backends, config
-from kdio.paths import ipsec, pathdef, paths
+from kdio.paths import fio, ipsec, pathdef, paths
 from kdio.plan import plan, shard
 from kdio.profile import profile
 from kdio.results import document, results
@@ -250,9 +250,16 @@ def write_plan(req, plan_suite, art, share):
 def profiled(the_plan, art):
     """A plan made a profiled one: the kernel's symbols, with the modules'
     load addresses, saved first; a case marker before each sample."""
+    mark = str(art.tools_dir / "kdio-mark")
     the_plan["setup"].insert(0, {"name": "kallsyms", "argv": [
         "sh", "-c", f"grep -i ' t ' /proc/kallsyms > {GUEST_OUT}/kallsyms"]})
-    the_plan["profile"] = {"mark": [str(art.tools_dir / "kdio-mark"), "case"]}
+    the_plan["profile"] = {"mark": [mark, "case"]}
+    for step in [*the_plan["cases"], *the_plan.get("batches", {}).values()]:
+        if step.get("argv") and step["argv"][0] == fio.FIO:
+            step["argv"] = fio.with_marks(step["argv"], mark, backends.SCRATCH)
+            if "argv_by_rep" in step:
+                step["argv_by_rep"] = [fio.with_marks(a, mark, backends.SCRATCH)
+                                       for a in step["argv_by_rep"]]
 
 
 def _console_lines(log):

@@ -56,7 +56,7 @@ static void c_alg(struct kdio_crypto_req *r, void **a) { (void)a; r->alg = KDIO_
 static void c_alg_huge(struct kdio_crypto_req *r, void **a) { (void)a; r->alg = ~0U; }
 static void c_path(struct kdio_crypto_req *r, void **a) { (void)a; r->path = KDIO_CRYPTO_NR_PATHS; }
 static void c_op(struct kdio_crypto_req *r, void **a) { (void)a; r->op = 2; }
-static void c_flags(struct kdio_crypto_req *r, void **a) { (void)a; r->flags = 1; }
+static void c_flags(struct kdio_crypto_req *r, void **a) { (void)a; r->flags = ~KDIO_CRYPTO_F_ALL; }
 static void c_driver_unknown(struct kdio_crypto_req *r, void **a)
 {
 	(void)a;
