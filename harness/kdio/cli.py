@@ -17,6 +17,7 @@ from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
 from kdio.report import profile as profile_report
 from kdio.profile import diff as profile_diff
+from kdio.profile import profile
 from kdio.results import results
 from kdio.run import bench, context, doctor, host, lint, reparse
 from kdio.errors import ConfigError, KdioError
@@ -300,6 +301,15 @@ def cmd_profile(args):
     if not chosen:
         raise ConfigError(f"no profiled case of {run_dir.name} matches {args.case!r}",
                           f"give part of a case id: {', '.join(list(summary['cases'])[:3])} ...")
+    if args.baseline_copy:
+        if not summary["ok"]:
+            raise ConfigError(f"{run_dir.name}'s profile failed its checks, so it is no baseline",
+                              "profile a run whose checks pass")
+        out = Path(args.baseline_copy)
+        profile.trim(path.parent, out)
+        log(f"{out}: the profile of {len(summary['cases'])} case(s), each trimmed to the "
+            f"functions that hold {100 * profile.TRIM_SHARE:g} % of its instructions")
+        return 0
     log(profile_report.render(summary, path.parent, args.case, args.top))
     return 0 if summary["ok"] else 1
 
@@ -382,6 +392,8 @@ def cmd_regress(args):
     gate = dict(suite.gate)
     if not gate:
         raise KdioError(f"suite {suite.name} has no [gate] section", "use --suite ci")
+    counted = args.measure == "counted" if args.measure else suite.measure.counted
+    args.profile = args.profile == "on" or (args.profile == "auto" and counted)
     base, what, base_profile = _base_run(args, gate)
     gate.pop("baseline", None)
     run_id = f"{args.run_id}-new" if args.base_kernel and args.run_id else args.run_id
@@ -617,10 +629,12 @@ def _compare_parsers(sub):
                    help="override the gate suite's measure (its baseline must match)")
     s.add_argument("--module", action="append", default=[], metavar="DIR|KO",
                    help="a module of your own to load first (as for bench)")
-    s.add_argument("--profile", action="store_true",
+    s.add_argument("--profile", nargs="?", const="on", default="off",
+                   choices=("on", "off", "auto"),
                    help="profile the gate run(s) (as for bench) and show where each flagged "
                         "case changed, against the baseline's profile (<baseline>-profile/ "
-                        "beside it, or the --base-kernel run's)")
+                        "beside it, or the --base-kernel run's); auto: when the gate is "
+                        "counted (make regress's default)")
     s.set_defaults(func=cmd_regress)
 
 
@@ -657,6 +671,9 @@ def _result_parsers(sub):
     s.add_argument("run", help="results/<run-id> folder, its result.json, or the run id")
     s.add_argument("case", nargs="?", help="only the cases whose id contains this")
     s.add_argument("--top", type=_positive, default=15, help="functions per case (15)")
+    s.add_argument("--baseline-copy", metavar="DIR",
+                   help="write a trimmed copy to commit beside a baseline instead "
+                        "(ci/baselines/ci-profile for ci/baselines/ci.json)")
     s.set_defaults(func=cmd_profile)
 
 

@@ -9,9 +9,11 @@ improvement. Wall gate (suite ci-wall): two runs of the same build give no
 regression; a run with a fixed per-call delay is flagged."""
 
 import itertools
+import json
 
 import pytest
 
+from kdio import cli, where
 from kdio.model import config
 from kdio.report import compare
 from kdio.run import bench
@@ -30,21 +32,24 @@ def gate_settings(name):
     return compare.Settings(**gate)
 
 
-def _runs(tmp_path_factory, suite, plan):
+def _runs(tmp_path_factory, suite, plan, profiled=()):
+    """{name: result document} of the runs in plan, and {name + "/": its
+    folder}; the runs named in profiled run with the profiler."""
     out = tmp_path_factory.mktemp(suite)
     docs = {}
     for name, params in plan:
-        doc, _ = bench.run(bench.Options(suite=suite, results_dir=out, run_id=name,
-                                         module_params=params), log=print)
+        doc, run_dir = bench.run(bench.Options(suite=suite, results_dir=out, run_id=name,
+                                               module_params=params,
+                                               profile=name in profiled), log=print)
         assert doc["status"] == "ok", doc["failure"]
-        docs[name] = doc
+        docs[name], docs[name + "/"] = doc, run_dir
     return docs
 
 
 @pytest.fixture(scope="module")
 def counted(tmp_path_factory):
     return _runs(tmp_path_factory, "ci",
-                 (("a", ()), ("b", ()), ("work", (WORK,))))
+                 (("a", ()), ("b", ()), ("work", (WORK,))), profiled=("work",))
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +85,24 @@ def test_one_percent_more_work_is_flagged_with_the_path_named(counted):
     assert TARGET in result["regressions"]
     assert not [c for c in result["regressions"] if c.startswith(("fio.", "xfer.", "base."))], \
         "the knob is in kdio_dio: fio's, the channels' and memcpy's costs must not move"
+
+
+def test_a_flag_against_the_committed_baseline_says_where(counted, capsys):
+    """make regress's view of the work run: against ci/baselines/ci.json
+    and its trimmed profile (ci-profile), each flagged dio case's change is
+    put on kdio_dio_inject_delay, where the knob's loop is."""
+    baseline = where.TOP / "ci/baselines/ci.json"
+    code = cli.main(["compare", str(baseline), str(counted["work/"] / "result.json"),
+                     "--alpha", "0.01", "--threshold", "0.5", "--cv-limit", "2"])
+    out = capsys.readouterr().out
+    assert code == 1 and f"where {TARGET} changed" in out, out[-3000:]
+    block = out[out.index(f"where {TARGET} changed"):]
+    assert block.splitlines()[1].split()[0] == "kdio_dio_inject_delay", block[:800]
+    # fio's two cases run as one batch; each job is a sample of its own
+    summary = json.loads((counted["work/"] / "profile/profile.json").read_text())
+    assert summary["ok"], summary["problems"][:3]
+    for op in ("write", "read"):
+        assert summary["cases"][f"fio.psync/op={op}/bs=1m/size=32m/backend=brd"]["windows"] == 5
 
 
 def test_the_slowed_run_as_base_shows_an_improvement(counted):

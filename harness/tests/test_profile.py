@@ -131,20 +131,24 @@ def test_window_bounds_follow_the_tools_clock():
     """A window of a tool whose clock is a system call may hold ~2,000
     instructions beyond its figure; a kernel-timed one may not; fio's is
     checked for being closed only."""
-    counts = raw.Counts(in_insns=1_001_906, out_insns=0, starts=1, ends=1,
+    counts = raw.Counts(in_insns=101_906, out_insns=0, starts=1, ends=1,
                         unmatched_ends=0, unclosed=0)
-    figures = {("c", 0): (1_000_000, None)}
+    figures = {("c", 0): (100_000, None)}
     user = profile.Tool("kdio-membench", None).bounds
     kernel = profile.Tool("kdio-dio", None).bounds
     assert profile._sample_problems("c", 0, counts, figures, user) == ([], 1906)
     problems, _ = profile._sample_problems("c", 0, counts, figures, kernel)
-    assert problems and "+1906.0 per window, outside 0 to 96" in problems[0]
+    assert problems and "+1906.0 per window, outside 0 to 300" in problems[0]   # 96 + 0.2 %
     fio_tool = profile.Tool("fio", None)
     assert profile._sample_problems("c", 0, counts, figures, fio_tool.bounds) == ([], None)
     unclosed = raw.Counts(1, 0, 1, 0, 0, 1)
     assert "never closed" in profile._sample_problems("c", 0, unclosed, figures, None)[0][0]
     assert profile._consistency("c", [1906, 1914], user[1]) == (8, [])
     assert profile._consistency("c", [1906, 1914], kernel[1])[1]
+    # a spread of 2.2 per 1 MiB bvec write window (233k instructions) is
+    # within 2e-5 of it; the same on a 1,000-instruction window is not
+    assert not profile._consistency("c", [53.0, 55.2], kernel[1], window=233_000)[1]
+    assert profile._consistency("c", [53.0, 55.2], kernel[1], window=1_000)[1]
 
 
 def test_fio_jobs_are_bracketed_in_a_writable_folder():
@@ -155,11 +159,45 @@ def test_fio_jobs_are_bracketed_in_a_writable_folder():
     i = got.index("--name=b")
     assert got[i + 1:i + 3] == ["--exec_prerun=/k/kdio-mark start",
                                 "--exec_postrun=/k/kdio-mark end"]
+    batch = fio.with_marks(argv, "/k/kdio-mark", "/s", case_marks=True)
+    assert batch.count("--exec_prerun=/k/kdio-mark case && /k/kdio-mark start") == 2
 
 
 def test_a_suite_file_names_its_runs_by_its_stem():
     assert cli._suite_label("/work/mine/prof.toml") == "prof"
     assert cli._suite_label("ci") == "ci"
+
+
+def _profile_dir(path, rows, samples=1):
+    path.mkdir(parents=True)
+    profile.write_rows(path / "c.tsv", rows)
+    entry = {"file": "c.tsv", "samples": samples, "windows": samples,
+             "in_insns": sum(r.insns for r in rows)}
+    (path / "profile.json").write_text(json.dumps({"cases": {"c": entry}, "ok": True,
+                                                   "problems": []}))
+    return path
+
+
+def test_a_trimmed_baseline_profile_explains_against_a_whole_one(tmp_path):
+    """A committed baseline keeps the functions that hold 99.9 % of each
+    case and one [other] row; a whole profile compared with it has the
+    rest folded the same way, so a change in a kept function is named and
+    one in the long tail is [other]'s."""
+    R = profile.Row
+    base = [R("hot", "vmlinux", "block", 1_000_000), R("warm", "brd", "block", 100_000)]
+    base += [R(f"tail{i}", "vmlinux", "kernel", 10) for i in range(50)]
+    src = _profile_dir(tmp_path / "whole", base)
+    out = tmp_path / "trimmed"
+    s = profile.trim(src, out)
+    kept = profile.read_rows(out / "c.tsv")
+    assert s["trimmed"] == profile.TRIM_SHARE and [r.symbol for r in kept] == ["hot", "warm",
+                                                                               "[other]"]
+    assert sum(r.insns for r in kept) == sum(r.insns for r in base)
+    new = [R("hot", "vmlinux", "block", 1_010_000), R("warm", "brd", "block", 100_000)]
+    new += [R(f"tail{i}", "vmlinux", "kernel", 10 + (i == 3) * 500) for i in range(50)]
+    d = diff.explain(out, _profile_dir(tmp_path / "new", new), "c")
+    assert [(c.symbol, c.delta) for c in d["changes"]] == [("hot", 10_000), ("[other]", 500)]
+    assert d["explained"] == 1
 
 
 # -- real runs -----------------------------------------------------------------

@@ -133,6 +133,16 @@ class Marks:
         self.records.write({"type": "mark", "seq": self.seq, "cases": cases, "rep": rep,
                             "rc": result["rc"]})
 
+    def jobs(self, cases, rep):
+        """The samples of a batch whose fio jobs each ran a case marker
+        first (a profiled plan's "job_marks"): one per job, in order."""
+        if not self.argv:
+            return
+        for case in cases:
+            self.seq += 1
+            self.records.write({"type": "mark", "seq": self.seq, "cases": [case], "rep": rep,
+                                "rc": 0, "by": "fio job"})
+
 
 def run(plan_path):
     with open(plan_path) as f:
@@ -159,9 +169,12 @@ def run(plan_path):
                 done.add(bid)
                 batch = batches[bid]
                 say(f"case {n + 1}-{n + len(batch['cases'])}/{total} start batch {bid} rep {rep}")
-                mark(batch["cases"], rep)
+                # fio's start-up, then each job's own sample if its jobs mark
+                mark([] if batch.get("job_marks") else batch["cases"], rep)
                 result = execute(batch["argv"], batch.get("timeout_s", 600),
                                  tail=OUTPUT_TAIL * len(batch["cases"]))
+                if batch.get("job_marks"):
+                    mark.jobs(batch["cases"], rep)
                 log = kmsg.drain()
                 own = split_fio_report(result["stdout"], batch["jobs"]) or {}
                 for case_id, job in zip(batch["cases"], batch["jobs"]):

@@ -63,19 +63,22 @@ def batch_argv(argvs):
     return head + jobs
 
 
-def with_marks(argv, mark, workdir):
+def with_marks(argv, mark, workdir, case_marks=False):
     """argv (argv()'s or batch_argv()'s) with each job bracketed by the
     profiler's markers: mark (kdio-mark's path) start before the job's I/O
     (fio's exec_prerun) and end after it (exec_postrun). fio sends each
     command's output to <job>.<prerun|postrun>.txt in its working folder,
     so it runs in workdir (the guest's root is read-only). Besides the I/O, a
     window holds the end of the start marker's process, fio's own work
-    between I/Os, and the fork and exec of the end marker's shell."""
+    between I/Os, and the fork and exec of the end marker's shell.
+    case_marks: each job first runs a case marker, so that the jobs of one
+    fio process (a batch) are samples of their own."""
     out = ["env", "-C", workdir]
+    start = f"{mark} case && {mark} start" if case_marks else f"{mark} start"
     for word in argv:
         out.append(word)
         if word.startswith("--name="):
-            out += [f"--exec_prerun={mark} start", f"--exec_postrun={mark} end"]
+            out += [f"--exec_prerun={start}", f"--exec_postrun={mark} end"]
     return out
 
 

@@ -45,12 +45,23 @@ def _per_sample(profile_dir, entry):
     return {(r.symbol, r.module): (r.layer, r.insns / n) for r in rows}
 
 
+def _fold(rows, kept):
+    """rows with every function not in kept folded into the OTHER row, as a
+    trimmed profile (profile.trim) holds them."""
+    out = {}
+    for key, (layer, insns) in rows.items():
+        if key not in kept:
+            key, layer = profile.OTHER, profile.OTHER_LAYER
+        out[key] = (layer, out.get(key, (layer, 0.0))[1] + insns)
+    return out
+
+
 def explain(base_dir, new_dir, case, top=8):
     """The functions whose instructions per sample changed most in case
     between the profiles in base_dir and new_dir (home()): {"case",
     "base", "new", "delta", "changes" (the top ones), "explained" (their
     share of delta)}."""
-    sides = []
+    sides, kept = [], None
     for pdir in (base_dir, new_dir):
         summary = load(pdir)
         if summary is None:
@@ -58,13 +69,19 @@ def explain(base_dir, new_dir, case, top=8):
         if case not in summary["cases"]:
             raise ProfileError(f"{pdir} has no profile of {case}",
                                "compare two profiled runs of the same suite")
-        sides.append((summary["cases"][case], _per_sample(pdir, summary["cases"][case])))
+        rows = _per_sample(pdir, summary["cases"][case])
+        if summary.get("trimmed"):      # a committed baseline's: the functions it kept
+            own = set(rows) - {profile.OTHER}
+            kept = own if kept is None else kept & own
+        sides.append((summary["cases"][case], rows))
     (eb, rb), (en, rn) = sides
+    if kept is not None:
+        rb, rn = _fold(rb, kept), _fold(rn, kept)
     changes = []
     for key in set(rb) | set(rn):
         layer = (rn.get(key) or rb.get(key))[0]
         b, n = rb.get(key, (layer, 0.0))[1], rn.get(key, (layer, 0.0))[1]
-        if b != n:
+        if abs(n - b) > 1e-6:
             changes.append(Change(key[0], key[1], layer, b, n, n - b))
     changes.sort(key=lambda c: (-abs(c.delta), c.symbol))
     base = eb["in_insns"] / (eb["samples"] or 1)

@@ -40,6 +40,14 @@ CONSISTENCY_TOL = 1.0   # instructions per window between a case's samples (the 
 USER_CLOCK_MAX = 4096
 USER_CONSISTENCY_TOL = 32.0
 KERNEL_CLOCK_TOOLS = ("kdio-dio", "kdio-crypto")    # ktime_get_ns in the module
+# icount (QEMU 7.2) leaves out some instructions that span two pages, which
+# the plugin counts: crypto_aes_encrypt's at a page end, once per AES block,
+# puts aes-generic's windows 2,000 (64 B) and 44,500 (1424 B) instructions
+# above their counted figures, 0.1 % and 0.16 %. A window's excess may be
+# this share of its instructions beyond the clock reads, and its spread
+# between samples RELATIVE_TOL of them (bvec writes of 1 MiB: 2.2 of 233k).
+RELATIVE_EXCESS = 0.002
+RELATIVE_TOL = 2e-5
 # fio's window (exec_prerun to exec_postrun) holds process work beyond the
 # runtime its figure comes from (whole virtual ms): its windows are checked
 # for being closed, not against the figure.
@@ -141,18 +149,21 @@ def _sample_problems(case, rep, counts, figures, bounds=(CLOCK_MAX, CONSISTENCY_
         problems.append(f"{case} rep {rep + 1}: {counts.starts} window(s) for {calls} timed "
                         "call(s)")
     extra = (counts.in_insns - elapsed) / counts.starts
-    if not 0 <= extra <= bounds[0]:
+    most = bounds[0] + RELATIVE_EXCESS * counts.in_insns / counts.starts
+    if not 0 <= extra <= most:
         problems.append(f"{case} rep {rep + 1}: the windows hold {counts.in_insns} instructions "
                         f"and the counted figure is {elapsed}: {extra:+.1f} per window, outside "
-                        f"0 to {bounds[0]} (the clock reads' own)")
+                        f"0 to {most:.0f} (the clock reads' own, and what icount leaves out)")
     return problems, extra
 
 
-def _consistency(case, extras, tol=CONSISTENCY_TOL):
+def _consistency(case, extras, tol=CONSISTENCY_TOL, window=0.0):
     """The spread of a case's per-window excess over its samples, and the
-    problem if it is wider than tol."""
+    problem if it is wider than tol or RELATIVE_TOL of a window's
+    instructions (window)."""
     if len(extras) < 2:
         return 0.0, []
+    tol = max(tol, round(RELATIVE_TOL * window, 1))
     spread = max(extras) - min(extras)
     if spread > tol:
         return spread, [f"{case}: the windows' excess over the counted figure varies by "
@@ -242,7 +253,8 @@ def build(doc, shares, out_dir):
     for case_id, c in cases.items():
         rows = _merge(c["rows"])
         bounds = c["tool"].bounds
-        spread, found = _consistency(case_id, c["extras"], bounds[1] if bounds else 0)
+        spread, found = _consistency(case_id, c["extras"], bounds[1] if bounds else 0,
+                                     sum(r.insns for r in rows) / max(c["windows"], 1))
         problems += found
         name = f"{slug(case_id)}.tsv"
         write_rows(out_dir / name, rows)
@@ -260,6 +272,36 @@ def build(doc, shares, out_dir):
         }
     summary["ok"] = not problems
     (out_dir / "profile.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+OTHER = ("[other]", "-")     # a trimmed profile's row for the functions it left out
+OTHER_LAYER = "other"
+TRIM_SHARE = 0.999
+
+
+def trim(src, dst, share=TRIM_SHARE):
+    """The profile in src written to dst with, per case, the functions that
+    hold share of its instructions (largest first) and one [other] row for
+    the rest, so its totals are whole: a profile small enough to commit
+    beside a baseline (ci/baselines/ci-profile)."""
+    summary = json.loads((src / "profile.json").read_text())
+    dst.mkdir(parents=True, exist_ok=True)
+    for entry in summary["cases"].values():
+        rows = read_rows(src / entry["file"])
+        total, acc, kept = sum(r.insns for r in rows), 0, []
+        for r in rows:
+            if acc >= share * total:
+                break
+            acc += r.insns
+            kept.append(r)
+        rest = rows[len(kept):]
+        if rest:
+            kept.append(Row(*OTHER, OTHER_LAYER, sum(r.insns for r in rest),
+                            sum(r.rep_iters for r in rest), sum(r.rep_bytes for r in rest)))
+        write_rows(dst / entry["file"], kept)
+    summary["trimmed"] = share
+    (dst / "profile.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 

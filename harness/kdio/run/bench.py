@@ -249,17 +249,23 @@ def write_plan(req, plan_suite, art, share):
 
 def profiled(the_plan, art):
     """A plan made a profiled one: the kernel's symbols, with the modules'
-    load addresses, saved first; a case marker before each sample."""
+    load addresses, saved first; a case marker before each sample; fio's
+    jobs bracketed by markers, and in a batch (one fio process) each job
+    starting its own sample."""
     mark = str(art.tools_dir / "kdio-mark")
     the_plan["setup"].insert(0, {"name": "kallsyms", "argv": [
         "sh", "-c", f"grep -i ' t ' /proc/kallsyms > {GUEST_OUT}/kallsyms"]})
     the_plan["profile"] = {"mark": [mark, "case"]}
-    for step in [*the_plan["cases"], *the_plan.get("batches", {}).values()]:
+    for step in the_plan["cases"]:
         if step.get("argv") and step["argv"][0] == fio.FIO:
             step["argv"] = fio.with_marks(step["argv"], mark, backends.SCRATCH)
             if "argv_by_rep" in step:
                 step["argv_by_rep"] = [fio.with_marks(a, mark, backends.SCRATCH)
                                        for a in step["argv_by_rep"]]
+    # a batch's jobs each start a sample of their own with a case marker
+    for batch in the_plan.get("batches", {}).values():
+        batch["argv"] = fio.with_marks(batch["argv"], mark, backends.SCRATCH, case_marks=True)
+        batch["job_marks"] = True
 
 
 def _console_lines(log):
