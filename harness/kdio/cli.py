@@ -244,7 +244,10 @@ def plots_dir_for(run_dir):
 
 def _plots_and_report(doc, run_dir):
     drawn = plot.draw_all(doc, plots_dir_for(run_dir))
-    md, page = report.write(doc, drawn, run_dir)
+    summary = profile_diff.load(Path(run_dir) / profile.PROFILE_DIR)
+    if summary:
+        drawn += profile_report.draw_layers(summary, plots_dir_for(run_dir))
+    md, page = report.write(doc, drawn, run_dir, summary)
     log(f"plots: {plots_dir_for(run_dir)} ({len(drawn)} files)")
     log(f"report: {md}  {page}")
 
@@ -357,9 +360,12 @@ def _explain(base_dir, new_dir, result, asked=()):
         return
     missing = [d for d in (base_dir, new_dir) if profile_diff.load(d) is None]
     if missing:
-        log(f"where the flagged cases changed: not known, no profile in "
-            f"{' or '.join(str(d) for d in missing)} (run both with --profile, counted, for a "
-            "differential profile)")
+        log("where the flagged cases changed: not known, " + "; ".join(
+            f"no profile in {d} (" + (f"record one from a profiled run of the baseline's build: "
+                                      f"kdio profile RUN --baseline-copy {d}"
+                                      if d.name.endswith("-profile") else
+                                      "run it with --profile, counted") + ")"
+            for d in missing))
         return
     for case in cases:
         log("")

@@ -324,3 +324,13 @@ def test_where_a_runs_profile_is(tmp_path):
     assert diff.home(run / "result.json") == run / "profile"
     assert diff.home(tmp_path / "baselines/ci.json") == tmp_path / "baselines/ci-profile"
     assert diff.load(tmp_path / "baselines/ci-profile") is None
+
+
+def test_a_missing_profile_says_how_to_get_one(tmp_path, capsys):
+    """A flagged case whose baseline has no profile: the committed one's
+    advice is to record a trimmed copy, a run's is to run it profiled."""
+    result = {"regressions": ["c"], "improvements": [], "cases": [{"case": "c"}]}
+    cli._explain(tmp_path / "ci-profile", tmp_path / "run" / "profile", result)
+    out = capsys.readouterr().out
+    assert f"kdio profile RUN --baseline-copy {tmp_path / 'ci-profile'}" in out
+    assert f"no profile in {tmp_path / 'run' / 'profile'} (run it with --profile" in out

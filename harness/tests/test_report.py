@@ -3,6 +3,7 @@
 
 from kdio.model import config
 from kdio.report import plot, report
+from kdio.report import profile as profile_report
 from kdio.results import results
 from kdio.run import bench
 from kdio.vm import vm
@@ -65,3 +66,38 @@ def test_html_report_loads_every_plot_in_a_browser(fixtures, tmp_path):
     (tmp_path / "plots" / "throughput-read-ext4-qd1.png").unlink()
     r = chromium(f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri())
     assert 'data-images-loaded="3/4"' in r.stdout
+
+
+def _summary(ok=True):
+    layers = {"copy": 600, "block": 300, "kernel": 100}
+    return {"ok": ok, "problems": [] if ok else ["x rep 1: 1 window(s) opened and never closed"],
+            "cases": {
+                "dio.vmmap/op=read/bs=1m/size=32m/backend=brd": {
+                    "windows": 10, "in_insns": 1000, "layers": layers, "samples": 1},
+                "dio.vmmap/op=write/bs=1m/size=8m/backend=brd": {
+                    "windows": 10, "in_insns": 1000, "layers": layers, "samples": 1},
+                "xfer.read/msg=4k/count=100": {"windows": 0, "in_insns": 0, "layers": {},
+                                               "samples": 1}}}
+
+
+def test_a_profiled_runs_report_says_where_the_cost_goes(fixtures, tmp_path):
+    """The layer table (shares per case), gnuplot's stacked bars, and the
+    paths with no window named; a run without a profile has no section."""
+    doc = finished_doc(fixtures, tmp_path)
+    drawn = profile_report.draw_layers(_summary(), tmp_path / "plots")
+    assert [p.name for p in drawn] == ["where-the-cost-goes.png", "where-the-cost-goes.svg"]
+    assert all(p.stat().st_size > 1000 for p in drawn)
+    text = report.markdown(doc, drawn, tmp_path, _summary())
+    section = text[text.index("## Where the cost goes"):text.index("## Plots")]
+    assert "| case | insns/window | copy % | block % | kernel % |" in section
+    # the labels keep what differs between cases (op, size), not what all share
+    assert "| dio.vmmap/op=read/size=32m | 100 | 60.0 | 30.0 | 10.0 |" in section
+    assert "| dio.vmmap/op=write/size=8m | 100 | 60.0 | 30.0 | 10.0 |" in section
+    assert "![where-the-cost-goes](plots/where-the-cost-goes.png)" in section
+    assert "nothing to attribute): xfer.read/msg=4k/count=100" in section
+    assert "where-the-cost-goes" not in text[text.index("## Plots"):]
+    page = report.html_page(doc, drawn, tmp_path, _summary(ok=False))
+    assert "<h2>Where the cost goes</h2>" in page and "its checks FAILED: x rep 1" in page
+    assert "<img src='plots/where-the-cost-goes.svg'" in page
+    assert "Where the cost goes" not in report.markdown(doc, [], tmp_path)
+    assert profile_report.draw_layers({"cases": {}}, tmp_path / "none") == []

@@ -149,9 +149,10 @@ def _script(out_base, data, title, ylabel, series, errorbars, baseline_of, xlabe
     return "\n".join(head + body) + "\n"
 
 
-def _gnuplot(script_path):
+def gnuplot(script_path, cwd=None):
     try:
-        r = subprocess.run(["gnuplot", str(script_path)], capture_output=True, text=True)
+        r = subprocess.run(["gnuplot", str(script_path)], capture_output=True, text=True,
+                           cwd=cwd)
     except OSError:
         raise PlotError("gnuplot is not installed", "install gnuplot-nox (make test does)") from None
     if r.returncode != 0:
@@ -164,7 +165,7 @@ def _draw(out_dir, name, title, ylabel, series, errorbars, baseline_of=None, **s
     _write_data(data, series, 4 if errorbars else 2)
     gp.write_text(_script(out_dir / name, data, title, ylabel, series, errorbars, baseline_of,
                           **style))
-    _gnuplot(gp)
+    gnuplot(gp)
     return [out_dir / f"{name}.{ext}" for ext, _ in TERMINALS]
 
 

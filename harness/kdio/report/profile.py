@@ -1,8 +1,13 @@
 """A profiled run's profiles as text: per case, its windows' instructions
-split by layer, then its top functions (kdio profile RUN [CASE])."""
+split by layer, then its top functions (kdio profile RUN [CASE]); and the
+report's "Where the cost goes": the layer table and a stacked bar per case,
+drawn by gnuplot like every other plot."""
+
+from pathlib import Path
 
 from kdio.model import measure
 from kdio.profile import layers, profile
+from kdio.report import plot
 
 
 def _pct(part, whole):
@@ -62,3 +67,82 @@ def render_explain(d):
         lines.append(f"  these {len(d['changes'])} function(s) account for "
                      f"{100 * d['explained']:.0f} % of the change")
     return "\n".join(lines)
+
+
+# -- the report's "Where the cost goes" ---------------------------------------
+
+PLOT_NAME = "where-the-cost-goes"
+COLOURS = {"copy": "#1f77b4", "pinning": "#ff7f0e", "block": "#2ca02c", "fs": "#d62728",
+           "syscall": "#9467bd", "crypto": "#8c564b", "kdio": "#e377c2", "clock": "#7f7f7f",
+           "user": "#bcbd22", "kernel": "#17becf"}
+
+
+def _short(case_id, shared):
+    """A case id without the parameters (k=v) in shared."""
+    path, *params = case_id.split("/")
+    return "/".join([path] + [p for p in params if p not in shared])
+
+
+def _shared_params(case_ids):
+    """The k=v parameters every case of a path family that has them agrees
+    on (size=32m when every sized case is 32m): left out of the labels."""
+    values = {}
+    for case_id in case_ids:
+        for p in case_id.split("/")[1:]:
+            key, _, value = p.partition("=")
+            values.setdefault(key, set()).add(value)
+    return {f"{k}={next(iter(v))}" for k, v in values.items() if len(v) == 1}
+
+
+def layer_table(summary):
+    """(headings, rows) of the report's layer table: per profiled case with
+    windows, its instructions per window and each layer's share; the
+    layers that hold something in some case, in kdio.profile.layers order."""
+    cases = {k: v for k, v in summary["cases"].items() if v["windows"]}
+    used = [name for name in layers.LAYERS
+            if any(v["layers"].get(name) for v in cases.values())]
+    heads = ["case", "insns/window"] + [f"{name} %" for name in used]
+    rows, shared = [], _shared_params(cases)
+    for case_id, v in cases.items():
+        total = sum(v["layers"].values()) or 1
+        rows.append([_short(case_id, shared), measure.fmt_cost(v["in_insns"] / v["windows"])]
+                    + [f"{100 * v['layers'].get(name, 0) / total:.1f}" for name in used])
+    return heads, rows
+
+
+def unmarked(summary):
+    """The profiled cases whose path has no timed window."""
+    return [k for k, v in summary["cases"].items() if not v["windows"]]
+
+
+def draw_layers(summary, out_dir):
+    """A stacked bar per case (gnuplot, rowstacked histogram): each layer's
+    share of the instructions in its timed windows. PNG and SVG paths, or
+    [] when no case has a window."""
+    heads, rows = layer_table(summary)
+    if not rows:
+        return []
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    used = [h[:-2] for h in heads[2:]]
+    data, gp = out_dir / f"{PLOT_NAME}.dat", out_dir / f"{PLOT_NAME}.gp"
+    data.write_text("case " + " ".join(used) + "\n" + "".join(
+        f"\"{r[0]}\" " + " ".join(r[2:]) + "\n" for r in rows))
+    cols = ", \\\n     ".join(
+        f"'{data.name}' using {i + 2}{':xtic(1)' if i == 0 else ''} "
+        f"lc rgb '{COLOURS.get(name, '#000000')}' title '{name}'"
+        for i, name in enumerate(used))
+    head = ["set style data histogram", "set style histogram rowstacked",
+            "set style fill solid 0.9 border -1", "set boxwidth 0.75",
+            "set yrange [0:100]", "set ylabel '% of the instructions in the timed windows "
+            "(counted)'", "set xtics rotate by 90 right noenhanced font ',8'",
+            "set key outside right top noenhanced", "set grid ytics",
+            "set title 'Where the cost goes: each case by layer (kdio profile RUN CASE for "
+            "functions)' noenhanced", "set bmargin 22"]
+    body = []
+    for ext, term in plot.TERMINALS:
+        term = term.replace("size 1000,600", f"size {max(1000, 40 * len(rows) + 300)},700")
+        body += [f"set terminal {term}", f"set output '{PLOT_NAME}.{ext}'", f"plot {cols}"]
+    gp.write_text("\n".join(head + body) + "\n")
+    plot.gnuplot(gp, cwd=out_dir)
+    return [out_dir / f"{PLOT_NAME}.{ext}" for ext, _ in plot.TERMINALS]

@@ -8,9 +8,11 @@ from the same pieces as the markdown.
 
 import html
 import os
+import re
 from pathlib import Path
 
 from kdio.report import ipsec, latency, table
+from kdio.report import profile as profile_report
 from kdio.results.results import write_atomic
 
 CONTEXT_ROWS = (("kernel", lambda c: _kernel_row(c["kernel"])),
@@ -84,7 +86,33 @@ def _status_line(doc):
     return f"RUN FAILED: {f.get('reason')}" + (f" (during {f['last_case']})" if f.get("last_case") else "")
 
 
-def markdown(doc, plots, base_dir):
+def _is_layer_plot(p):
+    return Path(p).stem == profile_report.PLOT_NAME
+
+
+def _profile_intro(doc, summary):
+    verdict = ("its checks passed" if summary["ok"] else
+               f"its checks FAILED: {'; '.join(summary['problems'][:2])}")
+    return (f"Counted instructions in each case's timed windows, split by layer, from the "
+            f"profiler's QEMU plugin ({verdict}). `kdio profile {doc['run_id']} CASE` lists a "
+            "case's functions.")
+
+
+def _profile_markdown(doc, summary, plots, base_dir):
+    heads, rows = profile_report.layer_table(summary)
+    out = ["", "## Where the cost goes", "", _profile_intro(doc, summary), ""]
+    out += ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    out += [f"![{Path(p).stem}]({os.path.relpath(p, base_dir)})" for p in plots
+            if _is_layer_plot(p) and str(p).endswith(".png")]
+    none = profile_report.unmarked(summary)
+    if none:
+        out += ["", "No timed window marked in these paths (nothing to attribute): "
+                + ", ".join(none)]
+    return out
+
+
+def markdown(doc, plots, base_dir, profile=None):
     out = [f"# kdio run {doc['run_id']}: suite {doc['context']['suite']['name']}", "",
            _status_line(doc), "", "| | |", "|---|---|"]
     out += [f"| {k} | {v} |" for k, v in _context(doc)]
@@ -102,8 +130,11 @@ def markdown(doc, plots, base_dir):
     notes = table.notes(doc, with_status=True)
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    if profile:
+        out += _profile_markdown(doc, profile, plots, base_dir)
     out += ["", "## Plots", ""]
-    out += [f"![{Path(p).stem}]({os.path.relpath(p, base_dir)})" for p in plots if str(p).endswith(".png")]
+    out += [f"![{Path(p).stem}]({os.path.relpath(p, base_dir)})" for p in plots
+            if str(p).endswith(".png") and not _is_layer_plot(p)]
     return "\n".join(out) + "\n"
 
 
@@ -114,7 +145,27 @@ def _html_table(headings, rows):
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def html_page(doc, plots, base_dir):
+def _figure(p, base_dir):
+    return (f"<figure><img src='{html.escape(os.path.relpath(p, base_dir))}' "
+            f"alt='{html.escape(Path(p).stem)}'><figcaption>{html.escape(Path(p).stem)}"
+            "</figcaption></figure>")
+
+
+def _profile_html(doc, summary, plots, base_dir):
+    heads, rows = profile_report.layer_table(summary)
+    intro = re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(_profile_intro(doc, summary)))
+    parts = ["<h2>Where the cost goes</h2>", f"<p>{intro}</p>",
+             _html_table(heads, rows)]
+    parts += [_figure(p, base_dir) for p in plots
+              if _is_layer_plot(p) and str(p).endswith(".svg")]
+    none = profile_report.unmarked(summary)
+    if none:
+        parts.append("<p>No timed window marked in these paths (nothing to attribute): "
+                     f"{html.escape(', '.join(none))}</p>")
+    return parts
+
+
+def html_page(doc, plots, base_dir, profile=None):
     title = f"kdio run {doc['run_id']}: suite {doc['context']['suite']['name']}"
     parts = [f"<h1>{html.escape(title)}</h1>", f"<p class='status'>{html.escape(_status_line(doc))}</p>",
              _html_table(("", ""), _context(doc)), "<h2>Checks</h2><ul>"]
@@ -135,10 +186,11 @@ def html_page(doc, plots, base_dir):
     notes = table.notes(doc, with_status=True)
     if notes:
         parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
+    if profile:
+        parts += _profile_html(doc, profile, plots, base_dir)
     parts += ["<h2>Plots</h2>"]
-    parts += [f"<figure><img src='{html.escape(os.path.relpath(p, base_dir))}' "
-              f"alt='{html.escape(Path(p).stem)}'><figcaption>{html.escape(Path(p).stem)}"
-              "</figcaption></figure>" for p in plots if str(p).endswith(".png")]
+    parts += [_figure(p, base_dir) for p in plots
+              if str(p).endswith(".png") and not _is_layer_plot(p)]
     # Record in the page how many plots the browser could load: viewers see
     # missing plots at once, and tests read it back from the rendered DOM.
     script = ("<script>window.addEventListener('load',function(){var i=document.images,n=0;"
@@ -151,10 +203,12 @@ def html_page(doc, plots, base_dir):
             f"</title><style>{style}</style>{script}</head><body>{''.join(parts)}</body></html>\n")
 
 
-def write(doc, plots, run_dir):
-    """Write report.md and report.html into run_dir; return their paths."""
+def write(doc, plots, run_dir, profile=None):
+    """Write report.md and report.html into run_dir; return their paths.
+    profile: the run's profile summary (kdio.profile.profile.build), for
+    the section "Where the cost goes"."""
     run_dir = Path(run_dir)
     md, page = run_dir / "report.md", run_dir / "report.html"
-    write_atomic(md, markdown(doc, plots, run_dir))
-    write_atomic(page, html_page(doc, plots, run_dir))
+    write_atomic(md, markdown(doc, plots, run_dir, profile))
+    write_atomic(page, html_page(doc, plots, run_dir, profile))
     return md, page
