@@ -143,7 +143,8 @@ def test_window_bounds_follow_the_tools_clock():
     assert profile._sample_problems("c", 0, counts, figures, fio_tool.bounds) == ([], None)
     unclosed = raw.Counts(1, 0, 1, 0, 0, 1)
     assert "never closed" in profile._sample_problems("c", 0, unclosed, figures, None)[0][0]
-    assert profile._consistency("c", [1906, 1914], user[1]) == (8, [])
+    assert profile._consistency("c", [1906, 1952], user[1]) == (46, [])
+    assert profile._consistency("c", [1906, 1906 + 65_536], user[1])[1]   # a window too many
     assert profile._consistency("c", [1906, 1914], kernel[1])[1]
     # a spread of 2.2 per 1 MiB bvec write window (233k instructions) is
     # within 2e-5 of it; the same on a 1,000-instruction window is not

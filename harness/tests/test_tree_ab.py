@@ -8,7 +8,8 @@ objects that read the option are rebuilt. `kdio regress --kernel B
 --base-kernel A` on the counted gate must flag the crypto paths where that
 per-request work is a visible share of a message's cost (64-byte messages)
 and must not flag storage, the channels or memcpy, which make no crypto
-request; it exits 1."""
+request; it exits 1. Both runs are profiled, and the differential profile
+of a flagged 64-byte case puts its change on the crypto statistics."""
 
 import json
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from kdio import cli
+from kdio.profile import diff
+from kdio.report import profile as profile_report
 from kdio.kernel import kbuild, kconfig
 from kdio.model import config
 
@@ -41,8 +44,8 @@ def ab(pair, tmp_path_factory):
     a, b = pair
     out = tmp_path_factory.mktemp("ab")
     rc = cli.main(["regress", "--suite", "ci", "--kernel", str(b), "--base-kernel", str(a),
-                   "--results-dir", str(out), "--run-id", "ab"])
-    return rc, json.loads((out / "ab-new" / "compare.json").read_text())
+                   "--results-dir", str(out), "--run-id", "ab", "--profile"])
+    return rc, json.loads((out / "ab-new" / "compare.json").read_text()), out
 
 
 def _stamp_objects(tree):
@@ -63,7 +66,7 @@ def test_b_is_a_with_that_one_option_rebuilt_from_a(pair):
 
 
 def test_the_gate_flags_crypto_requests_and_nothing_else(ab):
-    rc, result = ab
+    rc, result, _ = ab
     print("\n".join(f"{c['case']}: {c['change']:+.4f}" for c in result["cases"]))
     assert len(result["cases"]) == len(config.load_suite("ci").cases)
     assert rc == 1
@@ -72,3 +75,17 @@ def test_the_gate_flags_crypto_requests_and_nothing_else(ab):
     unrelated = [c for c in flagged if not c.startswith(("crypto.", "base.afalg/"))]
     assert unrelated == [], "storage, channels and memcpy make no crypto request"
     assert result["improvements"] == []
+
+
+def test_the_flag_is_put_on_the_crypto_statistics(ab):
+    """CRYPTO_STATS adds crypto_stats_* calls around each request: the
+    differential profile of the 64-byte AES-NI case names one of them among
+    its top changes, and the crypto API's functions (the layer "crypto")
+    account for most of the change."""
+    _, _, out = ab
+    d = diff.explain(diff.home(out / "ab-base"), diff.home(out / "ab-new"), SMALL.format("aesni"))
+    print(profile_report.render_explain(d))
+    assert d["delta"] > 0
+    assert any(c.symbol.startswith("crypto_stats") for c in d["changes"]), d["changes"]
+    crypto = sum(c.delta for c in d["changes"] if c.layer == "crypto")
+    assert crypto >= 0.5 * d["delta"], (crypto, d["delta"])

@@ -144,6 +144,24 @@ class Marks:
                                 "rc": 0, "by": "fio job"})
 
 
+def run_batch(bid, batch, rep, mark, kmsg, records):
+    """One fio process for a batch's cases, and a sample for each of them;
+    the number of samples. In a profiled plan whose jobs mark, fio's
+    start-up is no case's and each job starts its own sample."""
+    mark([] if batch.get("job_marks") else batch["cases"], rep)
+    result = execute(batch["argv"], batch.get("timeout_s", 600),
+                     tail=OUTPUT_TAIL * len(batch["cases"]))
+    if batch.get("job_marks"):
+        mark.jobs(batch["cases"], rep)
+    log = kmsg.drain()
+    own = split_fio_report(result["stdout"], batch["jobs"]) or {}
+    for case_id, job in zip(batch["cases"], batch["jobs"]):
+        out = own.get(job, result["stdout"][-OUTPUT_TAIL:])
+        records.write({"type": "sample", "case": case_id, "rep": rep, **result, "stdout": out,
+                       "batch": bid, "fio_job": job, "kmsg": log})
+    return len(batch["cases"])
+
+
 def run(plan_path):
     with open(plan_path) as f:
         plan = json.load(f)
@@ -165,24 +183,10 @@ def run(plan_path):
             if bid in done:
                 continue
             if bid is not None:
-                # one fio process for the batch's cases: a sample for each
                 done.add(bid)
-                batch = batches[bid]
-                say(f"case {n + 1}-{n + len(batch['cases'])}/{total} start batch {bid} rep {rep}")
-                # fio's start-up, then each job's own sample if its jobs mark
-                mark([] if batch.get("job_marks") else batch["cases"], rep)
-                result = execute(batch["argv"], batch.get("timeout_s", 600),
-                                 tail=OUTPUT_TAIL * len(batch["cases"]))
-                if batch.get("job_marks"):
-                    mark.jobs(batch["cases"], rep)
-                log = kmsg.drain()
-                own = split_fio_report(result["stdout"], batch["jobs"]) or {}
-                for case_id, job in zip(batch["cases"], batch["jobs"]):
-                    n += 1
-                    out = own.get(job, result["stdout"][-OUTPUT_TAIL:])
-                    records.write({"type": "sample", "case": case_id, "rep": rep,
-                                   **result, "stdout": out, "batch": bid, "fio_job": job,
-                                   "kmsg": log})
+                say(f"case {n + 1}-{n + len(batches[bid]['cases'])}/{total} start batch {bid} "
+                    f"rep {rep}")
+                n += run_batch(bid, batches[bid], rep, mark, kmsg, records)
                 continue
             n += 1
             say(f"case {n}/{total} start {case['case']} rep {rep}")
