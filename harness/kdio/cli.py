@@ -244,7 +244,7 @@ def plots_dir_for(run_dir):
 
 def _plots_and_report(doc, run_dir):
     drawn = plot.draw_all(doc, plots_dir_for(run_dir))
-    summary = profile_diff.load(Path(run_dir) / profile.PROFILE_DIR)
+    summary = profile_diff.load(profile_diff.home(run_dir))
     if summary:
         drawn += profile_report.draw_layers(summary, plots_dir_for(run_dir))
     md, page = report.write(doc, drawn, run_dir, summary)

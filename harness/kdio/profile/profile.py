@@ -194,13 +194,14 @@ def _binary(argv):
     return argv[0] if argv else None
 
 
-def _tools(share):
-    """{case id: Tool} of the binaries the share's plan runs."""
+def _tools(share, loaded):
+    """{case id: Tool} of the binaries the share's plan runs; loaded: the
+    Tools already read ({binary: Tool}), shared by every share of a run."""
     plan_path = share / "plan.json"
     if not plan_path.exists():
         return {}
     the_plan = json.loads(plan_path.read_text())
-    loaded, out = {}, {}
+    out = {}
     for step in [*the_plan.get("cases", []), *the_plan.get("batches", {}).values()]:
         binary = _binary(step.get("argv") or [])
         if not binary:
@@ -216,11 +217,11 @@ def _case_profiles(doc, shares):
     """{case id: (rows, per-sample extras, windows, outside, samples)} and
     the problems found, over every guest's share folder."""
     by_case = {r["case"]: r for r in doc["results"]}
-    cases, problems = {}, []
+    cases, problems, loaded = {}, [], {}
     for share in shares:
         records, marks, symbols = _share_samples(share)
         figures = _sample_figures(records, by_case)
-        tools = _tools(share)
+        tools = _tools(share, loaded)
         for seq, (ids, rep) in sorted(marks.items()):
             path = share / PROFILE_DIR / f"seq-{seq:04d}.tsv"
             if not ids or not path.exists():
@@ -253,9 +254,10 @@ def build(doc, shares, out_dir):
     summary = {"format": FORMAT, "cases": {}, "problems": problems}
     for case_id, c in cases.items():
         rows = _merge(c["rows"])
+        in_insns = sum(r.insns for r in rows)
         bounds = c["tool"].bounds
         spread, found = _consistency(case_id, c["extras"], bounds[1] if bounds else 0,
-                                     sum(r.insns for r in rows) / max(c["windows"], 1))
+                                     in_insns / max(c["windows"], 1))
         problems += found
         name = f"{slug(case_id)}.tsv"
         write_rows(out_dir / name, rows)
@@ -264,7 +266,7 @@ def build(doc, shares, out_dir):
             by_layer[r.layer] = by_layer.get(r.layer, 0) + r.insns
         summary["cases"][case_id] = {
             "file": name, "samples": c["samples"], "windows": c["windows"],
-            "in_insns": sum(r.insns for r in rows), "outside_insns": c["outside"],
+            "in_insns": in_insns, "outside_insns": c["outside"],
             "rep_bytes": sum(r.rep_bytes for r in rows),
             "clock_insns_per_window": (round(statistics.median(c["extras"]), 2)
                                        if c["extras"] else None),
