@@ -15,7 +15,8 @@ MEASURE  ?=
 # empty: 1 in wall mode (parallel guests steal each other's CPU time), idle cores and memory in counted
 JOBS     ?=
 # PROFILE=1: count each case's instructions by function with kdio's QEMU plugin (counted mode;
-# docs/profile.md), then `make profile RUN=<run-id>` prints where they go. make regress
+# docs/profile.md), then `make profile RUN=<run-id>` prints where they go; PROFILE=stacks adds
+# call stacks (folded, and a flame graph per path in the report). make regress
 # profiles a counted gate unless PROFILE=0 (about +30 % VM time on ci)
 PROFILE  ?=
 # Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
@@ -67,7 +68,7 @@ bench: deps
 	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
 		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(PROFILE),--profile)
+		$(if $(filter-out 0,$(PROFILE)),--profile $(if $(filter stacks,$(PROFILE)),stacks,on))
 endif
 
 # Where a profiled run's instructions go: make profile RUN=<run-id> [CASE=part-of-a-case-id]
@@ -100,7 +101,7 @@ regress: deps
 	$(KDIO) regress --suite $(GATE) --kernel "$(KERNEL)" $(if $(MEASURE),--measure $(MEASURE)) \
 		$(if $(BASE_KERNEL),--base-kernel "$(BASE_KERNEL)") \
 		$(if $(MODULES),--module "$(abspath $(MODULES))") \
-		--profile $(if $(PROFILE),$(if $(filter 0,$(PROFILE)),off,on),auto) $(ARGS)
+		--profile $(if $(PROFILE),$(if $(filter 0,$(PROFILE)),off,$(if $(filter stacks,$(PROFILE)),stacks,on)),auto) $(ARGS)
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

@@ -28,18 +28,43 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
 
-echo "kdio: installing Debian packages:$missing"
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-	command -v sudo >/dev/null || {
-		echo "kdio: error: need root to install:$missing (run as root, or install them)" >&2
+if [ -n "$missing" ]; then
+	echo "kdio: installing Debian packages:$missing"
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "kdio: error: need root to install:$missing (run as root, or install them)" >&2
+			exit 2
+		}
+		SUDO=sudo
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -q
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The web libraries the report pages use (d3-flame-graph and d3, for the
+# flame graphs of a profiled run's stacks), the versions ci/npm's lock
+# names, into the cache (KDIO_CACHE, else .cache/): again only when the
+# lock changed. A list of another package set (KDIO_PACKAGES) skips them;
+# a machine without npm (Node.js's) goes on without them.
+[ -n "${KDIO_PACKAGES:-}" ] && exit 0
+command -v npm >/dev/null || {
+	echo "kdio: note: npm is not installed, so PROFILE=stacks runs draw no flame graphs (install Node.js and npm, then run sh ci/bootstrap.sh again)" >&2
+	exit 0
+}
+NPM_SRC=$(cd "$(dirname "$0")/npm" && pwd)
+NPM_DIR=${KDIO_CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}/npm
+if ! cmp -s "$NPM_SRC/package-lock.json" "$NPM_DIR/package-lock.json" ||
+   [ ! -f "$NPM_DIR/node_modules/.package-lock.json" ]; then
+	echo "kdio: installing the report pages' libraries with npm into $NPM_DIR"
+	mkdir -p "$NPM_DIR"
+	cp "$NPM_SRC/package.json" "$NPM_SRC/package-lock.json" "$NPM_DIR/"
+	(cd "$NPM_DIR" && npm ci --no-audit --no-fund --loglevel=error) || {
+		rm -f "$NPM_DIR/package-lock.json"
+		echo "kdio: error: npm could not install the report pages' libraries (see above); run sh ci/bootstrap.sh again when the npm registry is reachable" >&2
 		exit 2
 	}
-	SUDO=sudo
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing

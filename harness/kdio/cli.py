@@ -15,6 +15,7 @@ from kdio.kernel import build, builttree, kbuild, kconfig, kernel
 from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
+from kdio.report import flame
 from kdio.report import profile as profile_report
 from kdio.profile import diff as profile_diff
 from kdio.profile import profile
@@ -27,15 +28,17 @@ def log(msg):
     print(msg, flush=True)
 
 
-def _options(args, suite, kernel_name, run_id):
-    """bench.Options from the arguments bench and regress share."""
+def _options(args, suite, kernel_name, run_id, profile=None):
+    """bench.Options from the arguments bench and regress share; profile:
+    the profiler's mode ("", "on", "stacks"), else bench's --profile."""
     return bench.Options(suite=suite, kernel=kernel_name,
                          results_dir=Path(args.results_dir), run_id=run_id,
                          timeout_s=getattr(args, "timeout", None),
                          module_params=tuple(args.module_param), measure=args.measure,
                          user_modules=tuple(_split(args.module)),
                          passthrough=tuple(_split(getattr(args, "passthrough", []))),
-                         jobs=getattr(args, "jobs", None), profile=getattr(args, "profile", False))
+                         jobs=getattr(args, "jobs", None),
+                         profile=getattr(args, "profile", "") if profile is None else profile)
 
 
 def _host_options(args, suite, run_id):
@@ -247,6 +250,10 @@ def _plots_and_report(doc, run_dir):
     summary = profile_diff.load(profile_diff.home(run_dir))
     if summary:
         drawn += profile_report.draw_layers(summary, plots_dir_for(run_dir))
+        try:
+            drawn += flame.draw(summary, profile_diff.home(run_dir), plots_dir_for(run_dir))
+        except KdioError as e:
+            log(f"warning: no flame graphs: {e} ({e.hint})")
     md, page = report.write(doc, drawn, run_dir, summary)
     log(f"plots: {plots_dir_for(run_dir)} ({len(drawn)} files)")
     log(f"report: {md}  {page}")
@@ -376,16 +383,17 @@ def result_cases(result):
     return [c["case"] for c in result["cases"]]
 
 
-def _base_run(args, gate):
+def _base_run(args, gate, mode):
     """(BASE document, what it is, where its profile would be): the
     committed baseline, or with --base-kernel a run of the same gate suite
-    on that kernel now."""
+    on that kernel now (profiled in mode)."""
     if not args.base_kernel:
         baseline = Path(args.baseline or where.TOP / gate["baseline"])
         return results.load(baseline), str(baseline), profile_diff.home(baseline)
     stamp = context.run_id(args.run_id)
     log(f"=== BASE: suite {args.suite} on kernel {args.base_kernel} ===")
-    doc, run_dir = _run_and_print(_options(args, args.suite, args.base_kernel, f"{stamp}-base"))
+    doc, run_dir = _run_and_print(_options(args, args.suite, args.base_kernel, f"{stamp}-base",
+                                                   mode))
     if _run_failed(doc):
         raise KdioError(f"the BASE run on {args.base_kernel} failed",
                         "fix that kernel's run first (see its console.log)")
@@ -399,18 +407,18 @@ def cmd_regress(args):
     if not gate:
         raise KdioError(f"suite {suite.name} has no [gate] section", "use --suite ci")
     counted = args.measure == "counted" if args.measure else suite.measure.counted
-    args.profile = args.profile == "on" or (args.profile == "auto" and counted)
-    base, what, base_profile = _base_run(args, gate)
+    mode = {"on": "on", "stacks": "stacks", "auto": "on" if counted else ""}.get(args.profile, "")
+    base, what, base_profile = _base_run(args, gate, mode)
     gate.pop("baseline", None)
     run_id = f"{args.run_id}-new" if args.base_kernel and args.run_id else args.run_id
-    doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id))
+    doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id, mode))
     if _run_failed(doc):
         return 1
     result = compare.compare(base, doc, compare.Settings(**gate))
     log(f"\ncompared with {what}:\n{compare.render_text(result)}")
     results.write_atomic(run_dir / "compare.json", json.dumps(result, indent=2) + "\n")
     results.write_atomic(run_dir / "compare.md", compare.render_text(result, markdown=True) + "\n")
-    if args.profile:
+    if mode:
         _explain(base_profile, profile_diff.home(run_dir), result)
     if result["improvements"]:
         log(f"improvement: {', '.join(result['improvements'])}")
@@ -573,10 +581,11 @@ def _bench_parser(sub):
                         "in counted mode min(idle host cores, available memory / guest "
                         "memory, groups), since instruction counts do not depend on the "
                         "host's load")
-    b.add_argument("--profile", action="store_true",
+    b.add_argument("--profile", nargs="?", const="on", default="", choices=("on", "stacks"),
                    help="count each case's instructions by function with kdio's QEMU plugin, "
                         "which the guest cannot see (counted mode only): RUN/profile/, and "
-                        "kdio profile RUN prints it")
+                        "kdio profile RUN prints it; stacks: call stacks too (folded, and a "
+                        "flame graph per path in the report)")
     b.add_argument("--no-plots", action="store_true",
                    help="write the result files only: no plots, no report (kdio plots RUN "
                         "draws them later)")
@@ -636,7 +645,7 @@ def _compare_parsers(sub):
     s.add_argument("--module", action="append", default=[], metavar="DIR|KO",
                    help="a module of your own to load first (as for bench)")
     s.add_argument("--profile", nargs="?", const="on", default="off",
-                   choices=("on", "off", "auto"),
+                   choices=("on", "off", "auto", "stacks"),
                    help="profile the gate run(s) (as for bench) and show where each flagged "
                         "case changed, against the baseline's profile (<baseline>-profile/ "
                         "beside it, or the --base-kernel run's); auto: when the gate is "

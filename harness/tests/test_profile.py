@@ -18,11 +18,12 @@ import pytest
 
 from conftest import FIXTURES
 from kdio import cli
-from kdio.errors import ConfigError, ProfileError
+from kdio.errors import ConfigError, KdioError, ProfileError
 from kdio.kernel import build
 from kdio.paths import fio
 from kdio.profile import diff, layers, profile, raw
 from kdio.profile.symbols import Symbols
+from kdio.report import flame
 from kdio.run import bench
 from kdio.vm import profiler
 
@@ -73,6 +74,80 @@ def test_raw_read_and_refusals(tmp_path):
     p.write_text("# kdio-profile 1\ntb\tzz\n")
     with pytest.raises(ProfileError, match="not a profile line"):
         raw.read(p)
+
+
+def test_raw_reads_loads_stores_and_stacks(tmp_path):
+    p = tmp_path / "seq-0001.tsv"
+    p.write_text("# kdio-profile 2\ntotal\t100\t5\t2\t2\t0\t0\n"
+                 "tb\tffffffffc0000000\t20\t5\t100\t40\t320\t70\t60\n"
+                 "node\t2\t1\tffffffff81000100\nnode\t1\t0\tffffffff81000000\n"
+                 "stack\t2\tffffffffc0000000\t100\n")
+    c = raw.read(p)
+    assert (c.blocks[0].loads, c.blocks[0].stores) == (70, 60)
+    assert c.frames(2) == [0xffffffff81000000, 0xffffffff81000100]
+    assert c.stacks == ((2, 0xffffffffc0000000, 100),)
+    p.write_text(p.read_text().replace("node\t1\t0\tffffffff81000000\n", ""))
+    with pytest.raises(ProfileError, match="names a frame the file does not hold"):
+        raw.read(p)                     # a damaged file: a frame's parent missing
+
+
+def _stacked_share(tmp_path, stack_insns):
+    """A share of two dio.null samples whose windows hold 6000 instructions
+    in one block, and stacks that hold stack_insns of them."""
+    doc, share = _share(tmp_path, [((6000, 9, 100, 100, 0, 0),
+                                    [(0xffffffffc0000400, 30, 6, 6000, 0, 0)], 1000, 100)] * 2)
+    for seq in (share / "profile").glob("seq-*.tsv"):
+        text = seq.read_text().replace("# kdio-profile 1", "# kdio-profile 2")
+        seq.write_text(text + "node\t1\t0\tffffffff81000000\nnode\t2\t1\tffffffff81000100\n"
+                       f"stack\t2\tffffffffc0000400\t{stack_insns - 1000}\n"
+                       "stack\t2\tffffffff81000110\t1000\n")
+    return doc, share
+
+
+def test_stacks_are_folded_by_function_and_match_the_windows(tmp_path):
+    doc, share = _stacked_share(tmp_path, 6000)
+    s = profile.build(doc, [share], tmp_path / "out")
+    assert s["ok"], s["problems"]
+    case = s["cases"]["dio.null/op=read/bs=4k/size=1m/backend=brd"]
+    folded = profile.read_folded(tmp_path / "out" / case["stacks"])
+    # a block of helper under helper's own frame adds no second helper
+    assert folded == {("_stext", "helper", "kdio_dio_blocks"): 10000, ("_stext", "helper"): 2000}
+    t = flame.tree(folded)
+    assert t["value"] == 12000 and t["children"][0]["name"] == "_stext"
+    assert t["children"][0]["children"][0]["children"][0]["value"] == 10000
+
+
+def test_stacks_that_miss_instructions_fail_the_check(tmp_path):
+    doc, share = _stacked_share(tmp_path, 5000)     # 1000 instructions lost per sample
+    s = profile.build(doc, [share], tmp_path / "out")
+    assert not s["ok"]
+    assert "its stacks hold 10000 instructions and its windows 12000" in " ".join(s["problems"])
+
+
+def test_flame_pages_need_their_library(tmp_path, monkeypatch):
+    doc, share = _stacked_share(tmp_path, 6000)
+    s = profile.build(doc, [share], tmp_path / "out")
+    monkeypatch.setenv("KDIO_CACHE", str(tmp_path / "empty-cache"))
+    with pytest.raises(KdioError, match="flame graphs' library is not installed") as e:
+        flame.draw(s, tmp_path / "out", tmp_path / "plots")
+    assert "bootstrap" in e.value.hint
+    monkeypatch.delenv("KDIO_CACHE")
+    if flame.missing_libs():
+        pytest.skip("the flame graphs' library is not installed (sh ci/bootstrap.sh bench)")
+    pages = flame.draw(s, tmp_path / "out", tmp_path / "plots")
+    assert [p.name for p in pages] == ["dio.null_op=read_bs=4k_size=1m_backend=brd.html"]
+    text = pages[0].read_text()
+    assert "lib/d3-flamegraph.umd.min.js" in text and '"value":12000' in text
+    assert (tmp_path / "plots" / "flame" / "lib" / "d3.min.js").exists()
+
+
+def test_flame_reference_case_per_path():
+    entry = {"stacks": "x.folded", "windows": 1}
+    summary = {"cases": {"dio.bvec/op=read/bs=4k": entry, "dio.bvec/op=read/bs=64k": entry,
+                         "dio.bvec/op=write/bs=64k": entry, "fio.psync/bs=1m": entry,
+                         "dio.null/bs=4k": {"windows": 1}}}
+    assert flame.references(summary) == {"dio.bvec": "dio.bvec/op=read/bs=64k",
+                                         "fio.psync": "fio.psync/bs=1m"}
 
 
 def _share(tmp_path, samples):
@@ -205,7 +280,7 @@ def test_a_trimmed_baseline_profile_explains_against_a_whole_one(tmp_path):
 
 
 
-def _run(out, run_id, profile_on=True, params=()):
+def _run(out, run_id, profile_on="on", params=()):
     doc, run_dir = bench.run(bench.Options(suite=SUITE, results_dir=out, run_id=run_id,
                                            profile=profile_on, module_params=params, jobs=1),
                              log=print)
@@ -215,7 +290,8 @@ def _run(out, run_id, profile_on=True, params=()):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("profile")
-    return {"profiled": _run(out, "profiled"), "plain": _run(out, "plain", profile_on=False),
+    return {"profiled": _run(out, "profiled", profile_on="stacks"),
+            "plain": _run(out, "plain", profile_on=""),
             "work": _run(out, "work", params=("kdio_dio.work_loops=800",))}
 
 
@@ -249,6 +325,43 @@ def test_profiled_run_passes_its_checks(runs, capsys):
     assert cli.main(["profile", str(run_dir), "vmmap"]) == 0
     out = capsys.readouterr().out
     assert "by layer:" in out and "[rep]" in out and "profile checks: ok" in out
+    assert "loads and" in out and "call stacks:" in out
+
+
+@pytest.mark.integration
+def test_loads_stores_and_stacks_of_a_profiled_run(runs, capsys):
+    """Each rep movs iteration is one load and one store: brd's copy
+    function has at least as many of each as its iterations, and memcpy's
+    loads and stores are its iterations to 1 %. The stacks hold every
+    instruction of the windows (build's check), vm_mmap's under kdio's
+    ioctl and its run function, the copy under brd's, memcpy's under main
+    and the binary's IFUNC stub. The plugin's host memory is in the
+    context, and the report draws a flame graph per path."""
+    doc, run_dir = runs["profiled"]
+    notes = doc["context"]["profile"]["plugin_notes"]
+    assert doc["context"]["profile"]["stacks"] and notes[0]["held_bytes"] > 0
+    assert notes[0]["read_filter_counts"] in ("loads", "stores") and notes[0]["stack_nodes"] > 0
+    summary = json.loads((run_dir / "profile/profile.json").read_text())
+    vmmap = summary["cases"]["dio.vmmap/op=read/bs=64k/size=8m/backend=brd"]
+    rows = {r.symbol: r for r in profile.read_rows(run_dir / "profile" / vmmap["file"])}
+    copy, body = rows["brd_do_bvec [rep]"], rows["brd_do_bvec"]
+    assert body.loads >= copy.rep_iters > 0 and body.stores >= copy.rep_iters
+    memcpy = summary["cases"]["base.memcpy/msg=64k/count=50"]
+    iters = sum(r.rep_iters for r in profile.read_rows(run_dir / "profile" / memcpy["file"]))
+    assert iters <= memcpy["loads"] <= 1.01 * iters and iters <= memcpy["stores"] <= 1.01 * iters
+    folded = profile.read_folded(run_dir / "profile" / vmmap["stacks"])
+    assert sum(folded.values()) == vmmap["in_insns"]
+    under_run = sum(n for k, n in folded.items() if "dio_vmmap_run" in k
+                    and k.index("kdio_dio_ioctl") < k.index("dio_vmmap_run"))
+    assert under_run >= 0.9 * vmmap["in_insns"], under_run
+    assert any(k[-1] == "brd_do_bvec" and "brd_submit_bio" in k for k in folded)
+    mem_folded = profile.read_folded(run_dir / "profile" / memcpy["stacks"])
+    top = max(mem_folded, key=mem_folded.get)     # main's call of memcpy through its IFUNC stub
+    assert top[-3:-1] == ("main", "[plt]"), top
+    assert cli.main(["plots", str(run_dir)]) == 0
+    capsys.readouterr()
+    page = (run_dir / "report.html").read_text()
+    assert "<h3>Flame graphs</h3>" in page and page.count("<iframe") == len(summary["cases"])
 
 
 @pytest.mark.integration
@@ -313,7 +426,7 @@ def test_plugin_of_another_api_version_is_refused(tmp_path):
 
 def test_profile_refused_in_wall_mode(tmp_path):
     with pytest.raises(ConfigError, match="--profile counts instructions"):
-        bench.request(bench.Options(suite="smoke", results_dir=tmp_path, profile=True),
+        bench.request(bench.Options(suite="smoke", results_dir=tmp_path, profile="on"),
                       log=lambda m: None)
 
 

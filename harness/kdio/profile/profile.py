@@ -65,6 +65,8 @@ class Row:
     insns: int          # self instructions in the windows (rep iterations not included)
     rep_iters: int = 0
     rep_bytes: int = 0
+    loads: int = 0      # memory loads and stores in the windows (rep's among them)
+    stores: int = 0
 
 
 def _rows(counts, symbols, tool=None):
@@ -74,11 +76,13 @@ def _rows(counts, symbols, tool=None):
     for b in counts.blocks:
         sym = symbols.lookup(b.vaddr, tool)
         key = (sym.name, sym.module)
-        insns, iters, nbytes = acc.get(key, (0, 0, 0))
-        acc[key] = (insns + b.in_insns - b.rep_iters, iters + b.rep_iters, nbytes + b.rep_bytes)
+        insns, iters, nbytes, loads, stores = acc.get(key, (0, 0, 0, 0, 0))
+        acc[key] = (insns + b.in_insns - b.rep_iters, iters + b.rep_iters, nbytes + b.rep_bytes,
+                    loads + b.loads, stores + b.stores)
     rows = []
-    for (name, module), (insns, iters, nbytes) in acc.items():
-        rows.append(Row(name, module, layers.layer_of(name, module), insns))
+    for (name, module), (insns, iters, nbytes, loads, stores) in acc.items():
+        rows.append(Row(name, module, layers.layer_of(name, module), insns,
+                        loads=loads, stores=stores))
         if iters:
             rows.append(Row(f"{name} [rep]", module, layers.COPY, iters, iters, nbytes))
     return rows
@@ -91,8 +95,44 @@ def _merge(rows):
         a = acc.get((r.symbol, r.module))
         acc[(r.symbol, r.module)] = r if a is None else Row(
             r.symbol, r.module, r.layer, a.insns + r.insns, a.rep_iters + r.rep_iters,
-            a.rep_bytes + r.rep_bytes)
+            a.rep_bytes + r.rep_bytes, a.loads + r.loads, a.stores + r.stores)
     return sorted(acc.values(), key=lambda r: (-(r.insns), r.symbol))
+
+
+def _folded(counts, symbols, tool, into):
+    """Add one sample's stacks to into ({(function, ...): instructions}):
+    each block's window instructions under its frames, outermost first,
+    each frame the function its call entered, the block's own function
+    last; a function repeated in a row (a jump within it) once."""
+    names = {}
+
+    def name(addr):
+        if addr not in names:
+            names[addr] = symbols.lookup(addr, tool).name
+        return names[addr]
+
+    for node, vaddr, insns in counts.stacks:
+        frames = []
+        for f in [*counts.frames(node), vaddr]:
+            n = name(f)
+            if not frames or frames[-1] != n:
+                frames.append(n)
+        key = tuple(frames)
+        into[key] = into.get(key, 0) + insns
+
+
+def write_folded(path, folded):
+    """The folded-stack format flame-graph tools read: 'f1;f2;f3 count'."""
+    lines = [f"{';'.join(k)} {v}" for k, v in sorted(folded.items(), key=lambda kv: -kv[1])]
+    path.write_text("\n".join(lines) + ("\n" if lines else ""))
+
+
+def read_folded(path):
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        out[tuple(stack.split(";"))] = int(n)
+    return out
 
 
 def _sample_figures(records, results_by_case):
@@ -230,10 +270,11 @@ def _case_profiles(doc, shares):
             tool = tools.get(ids[0], KERNEL_TOOL)
             c = cases.setdefault(ids[0], {"rows": [], "extras": [], "windows": 0,
                                          "outside": 0, "samples": 0, "cases": ids,
-                                         "tool": tool})
+                                         "tool": tool, "folded": {}})
             found, extra = _sample_problems(ids[0], rep, counts, figures, tool.bounds)
             problems += found
             c["rows"] += _rows(counts, symbols, tool.symbols)
+            _folded(counts, symbols, tool.symbols, c["folded"])
             c["extras"] += [] if extra is None else [extra]
             c["windows"] += counts.starts
             c["outside"] += counts.out_insns
@@ -261,6 +302,14 @@ def build(doc, shares, out_dir):
         problems += found
         name = f"{slug(case_id)}.tsv"
         write_rows(out_dir / name, rows)
+        stacks = None
+        if c["folded"]:
+            stacks = f"{slug(case_id)}.folded"
+            write_folded(out_dir / stacks, c["folded"])
+            stacked = sum(c["folded"].values())
+            if stacked != in_insns:
+                problems.append(f"{case_id}: its stacks hold {stacked} instructions and its "
+                                f"windows {in_insns}: the stacks are not the windows'")
         by_layer = {}
         for r in rows:
             by_layer[r.layer] = by_layer.get(r.layer, 0) + r.insns
@@ -268,6 +317,8 @@ def build(doc, shares, out_dir):
             "file": name, "samples": c["samples"], "windows": c["windows"],
             "in_insns": in_insns, "outside_insns": c["outside"],
             "rep_bytes": sum(r.rep_bytes for r in rows),
+            "loads": sum(r.loads for r in rows), "stores": sum(r.stores for r in rows),
+            **({"stacks": stacks} if stacks else {}),
             "clock_insns_per_window": (round(statistics.median(c["extras"]), 2)
                                        if c["extras"] else None),
             "consistency_spread": round(spread, 3),
@@ -301,7 +352,8 @@ def trim(src, dst, share=TRIM_SHARE):
         rest = rows[len(kept):]
         if rest:
             kept.append(Row(*OTHER, OTHER_LAYER, sum(r.insns for r in rest),
-                            sum(r.rep_iters for r in rest), sum(r.rep_bytes for r in rest)))
+                            sum(r.rep_iters for r in rest), sum(r.rep_bytes for r in rest),
+                            sum(r.loads for r in rest), sum(r.stores for r in rest)))
         write_rows(dst / entry["file"], kept)
     summary["trimmed"] = share
     (dst / "profile.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -309,15 +361,16 @@ def trim(src, dst, share=TRIM_SHARE):
 
 
 def write_rows(path, rows):
-    lines = ["symbol\tmodule\tlayer\tinsns\trep_iters\trep_bytes"]
+    lines = ["symbol\tmodule\tlayer\tinsns\trep_iters\trep_bytes\tloads\tstores"]
     lines += [f"{r.symbol}\t{r.module}\t{r.layer}\t{r.insns}\t{r.rep_iters}\t{r.rep_bytes}"
-              for r in rows]
+              f"\t{r.loads}\t{r.stores}" for r in rows]
     path.write_text("\n".join(lines) + "\n")
 
 
 def read_rows(path):
+    """A profile file's Rows (one written before loads and stores has 0 of them)."""
     lines = Path(path).read_text().splitlines()[1:]
-    return [Row(f[0], f[1], f[2], int(f[3]), int(f[4]), int(f[5]))
+    return [Row(f[0], f[1], f[2], *(int(x) for x in f[3:8]))
             for f in (line.split("\t") for line in lines)]
 
 
@@ -333,10 +386,26 @@ def check(summary):
                       "matching its counted figure"}
 
 
+def plugin_notes(shares):
+    """What the plugin held in each guest (its plugin.tsv): translation
+    blocks, bytes of host memory, stack frames, and which accesses QEMU's
+    inline read filter passed (kdio_profile.c, r_is_store)."""
+    out = []
+    for share in shares:
+        path = share / PROFILE_DIR / "plugin.tsv"
+        if path.exists():
+            kv = dict(line.split("\t", 1) for line in path.read_text().splitlines() if "\t" in line)
+            out.append({k: int(v) if v.isdigit() else v for k, v in kv.items()})
+    return out
+
+
 def attach(doc, shares, out_dir):
     """Build the run's profiles into out_dir and add their check to doc; a
     failed check (or profiles that cannot be built) fails the run, and
-    keeps everything measured."""
+    keeps everything measured. The plugin's own notes (its host memory)
+    go into the context."""
+    if "profile" in doc["context"]:
+        doc["context"]["profile"]["plugin_notes"] = plugin_notes(shares)
     try:
         c = check(build(doc, shares, out_dir))
     except ProfileError as e:

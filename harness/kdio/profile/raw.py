@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kdio.errors import ProfileError
 
-FORMAT = "# kdio-profile 1"
+FORMATS = ("# kdio-profile 1", "# kdio-profile 2")   # 2: loads, stores and stacks
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Block:
     in_insns: int     # its instructions executed inside a timed window
     rep_iters: int    # rep movs/stos iterations among them
     rep_bytes: int    # the bytes those iterations stored
+    loads: int = 0    # memory loads among them (format 2)
+    stores: int = 0   # memory stores among them (format 2)
 
 
 @dataclass(frozen=True)
@@ -31,22 +33,36 @@ class Counts:
     unmatched_ends: int   # an end with no window open
     unclosed: int         # a start with a window already open, or open at the end
     blocks: tuple = field(default=())
+    nodes: dict = field(default_factory=dict)   # stacks: {node id: (parent id, entry vaddr)}
+    stacks: tuple = ()                           # stacks: (node id, block vaddr, in_insns)
+
+    def frames(self, node):
+        """The entry addresses of a node's frames, outermost first."""
+        out = []
+        while node:
+            node, entry = self.nodes[node]
+            out.append(entry)
+        return out[::-1]
 
 
 def read(path):
     """The Counts in one seq-<n>.tsv."""
     lines = path.read_text().splitlines()
-    if not lines or lines[0] != FORMAT:
+    if not lines or lines[0] not in FORMATS:
         raise ProfileError(f"{path} is not a kdio profile (first line {lines[:1]})",
                            "it is written by kdio's plugin; run the case again with --profile")
-    total, blocks = None, []
+    total, blocks, nodes, stacks = None, [], {}, []
     for n, line in enumerate(lines[1:], 2):
         f = line.split("\t")
         try:
             if f[0] == "total":
                 total = [int(x) for x in f[1:7]]
             elif f[0] == "tb":
-                blocks.append(Block(int(f[1], 16), *(int(x) for x in f[2:7])))
+                blocks.append(Block(int(f[1], 16), *(int(x) for x in f[2:9])))
+            elif f[0] == "node":
+                nodes[int(f[1])] = (int(f[2]), int(f[3], 16))
+            elif f[0] == "stack":
+                stacks.append((int(f[1]), int(f[2], 16), int(f[3])))
             else:
                 raise ValueError(f[0])
         except (ValueError, IndexError, TypeError) as e:
@@ -54,7 +70,11 @@ def read(path):
                                "the file is damaged; run the case again with --profile") from e
     if total is None:
         raise ProfileError(f"{path} has no total line", "run the case again with --profile")
-    return Counts(*total, blocks=tuple(blocks))
+    missing = {s[0] for s in stacks if s[0]} - set(nodes)
+    if missing or any(p and p not in nodes for p, _ in nodes.values()):
+        raise ProfileError(f"{path}: a stack names a frame the file does not hold",
+                           "the file is damaged; run the case again with --profile")
+    return Counts(*total, blocks=tuple(blocks), nodes=nodes, stacks=tuple(stacks))
 
 
 def marks(records):

@@ -64,6 +64,21 @@ def _is_fixed_executable(path):
     return head[:4] == b"\x7fELF" and int.from_bytes(head[16:18], "little") == 2
 
 
+PLT = "[plt]"
+
+
+def _plt_sections(path):
+    """(start, "[plt]") of the binary's PLT sections (a static binary's
+    IFUNC stubs, through which it calls memcpy), which nm names nothing."""
+    r = subprocess.run(["readelf", "-SW", str(path)], capture_output=True, text=True)
+    out = []
+    for line in r.stdout.splitlines():
+        f = line.replace("[ ", "[").split()
+        if len(f) > 3 and f[1] in (".plt", ".iplt", ".plt.sec", ".plt.got"):
+            out.append((int(f[3], 16), PLT))
+    return out
+
+
 class ToolSymbols:
     """A static, fixed-address executable's functions (nm), so its
     user-space addresses are named in every run; None from load() for any
@@ -85,6 +100,8 @@ class ToolSymbols:
             f = line.split()
             if len(f) == 3 and f[1] in "tTwW":
                 rows.append((int(f[0], 16), f[2]))
+        rows += _plt_sections(path)
+        rows.sort()
         return cls(path, rows) if rows else None
 
     def lookup(self, addr):

@@ -22,7 +22,9 @@ def render_case(case_id, entry, rows, top=15):
              f"  {entry['samples']} sample(s), {windows} window(s), "
              f"{measure.fmt_cost(total / windows) if windows else '-'} instructions per window "
              f"(counted: guest instructions, not time), "
-             f"{entry['rep_bytes']} bytes moved by rep movs/stos"]
+             f"{entry['rep_bytes']} bytes moved by rep movs/stos"
+             + (f", {entry['loads'] / windows:.0f} loads and {entry['stores'] / windows:.0f} "
+                "stores per window" if windows and "loads" in entry else "")]
     if not windows:
         lines.append("  no timed window marked in this path: nothing to attribute")
         return "\n".join(lines)
@@ -30,12 +32,17 @@ def render_case(case_id, entry, rows, top=15):
     for name, n in entry["layers"].items():
         lines.append(f"    {name:<8} {n:>14} {_pct(n, total)}  {layers.DESCRIPTION.get(name, '')}")
     lines.append("  top functions (self instructions in the windows; [rep]: the copy's "
-                 "iterations):")
+                 "iterations, counted apart; loads and stores include them):")
     width = max([len(r.symbol) for r in rows[:top]] + [8])
+    lines.append(f"    {'function':<{width}} {'module':<12} {'layer':<8} {'insns':>12} "
+                 f"{'share':>7} {'loads':>10} {'stores':>10}  moved")
     for r in rows[:top]:
         moved = f"  {r.rep_bytes} B" if r.rep_bytes else ""
+        mem = (f" {r.loads:>10} {r.stores:>10}" if not r.rep_iters else f" {'':>10} {'':>10}")
         lines.append(f"    {r.symbol:<{width}} {r.module:<12} {r.layer:<8} {r.insns:>12} "
-                     f"{_pct(r.insns, total)}{moved}")
+                     f"{_pct(r.insns, total)}{mem}{moved}")
+    if entry.get("stacks"):
+        lines.append(f"  call stacks: {entry['stacks']} (folded; a flame graph in the report)")
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from kdio.report import ipsec, latency, table
+from kdio.report import flame
 from kdio.report import profile as profile_report
 from kdio.results.results import write_atomic
 
@@ -90,6 +91,11 @@ def _is_layer_plot(p):
     return Path(p).stem == profile_report.PLOT_NAME
 
 
+def _flames(plots):
+    """The flame graph pages among a run's drawn files."""
+    return [p for p in plots if str(p).endswith(".html") and Path(p).parent.name == flame.DIR]
+
+
 def _profile_intro(doc, summary):
     verdict = ("its checks passed" if summary["ok"] else
                f"its checks FAILED: {'; '.join(summary['problems'][:2])}")
@@ -109,6 +115,11 @@ def _profile_markdown(doc, summary, plots, base_dir):
     if none:
         out += ["", "No timed window marked in these paths (nothing to attribute): "
                 + ", ".join(none)]
+    flames = _flames(plots)
+    if flames:
+        out += ["", "Flame graphs (call stacks, each path at its reference size; they open "
+                "offline): " + ", ".join(f"[{Path(p).stem}]({os.path.relpath(p, base_dir)})"
+                                         for p in flames)]
     return out
 
 
@@ -162,6 +173,15 @@ def _profile_html(doc, summary, plots, base_dir):
     if none:
         parts.append("<p>No timed window marked in these paths (nothing to attribute): "
                      f"{html.escape(', '.join(none))}</p>")
+    flames = _flames(plots)
+    if flames:
+        parts.append("<h3>Flame graphs</h3><p>Call stacks of each path at its reference size "
+                     "(d3-flame-graph; click a frame to zoom, or open a graph on its own).</p>")
+        for p in flames:
+            rel = html.escape(os.path.relpath(p, base_dir))
+            parts.append(f"<p><a href='{rel}'>{html.escape(Path(p).stem)}</a></p>"
+                         f"<iframe src='{rel}' title='{html.escape(Path(p).stem)}' "
+                         "style='width:100%;height:560px;border:1px solid #ccc'></iframe>")
     return parts
 
 

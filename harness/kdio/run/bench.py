@@ -48,7 +48,8 @@ class Options:
     user_modules: tuple = ()    # the user's module folders or .ko files, loaded first
     passthrough: tuple = ()     # host PCI addresses given to the guest through vfio-pci
     jobs: int = None            # guests at once (kdio.plan.shard); None: the mode's default
-    profile: bool = False       # count each case's instructions by function (counted runs)
+    profile: str = ""           # count each case's instructions by function (counted runs):
+                                # "on", or "stacks" with call stacks; "": off
 
 
 def kernel_context(kspec):
@@ -73,7 +74,8 @@ def make_context(req, cfg, accel_reason, user, tail):
     }, [{"module": m.name, "source": m.source, "loaded": None, "message": None} for m in user],
         tail={**tail, **({"profile": {"plugin": "kdio_profile.so", "plugin_api": 1,
                                       "counts": "guest instructions in each case's timed "
-                                                "windows, by translation block"}}
+                                                "windows, by translation block",
+                                      "stacks": req.profile == "stacks"}}
                          if req.profile else {})})
 
 
@@ -192,7 +194,7 @@ def boot_args(suite):
     return [] if uses_crypto(suite) else ["cryptomgr.notests=1"]
 
 
-def qemu_config(suite, tree, initrd, disks, cache_mode, share, plugin=None):
+def qemu_config(suite, tree, initrd, disks, cache_mode, share, plugin=None, stacks=False):
     append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={GUEST_RUNNER} "
                        f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite)])
     devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
@@ -201,7 +203,8 @@ def qemu_config(suite, tree, initrd, disks, cache_mode, share, plugin=None):
                            cpus=how.cpus or suite.vm.cpus, memory_mib=suite.vm.memory_mib,
                            out_dir=str(share), disks=tuple(str(d) for d in disks),
                            disk_cache=cache_mode, extra_devices=devices, icount=how.icount,
-                           plugin=profiler.argument(plugin, profile_dir(share)) if plugin else "")
+                           plugin=profiler.argument(plugin, profile_dir(share), stacks)
+                           if plugin else "")
 
 
 def profile_dir(share):
@@ -338,7 +341,7 @@ class OneGuest(_Guests):
         self.made += [*disks, initrd]
         write_plan(req, req.suite, self.built.art, self.share)
         cfg = qemu_config(req.suite, self.built.tree, initrd, disks, cache_mode, self.share,
-                          self.built.plugin)
+                          self.built.plugin, req.profile == "stacks")
         accel, self.why = choose_accel(req.suite, cfg, log)
         self.cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
                            + passthrough.devices(req.passthrough, accel, self.why))
@@ -389,7 +392,7 @@ class ShardedGuests(_Guests):
         self.made += [*disks, initrd]
         write_plan(req, s.suite, self.built.art, share)
         return share, qemu_config(s.suite, self.built.tree, initrd, disks, cache_mode, share,
-                                  self.built.plugin)
+                                  self.built.plugin, req.profile == "stacks")
 
     def context(self):
         split = self.req.split

@@ -50,6 +50,8 @@ FEATURES = (
     Feature("host", "host mode: TARGET=host, the running kernel"),
     Feature("hosts", "many hosts: HOSTS=, GNU parallel over ssh", ("bench",)),
     Feature("lint", "make lint: sparse, shellcheck, pyflakes", ("bench",)),
+    Feature("flamegraph", "flame graphs of a profiled run's call stacks (PROFILE=stacks): "
+            "d3-flame-graph, installed with npm into the cache", ("counted",)),
     Feature("browser", "the report page's check in headless Chromium", ()),
     Feature("test", "make test: pytest, sshd, the clean-root proof", ("bench",)),
 )
@@ -210,6 +212,18 @@ def _host_mode(euid=None, release=None):
 # source unpacked and two tinyconfig builds of it took 1.9 GiB (a defconfig
 # build takes more).
 KERNEL_BUILD_GIB = 4
+def _flame_libs():
+    """npm, and the flame graphs' library the bootstrap installs with it."""
+    from_here = "sh ci/bootstrap.sh bench (make deps) installs it with npm"
+    if not _command("npm"):
+        return [Finding("flamegraph", "npm (Node.js's package manager), which installs the "
+                        "flame graphs' library", None, f"install Node.js and npm, then {from_here}")]
+    lib = kernel.cache_dir() / "npm" / "node_modules" / "d3-flame-graph"
+    if not lib.exists():
+        return [Finding("flamegraph", f"the flame graphs' library ({lib})", None, from_here)]
+    return []
+
+
 MACHINE_CHECKS = {
     "bench": (_kernel_on_apt, _disk("bench", 2, "a Debian kernel unpacked and a run's disks")),
     "counted": (_qemu_lists("counted", "-accel", "tcg", "QEMU's TCG (icount is TCG's)"),),
@@ -217,6 +231,7 @@ MACHINE_CHECKS = {
     "crypto": (_qemu_lists("crypto", "-device", "virtio-crypto-pci",
                            "QEMU's virtio-crypto device"),),
     "host": (_host_mode,),
+    "flamegraph": (_flame_libs,),
 }
 
 

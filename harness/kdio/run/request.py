@@ -21,7 +21,7 @@ class BuildRequest:
     kernel: object           # config.KernelSpec or builttree.TreeSpec, opened
     user_modules: tuple      # the user's module folders or .ko files, loaded first
     module_params: tuple     # "module.param=value", for kdio's modules only
-    profile: bool            # build the profiler's plugin (counted runs)
+    profile: str             # the profiler: "on", "stacks" (with call stacks) or "" (off)
 
 
 @dataclass(frozen=True)

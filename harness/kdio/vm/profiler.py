@@ -37,6 +37,7 @@ def probe(plugin_so):
                            "qemu-system-x86 7.2 does), or run without --profile")
 
 
-def argument(plugin_so, out_dir):
-    """The value of QEMU's -plugin for plugin_so writing into out_dir."""
-    return f"{plugin_so},out={out_dir}"
+def argument(plugin_so, out_dir, stacks=False):
+    """The value of QEMU's -plugin for plugin_so writing into out_dir, with
+    call stacks if asked for."""
+    return f"{plugin_so},out={out_dir}" + (",stacks=on" if stacks else "")
