@@ -320,7 +320,12 @@ def cmd_profile(args):
         log(f"{out}: the profile of {len(summary['cases'])} case(s), each trimmed to the "
             f"functions that hold {100 * profile.TRIM_SHARE:g} % of its instructions")
         return 0
-    log(profile_report.render(summary, path.parent, args.case, args.top))
+    if args.per_io:
+        table = profile_report.per_io(results.load(run_dir / "result.json"), {
+            **summary, "cases": {k: summary["cases"][k] for k in chosen}})
+        log(profile_report.render_per_io(table))
+    else:
+        log(profile_report.render(summary, path.parent, args.case, args.top))
     return 0 if summary["ok"] else 1
 
 
@@ -686,6 +691,9 @@ def _result_parsers(sub):
     s.add_argument("run", help="results/<run-id> folder, its result.json, or the run id")
     s.add_argument("case", nargs="?", help="only the cases whose id contains this")
     s.add_argument("--top", type=_positive, default=15, help="functions per case (15)")
+    s.add_argument("--per-io", action="store_true",
+                   help="the storage cases per I/O instead: the copy apart from the overhead, "
+                        "and each one's ratios to fio, its figure's and its overhead's")
     s.add_argument("--baseline-copy", metavar="DIR",
                    help="write a trimmed copy to commit beside a baseline instead "
                         "(ci/baselines/ci-profile for ci/baselines/ci.json)")

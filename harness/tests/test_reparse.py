@@ -80,3 +80,13 @@ def test_what_cannot_be_read_again_is_refused(tmp_path, fixtures, capsys):
     assert "host-mode run" in str(e.value)
     assert cli.main(["parse", str(tmp_path / "nowhere")]) == 2
     assert "result.json" in capsys.readouterr().err
+
+
+def test_a_run_of_a_suite_file_asks_for_the_file(tmp_path, fixtures):
+    run_dir, doc = run_folder(tmp_path, fixtures, "console-good.log")
+    doc["context"]["suite"]["name"] = "my-own"
+    results.write_atomic(run_dir / "result.json", results.dump(doc))
+    with pytest.raises(reparse.ReparseError) as e:
+        reparse.rebuild(run_dir)
+    assert "ran suite my-own, which is not one of harness/suites" in str(e.value)
+    assert "--suite FILE" in e.value.hint

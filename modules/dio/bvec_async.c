@@ -220,10 +220,18 @@ static bool dio_async_more(const struct dio_async_run *run)
 	return !run->error && run->next < run->blocks;
 }
 
-/* Count slot as outstanding from now; the first one opens a busy interval. */
+/*
+ * Count slot as outstanding from now; the first one opens a busy interval.
+ * The profiler's window (kdio/marker.h) is the busy interval: it opens
+ * before the clock read that starts it, and closes when the reaping that
+ * ends it is done, after the last completion's clock read, so it holds
+ * the interval and the reaping's tail.
+ */
 static void dio_async_busy_begin(struct dio_async_run *run,
 				 struct dio_async_slot *slot)
 {
+	if (!run->in_flight && run->ctx->drop_marks != 1)
+		KDIO_MARK(KDIO_MARK_START);
 	slot->t_submit = ktime_get_ns();
 	if (!run->in_flight++) {
 		run->busy_start = slot->t_submit;
@@ -236,8 +244,11 @@ static void dio_async_busy_end(struct dio_async_run *run,
 			       struct dio_async_slot *slot)
 {
 	run->busy_end = max(run->busy_end, slot->t_done);
-	if (!--run->in_flight)
+	if (!--run->in_flight) {
+		if (run->ctx->drop_marks != 2)
+			KDIO_MARK(KDIO_MARK_END);
 		kdio_dio_add_elapsed(run->ctx, run->busy_end - run->busy_start);
+	}
 }
 
 /*

@@ -204,24 +204,28 @@ static int kernel_run(struct crun *r, struct kdio_crypto_req *req)
 	return 0;
 }
 
-/* GCM decrypt: the regions encrypted first, outside the timed run. */
-static int seal_first(struct crun *r)
+/*
+ * A run that is not the measurement: every region once (qd requests), with
+ * no profiler window (KDIO_CRYPTO_F_UNTIMED). 0 or -errno.
+ */
+static int untimed_run(struct crun *r, __u32 op)
 {
-	struct kdio_crypto_req req = base_req(r, KDIO_CRYPTO_ENCRYPT, r->o->qd);
+	struct kdio_crypto_req req = base_req(r, op, r->o->qd);
 
 	req.flags = KDIO_CRYPTO_F_UNTIMED;
 	return kernel_run(r, &req);
 }
 
+/* GCM decrypt: the regions encrypted first, outside the timed run. */
+static int seal_first(struct crun *r)
+{
+	return untimed_run(r, KDIO_CRYPTO_ENCRYPT);
+}
+
 /* One -V pass through the module: every region once, encrypt or decrypt. */
 static int verify_pass(void *ctx, bool decrypt)
 {
-	struct crun *r = ctx;
-	struct kdio_crypto_req req = base_req(r, decrypt ? KDIO_CRYPTO_DECRYPT :
-					      KDIO_CRYPTO_ENCRYPT, r->o->qd);
-
-	req.flags = KDIO_CRYPTO_F_UNTIMED;
-	return kernel_run(r, &req);
+	return untimed_run(ctx, decrypt ? KDIO_CRYPTO_DECRYPT : KDIO_CRYPTO_ENCRYPT);
 }
 
 /* -V (verify.h) through the module. 0 with r->out.verified set, or -errno. */

@@ -20,6 +20,7 @@ class Block:
     rep_bytes: int    # the bytes those iterations stored
     loads: int = 0    # memory loads among them (format 2)
     stores: int = 0   # memory stores among them (format 2)
+    spans: int = 0    # its instructions that cross a page end (format 2)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Counts:
     ends: int
     unmatched_ends: int   # an end with no window open
     unclosed: int         # a start with a window already open, or open at the end
+    spans: int = 0        # executions of instructions that cross a page end (format 2)
     blocks: tuple = field(default=())
     nodes: dict = field(default_factory=dict)   # stacks: {node id: (parent id, entry vaddr)}
     stacks: tuple = ()                           # stacks: (node id, block vaddr, in_insns)
@@ -56,9 +58,9 @@ def read(path):
         f = line.split("\t")
         try:
             if f[0] == "total":
-                total = [int(x) for x in f[1:7]]
+                total = [int(x) for x in f[1:8]]
             elif f[0] == "tb":
-                blocks.append(Block(int(f[1], 16), *(int(x) for x in f[2:9])))
+                blocks.append(Block(int(f[1], 16), *(int(x) for x in f[2:10])))
             elif f[0] == "node":
                 nodes[int(f[1])] = (int(f[2]), int(f[3], 16))
             elif f[0] == "stack":

@@ -153,3 +153,105 @@ def draw_layers(summary, out_dir):
     gp.write_text("\n".join(head + body) + "\n")
     plot.gnuplot(gp, cwd=out_dir)
     return [out_dir / f"{PLOT_NAME}.{ext}" for ext, _ in plot.TERMINALS]
+
+
+# -- per I/O: the copy apart from the overhead ---------------------------------
+
+# Each storage path's fio reference for the overhead ratios: the synchronous
+# methods against psync, the asynchronous one against io_uring at its depth.
+FIO_REFERENCE = {"dio.bvec-async": "fio.io_uring"}
+FIO_DEFAULT = "fio.psync"
+
+
+def _io_key(params):
+    return (params.get("op"), params.get("bs"), params.get("backend"), params.get("qd"))
+
+
+def per_io(doc, summary):
+    """Per profiled storage case: its instructions per I/O, split into the
+    copy (the copy layer: rep movs/stos iterations, memcpy, copy_*_user)
+    and the rest (the overhead), and its ratios to its fio reference (the
+    figure's, as the run's table has it, and the overhead's). fio's window
+    holds its job's start and end too (kdio.paths.fio.with_marks), so a fio
+    case measured at two sizes is taken at the margin, (W2 - W1) / (n2 -
+    n1) instructions per I/O, which leaves them out. Rows: dicts."""
+    by_case = {r["case"]: r for r in doc["results"]}
+    rows = []
+    for case_id, e in summary["cases"].items():
+        r = by_case.get(case_id)
+        params = (r or {}).get("params", {})
+        if not r or not e["windows"] or not params.get("bs") or not params.get("size"):
+            continue
+        ios = e["samples"] * params["size"] // params["bs"]
+        copy = e["layers"].get(layers.COPY, 0)
+        rows.append({"case": case_id, "path": r["path"], "key": _io_key(params),
+                     "size": params["size"], "ios": ios, "insns": e["in_insns"], "copy": copy,
+                     "moved": e["rep_bytes"], "margin": False, "result": r})
+    _fio_margins(rows)
+    refs = {}
+    for row in rows:
+        if row["path"].startswith("fio."):
+            old = refs.get((row["path"], row["key"]))
+            if old is None or row["margin"] or row["size"] > old["size"]:
+                refs[(row["path"], row["key"])] = row
+    out = []
+    for row in rows:
+        if row["path"].startswith("fio.") and refs.get((row["path"], row["key"])) is not row:
+            continue
+        per = {k: row[k] / row["ios"] for k in ("insns", "copy", "moved")}
+        per["overhead"] = per["insns"] - per["copy"]
+        ref_path = FIO_REFERENCE.get(row["path"], FIO_DEFAULT)
+        ref = None if row["path"].startswith("fio.") else refs.get(
+            (ref_path, row["key"] if ref_path == "fio.io_uring" else row["key"][:3] + (None,)))
+        fig = over = None
+        if ref:
+            ref_over = (ref["insns"] - ref["copy"]) / ref["ios"]
+            over = per["overhead"] / ref_over if ref_over else None
+            same = next((x for x in rows if x["path"] == ref_path and x["key"] == ref["key"]
+                         and x["size"] == row["size"]), None)
+            if same and same["result"]["summary"] and row["result"]["summary"]:
+                fig = row["result"]["summary"]["median"] / same["result"]["summary"]["median"]
+        out.append({"case": row["case"], "per_io": per, "margin": row["margin"],
+                    "reference": ref_path if ref else None, "figure_ratio": fig,
+                    "overhead_ratio": over})
+    return out
+
+
+def _fio_margins(rows):
+    """fio rows measured at two sizes become one at the margin (in place):
+    the larger size's row, its counts the difference of the two."""
+    groups = {}
+    for row in rows:
+        if row["path"].startswith("fio."):
+            groups.setdefault((row["path"], row["key"]), []).append(row)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        small, big = sorted(group, key=lambda x: x["size"])[:: len(group) - 1]
+        if big["ios"] <= small["ios"]:
+            continue
+        for k in ("ios", "insns", "copy", "moved"):
+            big[k] -= small[k]
+        big["margin"] = True
+
+
+def render_per_io(table):
+    """per_io()'s rows as text."""
+    if not table:
+        return ("no profiled storage case with timed windows (per I/O needs bs= and size=: "
+                "the dio, kmap and fio paths)")
+    width = max(len(t["case"]) for t in table)
+    lines = ["per I/O (counted: guest instructions, not time); copy: the copy layer "
+             "(rep iterations, memcpy, copy_*_user); overhead: the rest",
+             f"{'case':<{width}} {'insns/IO':>10} {'copy':>10} {'overhead':>10} {'moved B':>9} "
+             f"{'ratio':>7} {'overhead':>9}  reference"]
+    for t in table:
+        p = t["per_io"]
+
+        def x(v):
+            return f"{v:.2f}x" if v is not None else "-"
+        ref = t["reference"] or ("(at the margin of two sizes)" if t["margin"] else "-")
+        lines.append(f"{t['case']:<{width}} {p['insns']:>10.0f} {p['copy']:>10.0f} "
+                     f"{p['overhead']:>10.0f} {p['moved']:>9.0f} {x(t['figure_ratio']):>7} "
+                     f"{x(t['overhead_ratio']):>9}  {ref}")
+    return "\n".join(lines)

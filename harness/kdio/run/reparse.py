@@ -51,7 +51,14 @@ def rebuild(run_dir, suite_file=None):
         raise ReparseError(f"{run_dir} is a host-mode run, whose verdict comes from its "
                            "runner's exit, not from a console",
                            "run it again (make bench TARGET=host ...)")
-    suite = plan.load_suite(suite_file or ctx["suite"]["name"], ctx["measure"]["mode"])
+    try:
+        suite = plan.load_suite(suite_file or ctx["suite"]["name"], ctx["measure"]["mode"])
+    except KdioError as e:
+        if suite_file:
+            raise
+        raise ReparseError(f"{run_dir} ran suite {ctx['suite']['name']}, which is not one of "
+                           "harness/suites", "give the run's suite file: kdio parse RUN "
+                           "--suite FILE") from e
     if suite.name != ctx["suite"]["name"]:
         raise ReparseError(f"{suite_file} is suite {suite.name}; the run was of suite "
                            f"{ctx['suite']['name']}", "give the file of the run's own suite")
