@@ -17,7 +17,7 @@ JOBS     ?=
 # PROFILE=1: count each case's instructions by function with kdio's QEMU plugin (counted mode;
 # docs/profile.md), then `make profile RUN=<run-id>` prints where they go; PROFILE=stacks adds
 # call stacks (folded, and a flame graph per path in the report). make regress
-# profiles a counted gate unless PROFILE=0 (about +30 % VM time on ci)
+# profiles a counted gate unless PROFILE=0 (about 1.7x the VM time on ci)
 PROFILE  ?=
 # Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
 MODULES  ?=

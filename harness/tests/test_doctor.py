@@ -202,3 +202,16 @@ def test_the_commit_is_recorded_or_said_to_be_unknown(monkeypatch, tmp_path):
     assert context.commit() == {
         "kdio_git_sha": "unknown",
         "kdio_git_sha_unknown": "git is not installed (apt-get install git records the commit)"}
+
+
+def test_flame_graphs_need_npm_and_their_library(monkeypatch, tmp_path):
+    monkeypatch.setenv("KDIO_CACHE", str(tmp_path))
+    monkeypatch.setattr(doctor, "_command", lambda name: name != "npm")
+    found = doctor._flame_libs()
+    assert len(found) == 1 and "npm" in found[0].what and "Node.js" in found[0].fix
+    monkeypatch.setattr(doctor, "_command", lambda name: True)
+    found = doctor._flame_libs()
+    assert len(found) == 1 and "d3-flame-graph" in found[0].what
+    assert "bootstrap" in found[0].fix
+    (tmp_path / "npm/node_modules/d3-flame-graph").mkdir(parents=True)
+    assert doctor._flame_libs() == []

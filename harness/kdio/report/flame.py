@@ -100,9 +100,12 @@ def page(case_id, entry, folded):
              f"in its timed windows ({entry['samples']} sample(s), {entry['windows']} "
              f"window(s), {entry['in_insns']:,} instructions; costs, not time), from kdio's "
              "QEMU plugin. A frame's width is its instructions and its callees'; click one to "
-             "zoom. Stacks come from a shadow stack kept on call and ret: a tail call's "
-             "caller is not a frame of its own, and the user-space frames above a window "
-             "are missing after a task switch.")
+             "zoom. Stacks come from a shadow stack per task kept on call and ret: a tail "
+             "call's caller is not a frame of its own, and a task's frames from before the "
+             "plugin first saw it are missing."
+             + (" fio's windows hold its job's start and end besides its I/O: the fork and "
+                "exec of the marker commands (do_execve, page faults) are theirs."
+                if case_id.startswith("fio.") else ""))
     return PAGE.format(title=html.escape(f"Flame graph: {case_id}"), about=html.escape(about),
                        data=json.dumps(tree(folded), separators=(",", ":")))
 
