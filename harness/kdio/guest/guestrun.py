@@ -124,6 +124,22 @@ class Marks:
 
     def __init__(self, profile, records):
         self.argv, self.records, self.seq = (profile or {}).get("mark"), records, 0
+        self.maps_dir = (profile or {}).get("maps_dir")
+
+    def maps(self, seqs):
+        """The memory maps fio's start markers saved (kdio-mark -m) while the
+        samples seqs ran, one record, and the files removed."""
+        if not self.argv or not self.maps_dir or not os.path.isdir(self.maps_dir):
+            return
+        found = {}
+        for name in sorted(os.listdir(self.maps_dir)):
+            if name.startswith("kdio-maps-") and name.endswith(".txt"):
+                path = os.path.join(self.maps_dir, name)
+                with open(path) as f:
+                    found[name[len("kdio-maps-"):-len(".txt")]] = f.read()
+                os.unlink(path)
+        if found:
+            self.records.write({"type": "maps", "seqs": list(seqs), "maps": found})
 
     def __call__(self, cases, rep):
         if not self.argv:
@@ -149,10 +165,12 @@ def run_batch(bid, batch, rep, mark, kmsg, records):
     the number of samples. In a profiled plan whose jobs mark, fio's
     start-up is no case's and each job starts its own sample."""
     mark([] if batch.get("job_marks") else batch["cases"], rep)
+    first = mark.seq
     result = execute(batch["argv"], batch.get("timeout_s", 600),
                      tail=OUTPUT_TAIL * len(batch["cases"]))
     if batch.get("job_marks"):
         mark.jobs(batch["cases"], rep)
+    mark.maps(range(first, mark.seq + 1))
     log = kmsg.drain()
     own = split_fio_report(result["stdout"], batch["jobs"]) or {}
     for case_id, job in zip(batch["cases"], batch["jobs"]):
@@ -193,6 +211,7 @@ def run(plan_path):
             argv = case["argv_by_rep"][rep] if "argv_by_rep" in case else case["argv"]
             mark([case["case"]], rep)
             result = execute(argv, case.get("timeout_s", 600))
+            mark.maps([mark.seq])
             records.write({"type": "sample", "case": case["case"], "rep": rep, **result,
                            "kmsg": kmsg.drain()})
     mark([], None)

@@ -72,9 +72,11 @@ def with_marks(argv, mark, workdir, case_marks=False):
     window holds the end of the start marker's process, fio's own work
     between I/Os, and the fork and exec of the end marker's shell.
     case_marks: each job first runs a case marker, so that the jobs of one
-    fio process (a batch) are samples of their own."""
+    fio process (a batch) are samples of their own. The start marker saves
+    the job process's memory map into workdir first (kdio-mark -m), for
+    the profile to name fio's and its libraries' functions."""
     out = ["env", "-C", workdir]
-    start = f"{mark} case && {mark} start" if case_marks else f"{mark} start"
+    start = f"{mark} case && {mark} -m start" if case_marks else f"{mark} -m start"
     for word in argv:
         out.append(word)
         if word.startswith("--name="):

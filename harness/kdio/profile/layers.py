@@ -24,10 +24,13 @@ DESCRIPTION = {
     "kernel": "the rest of the kernel (scheduler, memory, locks, time)",
 }
 
+# User-space modules: kdio's tools, and the files of a process's memory map
+# (fio, its shared libraries, the dynamic loader).
+USER_MODULES = r"^(user space|kdio-[\w-]+|fio|[\w.+-]+\.so(\.[\w.]+)?|ld-linux[\w.-]*)$"
 # (layer, rule on the module, rule on the function name)
 RULES = (
-    (COPY, r"^(user space|kdio-[\w-]+)$", r"^(__)?mem(cpy|move|set)\w*$"),
-    ("user", r"^(user space|kdio-[\w-]+)$", None),
+    (COPY, USER_MODULES, r"^(__)?mem(cpy|move|set)\w*$"),
+    ("user", USER_MODULES, None),
     ("kdio", r"^kdio_", None),
     ("block", r"^(brd|virtio_blk|loop|null_blk)$", None),
     ("crypto", r"^(aesni_intel|virtio_crypto|af_alg|algif_\w+|gcm|ctr|ghash_generic|cbc)$", None),

@@ -28,7 +28,7 @@ from pathlib import Path
 from kdio.errors import ProfileError
 from kdio.paths import paths
 from kdio.profile import layers, raw
-from kdio.profile.symbols import Symbols, ToolSymbols
+from kdio.profile.symbols import Chain, MapsSymbols, Symbols, ToolSymbols
 from kdio.results import results
 
 CLOCK_MAX = 96          # a window's region beyond its counted window: the clock reads, markers
@@ -262,6 +262,33 @@ def _share_samples(share):
     return records, marks, Symbols(ksyms.read_text())
 
 
+def _marker_symbols(share, loaded):
+    """The ToolSymbols of the plan's kdio-mark, whose processes run in
+    fio's windows (its start and end markers), or None."""
+    plan_path = share / "plan.json"
+    mark = (json.loads(plan_path.read_text()).get("profile") or {}).get("mark") \
+        if plan_path.exists() else None
+    if not mark:
+        return None
+    if mark[0] not in loaded:
+        loaded[mark[0]] = Tool(Path(mark[0]).name, ToolSymbols.load(mark[0]))
+    return loaded[mark[0]].symbols
+
+
+def _process_maps(records):
+    """{seq: MapsSymbols} of the memory maps fio's start markers saved
+    while the samples seq ran (the runner's "maps" records); a sample with
+    several fio processes (jobs) takes the first's: their text is mapped
+    alike, inherited from one fio."""
+    out = {}
+    for r in records:
+        if r.get("type") == "maps" and r.get("maps"):
+            syms = MapsSymbols(next(iter(r["maps"].values())))
+            for seq in r["seqs"]:
+                out[seq] = syms
+    return out
+
+
 def _binary(argv):
     """The program an argv runs, past an `env -C DIR` in front of it."""
     if argv[:2] == ["env", "-C"]:
@@ -295,6 +322,8 @@ def _case_profiles(doc, shares):
     cases, problems, loaded = {}, [], {}
     for share in shares:
         records, marks, symbols = _share_samples(share)
+        maps = _process_maps(records)
+        marker = _marker_symbols(share, loaded)
         figures = _sample_figures(records, by_case)
         tools = _tools(share, loaded)
         for seq, (ids, rep) in sorted(marks.items()):
@@ -309,8 +338,10 @@ def _case_profiles(doc, shares):
             found, extra = _sample_problems(ids[0], rep, counts, figures,
                                             bounds_of(ids[0], tool))
             problems += found
-            c["rows"] += _rows(counts, symbols, tool.symbols)
-            _folded(counts, symbols, tool.symbols, c["folded"])
+            # fio's samples: its process's map, then the marker's own code
+            user = tool.symbols or Chain(maps.get(seq), marker)
+            c["rows"] += _rows(counts, symbols, user)
+            _folded(counts, symbols, user, c["folded"])
             c["extras"] += [] if extra is None else [extra]
             c["crossings"] += [] if extra is None else [counts.spans / counts.starts]
             c["windows"] += counts.starts

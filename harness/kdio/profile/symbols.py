@@ -109,3 +109,72 @@ class ToolSymbols:
         if i < 0 or addr >= self.end:
             return None
         return Symbol(self.rows[i][1], self.name, self.rows[i][0])
+
+
+def _dynamic_symbols(path):
+    """[(value, size, name)] of a shared object's or PIE's function symbols:
+    its own table if it has one, else its dynamic one (a stripped binary's
+    exported functions), sorted."""
+    rows = []
+    for flags in (["--defined-only"], ["-D", "--defined-only"]):
+        r = subprocess.run(["nm", "-S", "-n", *flags, str(path)], capture_output=True,
+                           text=True)
+        for line in r.stdout.splitlines():
+            f = line.split()
+            if len(f) == 4 and f[2] in "tTwWi":
+                rows.append((int(f[0], 16), int(f[1], 16), f[3].split("@")[0]))
+        if rows:
+            break
+    return sorted(rows)
+
+
+class MapsSymbols:
+    """User-space addresses of one process named by its memory map
+    (/proc/PID/maps, saved in the guest by kdio-mark -m): the mapped file an
+    address is in (fio, libc.so.6; the guest's root is the host's, so the
+    same files are here) and, where its symbol table covers the address,
+    the function; else "[<file>]". A map's lines: start-end perms offset
+    dev inode path."""
+
+    _files = {}     # path: [(value, size, name)], shared by every map
+
+    def __init__(self, text):
+        self.maps = []
+        for line in text.splitlines():
+            f = line.split(None, 5)
+            if len(f) == 6 and "x" in f[1] and f[5].startswith("/"):
+                start, end = (int(x, 16) for x in f[0].split("-"))
+                self.maps.append((start, end, int(f[2], 16), f[5]))
+        self.maps.sort()
+        self.starts = [m[0] for m in self.maps]
+
+    def lookup(self, addr):
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i < 0 or addr >= self.maps[i][1]:
+            return None
+        start, _, offset, path = self.maps[i]
+        name = Path(path).name
+        if path not in self._files:
+            self._files[path] = _dynamic_symbols(path) if Path(path).exists() else []
+        rows = self._files[path]
+        # a text segment's addresses less its load base are its file's symbol values
+        # (ld lays a segment out at its file offset from the base)
+        value = addr - (start - offset)
+        j = bisect.bisect_right(rows, (value, float("inf"), "")) - 1
+        if j >= 0 and rows[j][0] <= value < rows[j][0] + max(rows[j][1], 1):
+            return Symbol(rows[j][2], name, start - offset + rows[j][0])
+        return Symbol(f"[{name}]", name, start)
+
+
+class Chain:
+    """The first of several user-space lookups that names an address."""
+
+    def __init__(self, *lookups):
+        self.lookups = [x for x in lookups if x is not None]
+
+    def lookup(self, addr):
+        for x in self.lookups:
+            found = x.lookup(addr)
+            if found:
+                return found
+        return None

@@ -258,7 +258,7 @@ def profiled(the_plan, art):
     mark = str(art.tools_dir / "kdio-mark")
     the_plan["setup"].insert(0, {"name": "kallsyms", "argv": [
         "sh", "-c", f"grep -i ' t ' /proc/kallsyms > {GUEST_OUT}/kallsyms"]})
-    the_plan["profile"] = {"mark": [mark, "case"]}
+    the_plan["profile"] = {"mark": [mark, "case"], "maps_dir": backends.SCRATCH}
     for step in the_plan["cases"]:
         if step.get("argv") and step["argv"][0] == fio.FIO:
             step["argv"] = fio.with_marks(step["argv"], mark, backends.SCRATCH)
