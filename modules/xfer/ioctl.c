@@ -20,6 +20,7 @@ static long xfer_ioctl_fetch(struct kdio_xfer_session *s, void __user *arg)
 }
 
 const struct kdio_xfer_ops kdio_xfer_ioctl = {
+	.marked		= true,
 	.max_msg	= KDIO_XFER_MSG_MAX,
 	.ioctl_cmd	= KDIO_IOC_XFER_FETCH,
 	.ioctl		= xfer_ioctl_fetch,

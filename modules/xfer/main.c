@@ -44,6 +44,7 @@
 
 #include "common/param.h"
 #include "common/pattern.h"
+#include "kdio/marker.h"
 #include "xfer.h"
 
 #define KDIO_XFER_CHANNEL_ROW(value, ops)	\
@@ -78,7 +79,16 @@ void kdio_xfer_stamp(const struct kdio_xfer_session *s, void *msg, u64 seq)
 {
 	struct kdio_xfer_msg *hdr = msg;
 	u64 *seq_word = (u64 *)(hdr + 1);
-	u64 ts = ktime_get_ns();
+	u64 ts;
+
+	/*
+	 * The profiler's window (kdio/marker.h) opens before the first
+	 * message's stamp, where the figure starts, and kdio-xfer closes it
+	 * once the last message is checked.
+	 */
+	if (!seq && s->ops->marked)
+		KDIO_MARK(KDIO_MARK_START);
+	ts = ktime_get_ns();
 
 	hdr->seq = seq;
 	hdr->ts_ns = ts;

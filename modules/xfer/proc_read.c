@@ -86,6 +86,7 @@ static void xfer_proc_read_exit(void)
 }
 
 const struct kdio_xfer_ops kdio_xfer_proc_read = {
+	.marked		= true,
 	.max_msg	= KDIO_XFER_MSG_MAX,
 	.init		= xfer_proc_read_init,
 	.exit		= xfer_proc_read_exit,

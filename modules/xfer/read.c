@@ -14,6 +14,7 @@ static ssize_t xfer_read_msg(struct kdio_xfer_session *s, char __user *buf,
 }
 
 const struct kdio_xfer_ops kdio_xfer_read = {
+	.marked		= true,
 	.max_msg	= KDIO_XFER_MSG_MAX,
 	.read		= xfer_read_msg,
 };

@@ -56,6 +56,13 @@ struct kdio_xfer_ops {
 	u64 max_msg;
 	/* Takes ring_bytes. */
 	bool ring;
+	/*
+	 * Its figure starts at the first message's stamp, made when the
+	 * consumer asks for it: the profiler's window opens there (the ring
+	 * channels stamp ahead, and proc_seq's and sysfs's first stamps come
+	 * more than once, so theirs have no window).
+	 */
+	bool marked;
 	/* Module load and unload: the channel's files, family, directory. */
 	int (*init)(void);
 	void (*exit)(void);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "consumers.h"
+#include "kdio/marker.h"
 #include "msg.h"
 
 /*
@@ -138,6 +139,8 @@ static int run_write(struct xrun *r)
 	uint64_t seq;
 	int ret;
 
+	KDIO_MARK(KDIO_MARK_START);	/* the profiler's window: the figure's first stamp on */
+	r->marked = true;
 	for (seq = 0; seq < r->o->count; seq++) {
 		uint64_t ts = now_ns();
 		ssize_t n;
@@ -169,16 +172,19 @@ static int run_write(struct xrun *r)
 
 
 const struct consumer xfer_consumer_read = {
+	.marked		= true,
 	.channel	= KDIO_XFER_READ,
 	.run		= run_read,
 };
 
 const struct consumer xfer_consumer_write = {
+	.marked		= true,
 	.channel	= KDIO_XFER_WRITE,
 	.run		= run_write,
 };
 
 const struct consumer xfer_consumer_ioctl = {
+	.marked		= true,
 	.channel	= KDIO_XFER_IOCTL,
 	.run		= run_ioctl,
 };
@@ -189,6 +195,7 @@ const struct consumer xfer_consumer_proc_seq = {
 };
 
 const struct consumer xfer_consumer_proc_read = {
+	.marked		= true,
 	.channel	= KDIO_XFER_PROC_READ,
 	.run		= run_proc_read,
 };

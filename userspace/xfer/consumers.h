@@ -55,6 +55,7 @@ struct xrun {
 	uint64_t first_ts, last_ns;	/* first made, last seen or checked */
 	uint64_t *lat;			/* one per good message */
 	uint64_t nlat;
+	bool marked;			/* the tool opened the profiler's window */
 	int nl_sock;			/* netlink */
 	uint16_t nl_family;
 	char msg[MSG_MAX];
@@ -64,6 +65,8 @@ struct consumer {
 	__u32 channel;			/* enum kdio_xfer_channel */
 	bool lossy;			/* drops are a result, not an error */
 	bool ring;			/* takes -r */
+	bool marked;			/* its figure has a profiler window (the
+					 * module's xfer_ops.marked, or -c write) */
 	int (*prepare)(struct xrun *r);	/* before the setup; optional */
 	int (*run)(struct xrun *r);	/* 0 or -errno with r->msg */
 };

@@ -38,6 +38,7 @@
 
 #include "common.h"
 #include "consumers.h"
+#include "kdio/marker.h"
 #include "jsonl.h"
 #include "kdio/xfer.h"
 /* Most messages in one run: their latencies are kept in memory. */
@@ -304,6 +305,11 @@ static int run(struct xrun *r)
 		ret = setup(r);
 	if (!ret)
 		ret = m->run(r);
+	/* The profiler's window, opened by the first message's stamp (the
+	 * module's, or the tool's for -c write), closes when the last one has
+	 * been checked. */
+	if (m->marked && (r->marked || r->nlat))
+		KDIO_MARK(KDIO_MARK_END);
 	if (!ret)
 		ret = finish(r);
 	return ret;
