@@ -231,8 +231,8 @@ def test_window_bounds_follow_the_tools_clock():
     counts = raw.Counts(in_insns=101_906, out_insns=0, starts=1, ends=1,
                         unmatched_ends=0, unclosed=0)
     figures = {("c", 0): (100_000, None)}
-    user = profile.Tool("kdio-membench", None).bounds
-    kernel = profile.Tool("kdio-dio", None).bounds
+    user = profile.bounds_of("c", profile.Tool("kdio-membench", None))
+    kernel = profile.bounds_of("c", profile.Tool("kdio-dio", None))
     assert profile._sample_problems("c", 0, counts, figures, user) == ([], 1906)
     problems, _ = profile._sample_problems("c", 0, counts, figures, kernel)
     assert problems and "+1906.0 per window, outside 0 to 97" in problems[0]   # 96 + 1e-5
@@ -244,7 +244,8 @@ def test_window_bounds_follow_the_tools_clock():
     assert not profile._consistency("c", [52, 57.2], kernel[1], crossings=[0.1, 5.3])[1]
     assert profile._consistency("c", [52, 57.2], kernel[1], crossings=[0.1, 0.1])[1]
     fio_tool = profile.Tool("fio", None)
-    assert profile._sample_problems("c", 0, counts, figures, fio_tool.bounds) == ([], None)
+    assert profile._sample_problems("c", 0, counts, figures,
+                                    profile.bounds_of("c", fio_tool)) == ([], None)
     unclosed = raw.Counts(1, 0, 1, 0, 0, 1)
     assert "never closed" in profile._sample_problems("c", 0, unclosed, figures, None)[0][0]
     assert profile._consistency("c", [1906, 1952], user[1]) == (46, [])
@@ -283,7 +284,8 @@ def test_per_io_takes_fio_at_the_margin_and_the_overhead_apart():
     def case(path, size, insns, copy, median):
         params = {"op": "read", "bs": 65536, "size": size, "backend": "brd"}
         cid = f"{path}/size={size}"
-        return ({"case": cid, "path": path, "params": params, "summary": {"median": median}},
+        return ({"case": cid, "path": path, "params": params, "unit": "insn/byte",
+                 "summary": {"median": median}},
                 cid, {"windows": 2, "samples": 2, "in_insns": insns, "rep_bytes": 0,
                       "layers": {"copy": copy, "block": insns - copy}})
     cases = [case("fio.psync", 8 << 20, 2 * 128 * 20000 + 500_000, 2 * 128 * 8000, 1.0),

@@ -215,7 +215,7 @@ def _sample_problems(case, rep, counts, figures, bounds=(CLOCK_MAX, CONSISTENCY_
     if not counts.starts or fig is None or bounds is None:
         return problems, None
     elapsed, calls = fig
-    interval = len(bounds) > 2 and bounds[2]
+    interval = bounds[2]
     if calls is not None and (calls < counts.starts if interval else calls != counts.starts):
         problems.append(f"{case} rep {rep + 1}: {counts.starts} window(s) for {calls} timed "
                         "call(s)" + (" (at most one per call)" if interval else ""))
@@ -262,17 +262,24 @@ def _share_samples(share):
     return records, marks, Symbols(ksyms.read_text())
 
 
-def _marker_symbols(share, loaded):
+def _plan(share):
+    """The share's plan (plan.json), or {} when it has none."""
+    path = share / "plan.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _tool(binary, loaded):
+    """The Tool of a binary, read once per run (loaded: {binary: Tool})."""
+    if binary not in loaded:
+        loaded[binary] = Tool(Path(binary).name, ToolSymbols.load(binary))
+    return loaded[binary]
+
+
+def _marker_symbols(the_plan, loaded):
     """The ToolSymbols of the plan's kdio-mark, whose processes run in
     fio's windows (its start and end markers), or None."""
-    plan_path = share / "plan.json"
-    mark = (json.loads(plan_path.read_text()).get("profile") or {}).get("mark") \
-        if plan_path.exists() else None
-    if not mark:
-        return None
-    if mark[0] not in loaded:
-        loaded[mark[0]] = Tool(Path(mark[0]).name, ToolSymbols.load(mark[0]))
-    return loaded[mark[0]].symbols
+    mark = (the_plan.get("profile") or {}).get("mark")
+    return _tool(mark[0], loaded).symbols if mark else None
 
 
 def _process_maps(records):
@@ -296,22 +303,16 @@ def _binary(argv):
     return argv[0] if argv else None
 
 
-def _tools(share, loaded):
-    """{case id: Tool} of the binaries the share's plan runs; loaded: the
+def _tools(the_plan, loaded):
+    """{case id: Tool} of the binaries a share's plan runs; loaded: the
     Tools already read ({binary: Tool}), shared by every share of a run."""
-    plan_path = share / "plan.json"
-    if not plan_path.exists():
-        return {}
-    the_plan = json.loads(plan_path.read_text())
     out = {}
     for step in [*the_plan.get("cases", []), *the_plan.get("batches", {}).values()]:
         binary = _binary(step.get("argv") or [])
         if not binary:
             continue
-        if binary not in loaded:
-            loaded[binary] = Tool(Path(binary).name, ToolSymbols.load(binary))
         for case in step.get("cases", [step.get("case")]):
-            out.setdefault(case, loaded[binary])
+            out.setdefault(case, _tool(binary, loaded))
     return out
 
 
@@ -322,10 +323,11 @@ def _case_profiles(doc, shares):
     cases, problems, loaded = {}, [], {}
     for share in shares:
         records, marks, symbols = _share_samples(share)
+        the_plan = _plan(share)
         maps = _process_maps(records)
-        marker = _marker_symbols(share, loaded)
+        marker = _marker_symbols(the_plan, loaded)
         figures = _sample_figures(records, by_case)
-        tools = _tools(share, loaded)
+        tools = _tools(the_plan, loaded)
         for seq, (ids, rep) in sorted(marks.items()):
             path = share / PROFILE_DIR / f"seq-{seq:04d}.tsv"
             if not ids or not path.exists():

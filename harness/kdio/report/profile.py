@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kdio.model import measure
 from kdio.profile import layers, profile
-from kdio.report import plot
+from kdio.report import plot, table
 
 
 def _pct(part, whole):
@@ -209,8 +209,8 @@ def per_io(doc, summary):
             over = per["overhead"] / ref_over if ref_over else None
             same = next((x for x in rows if x["path"] == ref_path and x["key"] == ref["key"]
                          and x["size"] == row["size"]), None)
-            if same and same["result"]["summary"] and row["result"]["summary"]:
-                fig = row["result"]["summary"]["median"] / same["result"]["summary"]["median"]
+            if same:
+                fig = table.ratio_value(row["result"], same["result"])
         out.append({"case": row["case"], "per_io": per, "margin": row["margin"],
                     "reference": ref_path if ref else None, "figure_ratio": fig,
                     "overhead_ratio": over})
