@@ -162,17 +162,18 @@ static int is_kernel(uint64_t vaddr)
 	return vaddr >> 63;
 }
 
-static unsigned int hash2(const void *p, uint64_t v)
+/* A hash of (p, v) in bits bits. */
+static unsigned int hash2(const void *p, uint64_t v, unsigned int bits)
 {
 	uint64_t h = ((uint64_t)(uintptr_t)p ^ (v * 0x9e3779b97f4a7c15ull)) *
 		     0xff51afd7ed558ccdull;
 
-	return h >> (64 - HASH_BITS);
+	return h >> (64 - bits);
 }
 
 static struct node *node_of(struct node *parent, uint64_t entry)
 {
-	unsigned int h = hash2(parent, entry);
+	unsigned int h = hash2(parent, entry, HASH_BITS);
 	struct node *n;
 
 	for (n = prof.nodes[h]; n; n = n->hnext)
@@ -218,8 +219,7 @@ static void stack_access(unsigned int vcpu, qemu_plugin_meminfo_t info,
 			 uint64_t vaddr, void *udata)
 {
 	uint64_t key = vaddr >> THREAD_SHIFT;
-	unsigned int h = (unsigned int)((key * 0x9e3779b97f4a7c15ull) >>
-					(64 - TASK_BITS));
+	unsigned int h = hash2(NULL, key, TASK_BITS);
 	struct task *t;
 
 	(void)vcpu;
@@ -301,7 +301,7 @@ static void count_stack(struct block *b, uint64_t n)
 	unsigned int h;
 
 	if (!c || c->node != nd) {
-		h = hash2(nd, (uint64_t)(uintptr_t)b);
+		h = hash2(nd, (uint64_t)(uintptr_t)b, HASH_BITS);
 		for (c = prof.cells[h]; c; c = c->hnext)
 			if (c->node == nd && c->b == b)
 				break;
