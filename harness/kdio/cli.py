@@ -8,6 +8,7 @@ import argparse
 import json
 import signal
 import sys
+import traceback
 from pathlib import Path
 
 from kdio import where
@@ -17,6 +18,7 @@ from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
 from kdio.report import flame
 from kdio.report import profile as profile_report
+from kdio.bisect import bisect
 from kdio.profile import diff as profile_diff
 from kdio.profile import profile
 from kdio.results import results
@@ -549,7 +551,73 @@ def parser():
     _hosts_parser(sub)
     _doctor_parser(sub)
     _result_parsers(sub)
+    _bisect_parsers(sub)
     return p
+
+
+def cmd_bisect(args):
+    if bool(args.tree) == bool(args.module_repo):
+        raise ConfigError("give one history to bisect: --tree DIR (a kernel tree) or "
+                          "--module-repo DIR (a driver's repository)",
+                          "e.g. kdio bisect --module-repo ~/mydrv --good v1.0 --bad HEAD")
+    status, _ = bisect.start(
+        args.tree or args.module_repo, "tree" if args.tree else "module", args.good, args.bad,
+        suite=args.suite, cases=_split(args.case), kernel=args.kernel,
+        module_dir=args.module_dir, base=args.base, reuse_build=args.reuse_build,
+        results_dir=args.results_dir, run_id=args.run_id,
+        profile="" if args.no_profile else "on", threshold=args.threshold,
+        module_params=args.module_param, jobs=args.jobs, say=log)
+    return status
+
+
+def cmd_bisect_step(args):
+    """git bisect run reads any exit code from 1 to 127 but 125 as "bad":
+    a failure of kdio's own must stop the bisect instead (above 127)."""
+    try:
+        return bisect.step(args.run_dir, log)
+    except KdioError as e:
+        print(f"kdio: error: {e}\nkdio: what to do: {e.hint}", file=sys.stderr)
+    except Exception as e:  # a bug, not the commit's fault
+        traceback.print_exc()
+        print(f"kdio: error in the bisect step: {e!r}", file=sys.stderr)
+    return bisect.ABORT
+
+
+def _bisect_parsers(sub):
+    s = sub.add_parser("bisect", help="find the commit behind a counted change, in a kernel "
+                                      "tree or a driver's repository (git bisect run)")
+    s.add_argument("--good", required=True, help="a commit whose figures are good")
+    s.add_argument("--bad", required=True, help="a later commit whose figures are bad")
+    s.add_argument("--tree", help="a kernel tree's git checkout: each step builds it")
+    s.add_argument("--module-repo", help="a driver's git repository: each step builds it "
+                                         "against --kernel")
+    s.add_argument("--module-dir", default="",
+                   help="the driver's folder inside --module-repo (default: its top)")
+    s.add_argument("--kernel", default="debian-6.1",
+                   help="the guest kernel of a --module-repo bisect (debian-6.1)")
+    s.add_argument("--base", default="tinyconfig",
+                   help="--tree's base config: tinyconfig, defconfig or a .config file; kdio's "
+                        "fragment is merged in (as kdio kernel build)")
+    s.add_argument("--reuse-build", default="", metavar="DIR",
+                   help="a finished `kdio kernel build` of the tree near --good: the bisect's "
+                        "build folder starts as a copy, so its first build is incremental")
+    s.add_argument("--suite", default="ci", help="the suite whose cases are measured (ci)")
+    s.add_argument("--case", action="append", default=[], metavar="ID",
+                   help="only these of the suite's cases (repeatable, or a list)")
+    s.add_argument("--threshold", type=float, default=None,
+                   help="the smallest change that counts, as a fraction (default: the suite's "
+                        "gate, else ci's: 0.005)")
+    s.add_argument("--no-profile", action="store_true",
+                   help="measure unprofiled (no differential profile of the culprit)")
+    s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
+    s.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                   help="guests at once per measurement (default: as bench)")
+    s.add_argument("--results-dir", default=str(where.TOP / "results"))
+    s.add_argument("--run-id", default=None, help="stamp of the bisect's folder (<id>-bisect)")
+    s.set_defaults(func=cmd_bisect)
+    s = sub.add_parser("bisect-step", help="(git bisect run's command: one step of kdio bisect)")
+    s.add_argument("run_dir")
+    s.set_defaults(func=cmd_bisect_step)
 
 
 def _bench_parser(sub):

@@ -263,3 +263,58 @@ def test_only_a_suite_without_crypto_skips_the_crypto_self_tests(tmp_path):
     for name in ("crypto-smoke", "crypto", "ipsec-smoke", "ci"):
         assert bench.uses_crypto(config.load_suite(name)), name
         assert "cryptomgr.notests=1" not in append(name), name
+
+
+USER_CASE = "crypto.zerocopy/alg=cbc/driver=mydrv/key=128/msg=1424/count=8/qd=1"
+
+
+def _user_driver_suite(tmp_path):
+    p = tmp_path / "u.toml"
+    p.write_text('name="u"\nrepetitions=2\nmeasure="counted"\n[vm]\ncrypto=true\n'
+                 '[[matrix]]\npaths=["crypto.zerocopy"]\nalg="cbc"\ndriver="mydrv"\nkey=128\n'
+                 'msg="1424"\ncount=8\nqd=1\n')
+    return plan.load_suite(str(p))
+
+
+def _records(drivers):
+    sample = {"type": "sample", "case": USER_CASE, "rc": 0,
+              "stdout": '{"bytes": 22784, "elapsed_ns": 900000, "verified": true, '
+                        '"driver": "mydrv"}'}
+    return [{"type": "crypto", "drivers": drivers}, {**sample, "rep": 0}, {**sample, "rep": 1}]
+
+
+def test_a_users_driver_is_counted_only_if_the_guest_finds_it_synchronous(tmp_path):
+    """Planned (not refused), then judged by the guest's /proc/crypto: a
+    synchronous driver gives costs; an asynchronous or absent one is an
+    error that says why (the check's negative controls)."""
+    suite = _user_driver_suite(tmp_path)
+    sync = {"mydrv": {"type": "skcipher", "module": "mydrv", "async": "no"}}
+    [ok] = results.build_results(suite, _records(sync))
+    assert ok["status"] == "ok" and ok["unit"] == "insn/byte"
+    assert ok["samples"] == [pytest.approx(900000 / 22784)] * 2
+    for drivers, why in (({"mydrv": {**sync["mydrv"], "async": "yes"}}, "is asynchronous"),
+                         ({}, "not in the guest's /proc/crypto")):
+        [bad] = results.build_results(suite, _records(drivers))
+        assert bad["status"] == "error" and why in bad["message"], bad
+        assert bad["samples"] == []
+
+
+def test_the_guest_reads_its_crypto_drivers_from_proc_crypto(tmp_path):
+    from kdio.guest import guestrun
+    p = tmp_path / "crypto"
+    p.write_text("name         : cbc(aes)\ndriver       : mydrv\nmodule       : mydrv\n"
+                 "priority     : 50\ntype         : skcipher\nasync        : no\n\n"
+                 "name         : aes\ndriver       : aes-generic\nmodule       : kernel\n"
+                 "type         : cipher\n\n")
+    rec = guestrun.crypto_drivers(str(p))
+    assert rec["drivers"]["mydrv"]["async"] == "no"
+    assert rec["drivers"]["aes-generic"] == {"type": "cipher", "module": "kernel", "async": None}
+    assert "error" in guestrun.crypto_drivers(str(tmp_path / "none"))
+
+
+def test_only_cases_keeps_the_named_cases_and_refuses_others(tmp_path):
+    suite = _user_driver_suite(tmp_path)
+    assert plan.only_cases(suite, ()) is suite
+    assert [c.case_id for c in plan.only_cases(suite, (USER_CASE,)).cases] == [USER_CASE]
+    with pytest.raises(ConfigError, match="has no case nope"):
+        plan.only_cases(suite, ("nope",))

@@ -94,6 +94,28 @@ def guest_info(kmsg):
             "boot_kmsg": kmsg.drain()}
 
 
+def crypto_drivers(path="/proc/crypto"):
+    """The guest's crypto drivers as /proc/crypto lists them, once the
+    modules are loaded: driver name -> {"type", "module", "async"} (async
+    "yes"/"no" for the types that say, else None). Counted mode measures a
+    user's driver only if it is synchronous (kdio.model.measure)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        return {"type": "crypto", "error": str(e), "drivers": {}}
+    drivers = {}
+    for block in text.split("\n\n"):
+        fields = {}
+        for line in block.splitlines():
+            key, _, value = line.partition(":")
+            fields[key.strip()] = value.strip()
+        if fields.get("driver"):
+            drivers[fields["driver"]] = {"type": fields.get("type"), "module": fields.get("module"),
+                                         "async": fields.get("async")}
+    return {"type": "crypto", "drivers": drivers}
+
+
 def _ready_s():
     """/init's uptime at 'guest ready' (kdio_ready_s), None if it gave none."""
     try:
@@ -190,6 +212,7 @@ def run(plan_path):
         say(f"setup {step['name']}")
         result = execute(step["argv"], step.get("timeout_s", 600))
         records.write({"type": "setup", "name": step["name"], **result, "kmsg": kmsg.drain()})
+    records.write(crypto_drivers())
     total = plan["repetitions"] * len(plan["cases"])
     batches = plan.get("batches", {})
     mark = Marks(plan.get("profile"), records)

@@ -65,20 +65,23 @@ def mode_of(doc):
 
 # Backends whose I/O never leaves the CPU.
 COUNTABLE_BACKENDS = ("brd", "ext4-brd")
-# Crypto drivers that run on the CPU (the rest is a device, or a user's driver
-# we cannot know about: refused until it is known to be CPU-only).
+# Crypto drivers that run on the CPU, and those of a device. Any other name
+# is a user's driver (--module): counted only if the guest's /proc/crypto
+# shows it synchronous (user_driver_problem), since a device's work is not
+# instructions, and the guest clock skips its waits.
 COUNTABLE_DRIVERS = ("aesni", "generic")
+DEVICE_DRIVERS = ("virtio",)
 # What a case may wait on, by the parameter its family names it with
 # (Family.waits_on): the values that never leave the CPU, and why the others
 # cannot be counted.
 COUNTABLE = {"backend": (COUNTABLE_BACKENDS, "backend {} waits on the virtio-blk device"),
-             "driver": (COUNTABLE_DRIVERS,
-                        "driver {} waits on a device or is not known to be CPU-only")}
+             "driver": (COUNTABLE_DRIVERS, "driver {} waits on a device")}
 
 
 def why_not_countable(case, path):
     """None if case can be counted, else why not (one phrase). dio.null
-    too is judged by its backend: its regions are laid out on it."""
+    too is judged by its backend: its regions are laid out on it. A user's
+    crypto driver passes here and is checked in the guest."""
     fam = family.of_path(path)
     if fam.not_countable:
         return fam.not_countable
@@ -86,9 +89,26 @@ def why_not_countable(case, path):
         return None
     value = fam.value(case.param_dict, fam.waits_on)
     countable, why = COUNTABLE[fam.waits_on]
-    if value in countable:
+    if value in countable or (fam.waits_on == "driver" and value not in DEVICE_DRIVERS):
         return None
-    return f"{why.format(value)} (countable: {', '.join(countable)})"
+    return f"{why.format(value)} (countable: {', '.join(countable)}, or a synchronous driver " \
+           "of your own)" if fam.waits_on == "driver" else \
+        f"{why.format(value)} (countable: {', '.join(countable)})"
+
+
+def user_driver_problem(name, drivers):
+    """None if the crypto driver called name (as /proc/crypto names it) is
+    synchronous in drivers (the guest's crypto record), else why a counted
+    figure of it would not be its cost."""
+    entry = drivers.get(name)
+    if entry is None:
+        return (f"driver {name} is not in the guest's /proc/crypto, so it cannot be known "
+                "to run on the CPU")
+    if entry.get("async") != "no":
+        return (f"driver {name} is asynchronous (/proc/crypto: async {entry.get('async')}): its "
+                "work may be a device's, which the guest clock skips; counted mode measures "
+                "synchronous drivers only (run it with --measure wall)")
+    return None
 
 
 def check_countable(suite, paths_table, measure):
@@ -108,7 +128,7 @@ def check_countable(suite, paths_table, measure):
             f"suite {suite.name} cannot be counted: {shown}",
             "counted mode measures instructions, and the guest clock skips device waits: "
             "run this suite with --measure wall (MEASURE=wall), or use the brd or ext4-brd "
-            "backend and the aesni or generic driver")
+            "backend and the aesni or generic driver or a synchronous driver of your own")
 
 
 def cost_unit(wall_unit, fam):

@@ -275,6 +275,21 @@ def our_module_params(module_params, kos):
     return params
 
 
+def only_cases(suite, ids):
+    """suite with only the cases ids name (all if ids is empty), in the
+    suite's order; an id the suite lacks is refused with the ones it has."""
+    if not ids:
+        return suite
+    known = {c.case_id for c in suite.cases}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ConfigError(f"suite {suite.name} has no case {unknown[0]}"
+                          + (f" (nor {len(unknown) - 1} other(s) given)" if len(unknown) > 1 else ""),
+                          f"give case ids as the suite's table prints them, e.g. "
+                          f"{next(iter(sorted(known)), '?')}")
+    return dataclasses.replace(suite, cases=tuple(c for c in suite.cases if c.case_id in ids))
+
+
 def load_suite(name, measure_name=None):
     """The suite called name, with measure_name (the command line's) over
     its own measure, its cases checked."""

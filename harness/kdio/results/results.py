@@ -125,14 +125,33 @@ def unit_of(case, counted):
     return measure.cost_unit(path.unit, family.of_path(path)) if counted else path.unit
 
 
-def case_result(case, raws, reps, counted=False):
+def user_driver(case):
+    """The /proc/crypto name of case's crypto driver if it is a user's (not
+    one kdio knows to run on the CPU), else None."""
+    fam = family.of_path(paths.PATHS[case.path])
+    if fam.waits_on != "driver":
+        return None
+    p = case.param_dict
+    value = fam.value(p, "driver")
+    if value in measure.COUNTABLE_DRIVERS:
+        return None
+    return pathdef.CRYPTO_DRIVERS.get((p.get("alg"), value), value)
+
+
+def case_result(case, raws, reps, counted=False, drivers=None):
     """The result of one case from its raw records; counted=True takes each
-    sample's cost in guest instructions instead of its rate."""
+    sample's cost in guest instructions instead of its rate; drivers: the
+    guest's /proc/crypto (guestrun.crypto_drivers), which a counted user
+    driver must be synchronous in."""
     path = paths.PATHS[case.path]
     unit = unit_of(case, counted)
     samples = [sample_of(r, case, path) for r in raws]
     if counted:
         samples = [counted_sample(s, case, unit) for s in samples]
+        name = user_driver(case)
+        why = name and measure.user_driver_problem(name, drivers or {})
+        if why and any(s.status == "ok" for s in samples):
+            samples = [replace(s, status="error", value=None, message=why) for s in samples]
     status, errno, message = _case_status(samples, reps)
     if path.expect_errno and status == "ok" and samples:
         message = f"succeeded where {path.expect_errno} is the known result on 6.1"
@@ -157,7 +176,11 @@ def build_results(suite, records):
         if r.get("type") == "sample":
             by_case.setdefault(r["case"], []).append(r)
     counted = suite.measure.counted
-    return [case_result(c, by_case.get(c.case_id, []), suite.repetitions, counted)
+    drivers = {}
+    for r in records:
+        if r.get("type") == "crypto":
+            drivers.update(r.get("drivers") or {})
+    return [case_result(c, by_case.get(c.case_id, []), suite.repetitions, counted, drivers)
             for c in suite.cases]
 
 

@@ -50,6 +50,7 @@ class Options:
     jobs: int = None            # guests at once (kdio.plan.shard); None: the mode's default
     profile: str = ""           # count each case's instructions by function (counted runs):
                                 # "on", or "stacks" with call stacks; "": off
+    cases: tuple = ()           # only these of the suite's case ids (kdio bisect); (): all
 
 
 def kernel_context(kspec):
@@ -281,7 +282,7 @@ def request(opts, log=print):
     """opts resolved into a GuestRequest: the suite loaded (refused if the
     host lacks what it needs), the kernel opened, the run's id, folder and
     split; refusals before anything is built."""
-    suite = plan.load_suite(opts.suite, opts.measure)
+    suite = plan.only_cases(plan.load_suite(opts.suite, opts.measure), opts.cases)
     doctor.preflight(features(suite, opts.user_modules), f"suite {suite.name}")
     kspec = open_kernel(opts.kernel, suite)
     run_id = context.run_id(opts.run_id, suite.name)

@@ -1,0 +1,1 @@
+"""kdio bisect: the commit behind a counted change, found by git bisect run."""
