@@ -24,7 +24,7 @@ MODULES  ?=
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots parse profile compare regress clean kernel kernel-config
+.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots parse profile compare regress bisect clean kernel kernel-config
 
 all: build
 
@@ -102,6 +102,23 @@ regress: deps
 		$(if $(BASE_KERNEL),--base-kernel "$(BASE_KERNEL)") \
 		$(if $(MODULES),--module "$(abspath $(MODULES))") \
 		--profile $(if $(PROFILE),$(if $(filter 0,$(PROFILE)),off,$(if $(filter stacks,$(PROFILE)),stacks,on)),auto) $(ARGS)
+
+# Which commit made a path slower or faster (counted; docs/bisect.md):
+# make bisect GOOD=rev BAD=rev TREE=~/linux [BASE=tinyconfig] [REUSE_BUILD=dir], or
+# make bisect GOOD=rev BAD=rev MODULE_REPO=~/mydrv [MODULE_DIR=sub] [KERNEL=debian-6.1];
+# the ci suite's cases unless SUITE= or CASE="id ..." says which
+TREE        ?=
+MODULE_REPO ?=
+MODULE_DIR  ?=
+REUSE_BUILD ?=
+CASE        ?=
+bisect: deps
+	@test -n "$(GOOD)" -a -n "$(BAD)" -a -n "$(TREE)$(MODULE_REPO)" || { echo "usage: make bisect GOOD=<rev> BAD=<rev> TREE=<kernel git tree> | MODULE_REPO=<driver git repo> [SUITE=ci] [CASE=\"id ...\"]" >&2; exit 2; }
+	$(KDIO) bisect --good "$(GOOD)" --bad "$(BAD)" $(if $(TREE),--tree "$(abspath $(TREE))" --base $(if $(wildcard $(BASE)),$(abspath $(BASE)),$(BASE))) \
+		$(if $(MODULE_REPO),--module-repo "$(abspath $(MODULE_REPO))" --kernel "$(KERNEL)") \
+		$(if $(MODULE_DIR),--module-dir "$(MODULE_DIR)") $(if $(REUSE_BUILD),--reuse-build "$(abspath $(REUSE_BUILD))") \
+		$(if $(filter command line environment,$(origin SUITE)),--suite "$(SUITE)") \
+		$(foreach c,$(CASE),--case "$(c)") $(if $(filter 0,$(PROFILE)),--no-profile) $(ARGS)
 
 fetch: deps
 	$(KDIO) fetch --kernel $(KERNEL)

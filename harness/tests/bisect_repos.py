@@ -77,3 +77,51 @@ def driver_repo(where, rounds=100):
     _edit(src, "MODULE_DESCRIPTION(", "/* the end */\nMODULE_DESCRIPTION(")
     c["bad"] = commit(repo, "testcbc: mark the end")
     return repo, c
+
+
+BRD_WORK = """
+/* Per-page accounting: mixes each page's sector into a running value. */
+static unsigned long brd_mix;
+
+static void brd_account(sector_t sector, unsigned int len)
+{
+\tunsigned int i;
+
+\tfor (i = 0; i < BRD_ACCOUNT_ROUNDS; i++)
+\t\tWRITE_ONCE(brd_mix, READ_ONCE(brd_mix) * 31 + sector + len + i);
+}
+
+static int brd_do_bvec("""
+
+
+def kernel_repo(where, source, rounds=10):
+    """A git repository of a kernel source folder (its unpacked files
+    committed as they are, read in place), then four commits: a
+    documentation edit, the culprit (work per page in brd's request path,
+    `rounds` rounds), a comment in brd.c and another documentation edit.
+    The repository's own working tree is checked out from it. Returns
+    (folder, {name: commit}) with names good, culprit, bad."""
+    repo = Path(where) / "linux"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "master")
+    there = ["git", f"--git-dir={repo / '.git'}", f"--work-tree={source}", "-c",
+             "user.name=Test Author", "-c", "user.email=author@example.org"]
+    subprocess.run([*there, "add", "-A", "-f"], check=True, capture_output=True)
+    subprocess.run([*there, "commit", "-q", "-m", "Linux as unpacked"], check=True,
+                   capture_output=True)
+    git(repo, "reset", "-q", "--hard")
+    c = {"good": git(repo, "rev-parse", "HEAD").strip()}
+    doc = repo / "Documentation/admin-guide/blockdev/ramdisk.rst"
+    doc.write_text(doc.read_text() + "\n.. the RAM disk, as kdio uses it\n")
+    commit(repo, "Documentation: a note on the RAM disk")
+    brd = repo / "drivers/block/brd.c"
+    _edit(brd, "static int brd_do_bvec(", f"#define BRD_ACCOUNT_ROUNDS {rounds}\n"
+          + BRD_WORK.lstrip("\n"))
+    _edit(brd, "\tmem = kmap_atomic(page);\n", "\tbrd_account(sector, len);\n"
+          "\tmem = kmap_atomic(page);\n")
+    c["culprit"] = commit(repo, "brd: account every page")
+    _edit(brd, "/* Per-page accounting:", "/* Per-page accounting (cheap):")
+    commit(repo, "brd: say it is cheap")
+    doc.write_text(doc.read_text() + "\n.. and again\n")
+    c["bad"] = commit(repo, "Documentation: another note")
+    return repo, c

@@ -158,8 +158,8 @@ def run_cases(plan, commit, name, cases, say=log):
     if plan.kind == "tree":
         t0 = time.monotonic()
         tree, count = build_tree(plan, say)
-        built[commit] = round(time.monotonic() - t0, 1)
-        say(f"build: {count} objects made in {built[commit]:.0f} s")
+        built[commit] = {"build_s": round(time.monotonic() - t0, 1), "objects": count}
+        say(f"build: {count} objects made in {built[commit]['build_s']:.0f} s")
         kernel = str(tree)
     else:
         modules = (str(Path(plan.clone) / plan.module_dir),)
@@ -181,7 +181,7 @@ def _times(doc):
     return {"boot_s": most("boot_s"), "vm_s": most("vm_elapsed_s")}
 
 
-built = {}   # commit: seconds its kernel build took, in this process
+built = {}   # commit: {build_s, objects} of its kernel build, in this process
 
 
 def _split_times(e):
@@ -222,7 +222,7 @@ def measure_end(plan, which, commit, say=log):
                         f"see {run_dir}/console.log; a bisect needs both ends measured")
     figures = classify.figures(doc)
     entry = {"kind": which, "commit": commit, "run": str(run_dir), "figures": figures,
-             "seconds": round(time.monotonic() - t0, 1), "build_s": built.get(commit),
+             "seconds": round(time.monotonic() - t0, 1), **built.get(commit, {}),
              **_times(doc),
              "errors": [r["case"] for r in doc["results"] if r["status"] == "error"]}
     record(plan, entry)
@@ -277,7 +277,7 @@ def step(run_dir, say=log):
         say(f"step {n}: skip ({e})")
         return classify.SKIP
     entry.update(run=str(rdir), figures=classify.figures(doc),
-                 seconds=round(time.monotonic() - t0, 1), build_s=built.get(commit),
+                 seconds=round(time.monotonic() - t0, 1), **built.get(commit, {}),
                  **_times(doc))
     if doc["status"] != "ok":
         entry.update(verdict="skip", code=classify.SKIP,
@@ -518,7 +518,9 @@ def _time_cells(e):
         return ["-", "-", "-", f"{e.get('seconds', 0):.0f}"]
     build = e.get("build_s")
     boot = e.get("boot_s") or 0
-    return [f"{build:.0f}" if build is not None else f"({e['seconds'] - e['vm_s']:.0f})",
+    objects = f" ({e['objects']} obj)" if e.get("objects") is not None else ""
+    return [f"{build:.0f}{objects}" if build is not None
+            else f"({e['seconds'] - e['vm_s']:.0f})",
             f"{boot:.1f}", f"{e['vm_s'] - boot:.0f}", f"{e['seconds']:.0f}"]
 
 
