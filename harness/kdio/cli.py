@@ -566,7 +566,7 @@ def cmd_bisect(args):
         module_dir=args.module_dir, base=args.base, reuse_build=args.reuse_build,
         results_dir=args.results_dir, run_id=args.run_id,
         profile="" if args.no_profile else "on", threshold=args.threshold,
-        module_params=args.module_param, jobs=args.jobs, say=log)
+        module_params=args.module_param, jobs=args.jobs, reuse=args.reuse, say=log)
     return status
 
 
@@ -610,6 +610,10 @@ def _bisect_parsers(sub):
     s.add_argument("--no-profile", action="store_true",
                    help="measure unprofiled (no differential profile of the culprit)")
     s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
+    s.add_argument("--reuse", default="", metavar="RUN",
+                   help="an earlier bisect's folder of the same history, suite and cases: "
+                        "the commits it measured are taken, not run again (another "
+                        "--threshold, a narrower range)")
     s.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
                    help="guests at once per measurement (default: as bench)")
     s.add_argument("--results-dir", default=str(where.TOP / "results"))

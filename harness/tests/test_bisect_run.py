@@ -52,12 +52,23 @@ def _folder(out):
     return run
 
 
-def _stopped(user, tmp_path, sig, when):
-    """kdio bisect stopped by sig once its output shows `when`."""
+@pytest.fixture(scope="module")
+def found(user, tmp_path_factory):
+    repo, c, _ = user
+    out = tmp_path_factory.mktemp("found")
+    rc = _bisect(repo, c, out)
+    run = _folder(out)
+    return rc, run, json.loads((run / "answer.json").read_text()), bisect.steps_of(run)
+
+
+def _stopped(user, found, tmp_path, sig, when):
+    """kdio bisect (its ends taken from found's, --reuse) stopped by sig
+    once its output shows `when`."""
     repo, c, state = user
     proc = subprocess.Popen(
         [sys.executable, "-m", "kdio", "bisect", "--module-repo", str(repo), "--good", c["good"],
-         "--bad", c["bad"], "--suite", SUITE, "--results-dir", str(tmp_path), "--no-profile"],
+         "--bad", c["bad"], "--suite", SUITE, "--results-dir", str(tmp_path), "--no-profile",
+         "--reuse", str(found[1])],
         cwd=where.TOP / "harness", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     seen = []
@@ -71,29 +82,11 @@ def _stopped(user, tmp_path, sig, when):
     return proc.returncode, "".join(seen) + rest
 
 
-def test_a_bisect_killed_while_measuring_leaves_the_users_repository_as_it_was(user, tmp_path):
-    rc, out = _stopped(user, tmp_path, signal.SIGKILL, "=== bad end")
-    assert rc == -signal.SIGKILL
-    assert history.state(user[0]) == user[2]
-
-
-def test_ctrl_c_in_a_step_leaves_the_users_repository_as_it_was(user, tmp_path):
-    """Also after a killed bisect left the clone mid-bisect: it is reset."""
-    rc, out = _stopped(user, tmp_path, signal.SIGINT, "=== step 1")
-    assert rc == 130 and "kdio: interrupted" in out, out[-2000:]
-    assert history.state(user[0]) == user[2]
-    home, clone = history.clone_for(user[0], where.cache())
-    assert subprocess.run(["git", "-C", str(clone), "bisect", "log"],
-                          capture_output=True).returncode != 0  # reset at the end
-
-
-@pytest.fixture(scope="module")
-def found(user, tmp_path_factory):
-    repo, c, _ = user
-    out = tmp_path_factory.mktemp("found")
-    rc = _bisect(repo, c, out)
-    run = _folder(out)
-    return rc, run, json.loads((run / "answer.json").read_text()), bisect.steps_of(run)
+def _bisecting(repo):
+    """Is the bisect clone of repo in the middle of a git bisect?"""
+    _, clone = history.clone_home(repo, where.cache())
+    return subprocess.run(["git", "-C", str(clone), "bisect", "log"],
+                          capture_output=True).returncode == 0
 
 
 def test_the_driver_bisect_names_the_commit_that_added_work(user, found):
@@ -141,9 +134,25 @@ def test_the_users_repository_is_as_it_was(user, found):
     assert history.state(user[0]) == user[2]
 
 
-def test_a_range_with_no_change_is_refused_with_both_ends(user, tmp_path, capsys):
+def test_a_bisect_killed_in_a_step_leaves_the_users_repository_as_it_was(user, found,
+                                                                         tmp_path):
+    rc, out = _stopped(user, found, tmp_path, signal.SIGKILL, "=== step 1")
+    assert rc == -signal.SIGKILL
+    assert history.state(user[0]) == user[2]
+    assert _bisecting(user[0])   # the clone is left mid-bisect: the next one resets it
+
+
+def test_ctrl_c_in_a_step_leaves_the_users_repository_as_it_was(user, found, tmp_path):
+    rc, out = _stopped(user, found, tmp_path, signal.SIGINT, "=== step 1")
+    assert rc == 130 and "kdio: interrupted" in out, out[-2000:]
+    assert history.state(user[0]) == user[2]
+    assert not _bisecting(user[0])   # reset at the end
+
+
+def test_a_range_with_no_change_is_refused_with_both_ends(user, found, tmp_path, capsys):
     repo, c, state = user
-    assert _bisect(repo, c, tmp_path, "--no-profile", bad="fixed") == 2
+    assert _bisect(repo, c, tmp_path, "--no-profile", "--reuse", str(found[1]),
+                   bad="fixed") == 2
     out = capsys.readouterr()
     assert "nothing to bisect" in out.err
     assert "verdict" in out.out and "same" in out.out
@@ -152,13 +161,13 @@ def test_a_range_with_no_change_is_refused_with_both_ends(user, tmp_path, capsys
 
 
 def test_negative_control_a_classifier_that_always_says_good_names_the_wrong_commit(
-        user, tmp_path, monkeypatch):
+        user, found, tmp_path, monkeypatch):
     """The tests above must be able to fail: with every step called good,
     git names the bad end, and kdio's own check of the culprit's parent
     says the answer does not hold."""
     repo, c, _ = user
     monkeypatch.setenv(classify.FAULT_ENV, "always-good")
-    assert _bisect(repo, c, tmp_path, "--no-profile") == 0
+    assert _bisect(repo, c, tmp_path, "--no-profile", "--reuse", str(found[1])) == 0
     answer = json.loads((_folder(tmp_path) / "answer.json").read_text())
     assert answer["culprit"] != c["culprit"]
     assert any("more than this one change" in n for n in answer["notes"]), answer

@@ -13,10 +13,13 @@ run, git's bisect log, and the answer (report.md, steps.csv, a plot).
 """
 
 import csv
+import ctypes
 import fcntl
 import io
 import json
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,6 +44,7 @@ STEPS = "steps.jsonl"
 # git bisect run stops at an exit code above 127: a step that cannot go on
 # for a reason of kdio's own (not the commit's) ends the bisect
 ABORT = 128
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Plan:
     profile: str = "on"
     module_params: list = field(default_factory=list)
     jobs: int = None
+    reuse: str = ""             # an earlier bisect's folder whose measured commits are taken
 
     def save(self):
         results.write_atomic(Path(self.run_dir) / STATE, json.dumps(asdict(self), indent=2))
@@ -94,6 +99,13 @@ def build_tree(plan, say=log):
     step uses (kbuild remakes what changed); return the folder."""
     out = build_folder(plan)
     kb = kbuild.plan(plan.clone, base=plan.base, out=out, log=say)
+    made_for = Path(plan.home) / "build.base"
+    base_id = kbuild.base_identity(plan.base)
+    if made_for.exists() and made_for.read_text() != base_id:
+        say(f"build folder: made for another base config than {plan.base}: starting afresh")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    made_for.write_text(base_id)
     fragment = kconfig.load_fragment()
     stamp = out / kbuild.STAMP
     if stamp.exists():
@@ -103,9 +115,7 @@ def build_tree(plan, say=log):
             seed(plan, out, say)
         kbuild.configure(kb, out, fragment, say)
     else:
-        kbuild._checked(kbuild._make(kb, out, "olddefconfig"), "olddefconfig", kb)
-        kconfig.check_merged(kconfig.read_config(out / ".config"), fragment, out / ".config",
-                             kb.settings)
+        kbuild.reconfigure(kb, out, fragment)
     logs = Path(plan.run_dir) / "build-logs"
     logs.mkdir(exist_ok=True)
     head = history.git(plan.clone, "rev-parse", "--short=12", "HEAD").strip()
@@ -132,8 +142,8 @@ def seed(plan, out, say):
                           "is gone", "give a folder `kdio kernel build` made, or leave it out")
     say(f"build folder: starting from {src_build} (built from {old_src})")
     subprocess.run(["cp", "-a", "--reflink=auto", f"{src_build}/.", str(out)], check=True)
-    kbuild._move_paths(out, src_build, out)
-    kbuild._move_paths(out, old_src, Path(plan.clone))
+    kbuild.move_paths(out, src_build, out)
+    kbuild.move_paths(out, old_src, Path(plan.clone))
     kept = 0
     clone = Path(plan.clone)
     for path in clone.rglob("*"):
@@ -211,9 +221,51 @@ def end_of(entry):
 
 # -- the ends --------------------------------------------------------------------
 
+# What must match for an earlier bisect's measurements to be taken as ours.
+SAME_FOR_REUSE = ("kind", "repo", "suite", "kernel", "module_dir", "base", "asked",
+                  "module_params")
+
+
+def check_reuse(plan):
+    """Refuse --reuse of a bisect that measured something else."""
+    try:
+        earlier = Plan.load(plan.reuse)
+    except (OSError, ValueError, TypeError):
+        raise ConfigError(f"--reuse {plan.reuse}: not a kdio bisect folder (no readable "
+                          f"{STATE})", "give a results/<id>-bisect folder") from None
+    differ = [f for f in SAME_FOR_REUSE if getattr(earlier, f) != getattr(plan, f)]
+    if plan.profile and not earlier.profile:
+        differ.append("profile")
+    if differ:
+        raise ConfigError(f"--reuse {plan.reuse} measured with other settings: "
+                          + ", ".join(f"{f} {getattr(earlier, f)!r} (now {getattr(plan, f)!r})"
+                                      for f in differ),
+                          "reuse a bisect of the same history, suite, cases and kernel, or "
+                          "leave --reuse out")
+
+
+def reused(plan, commit, cases):
+    """An earlier bisect's (--reuse) entry of commit with figures for all
+    cases, else None."""
+    if not plan.reuse:
+        return None
+    for e in steps_of(plan.reuse):
+        if e["commit"] == commit and e.get("figures") and all(c in e["figures"] for c in cases) \
+                and not e.get("reused_from"):
+            return {**e, "reused_from": plan.reuse}
+    return None
+
+
 def measure_end(plan, which, commit, say=log):
     history.git(plan.clone, "checkout", "--quiet", "--force", "--detach", commit)
     say(f"=== {which} end: {commit[:12]} {history.describe(plan.clone, commit)['subject']} ===")
+    old = reused(plan, commit, plan.asked)
+    if old:
+        entry = {**old, "kind": which}
+        entry.pop("n", None)
+        record(plan, entry)
+        say(f"{which} end: measured in {plan.reuse} (--reuse), taken from there")
+        return entry
     t0 = time.monotonic()
     doc, run_dir = run_cases(plan, commit, f"{which}-{commit[:12]}", plan.asked, say)
     if doc["status"] != "ok":
@@ -250,7 +302,9 @@ def judge_ends(plan, good, bad, say=log):
             f"nothing to bisect: no case differs between {plan.good[:12]} (good) and "
             f"{plan.bad[:12]} (bad) by the gate's rule",
             "check the revisions, or measure other cases (--suite, --case); the figures of both "
-            "ends are above")
+            "ends are above" + ("; a driver's change shows in a suite whose crypto cases name "
+                                "it (driver = \"its cra_driver_name\", docs/bisect.md)"
+                                if plan.kind == "module" else ""))
     return [c.case for c in differ]
 
 
@@ -259,6 +313,9 @@ def judge_ends(plan, good, bad, say=log):
 def step(run_dir, say=log):
     """One git bisect run step, in the clone: build, measure, classify;
     returns git's exit code (0 good, 1 bad, 125 skip)."""
+    die_with_parent()
+    if os.getppid() == 1:
+        raise KdioError("the bisect that ran this step is gone", "start it again")
     plan = Plan.load(run_dir)
     commit = history.git(plan.clone, "rev-parse", "HEAD").strip()
     ends = {e["kind"]: end_of(e) for e in steps_of(run_dir) if e["kind"] in ("good", "bad")}
@@ -267,6 +324,12 @@ def step(run_dir, say=log):
     info = history.describe(plan.clone, commit)
     say(f"=== step {n}: {commit[:12]} {info['subject']} ===")
     entry = {"kind": "step", "n": n, "commit": commit, "subject": info["subject"]}
+    old = reused(plan, commit, plan.cases)
+    if old:
+        entry.update({k: v for k, v in old.items() if k in (
+            "run", "figures", "seconds", "build_s", "objects", "boot_s", "vm_s", "reused_from")})
+        say(f"step {n}: measured in {plan.reuse} (--reuse), taken from there")
+        return _judged(plan, ends, entry, n, left, say)
     t0 = time.monotonic()
     try:
         doc, rdir = run_cases(plan, commit, f"step{n:02d}-{commit[:12]}", plan.cases, say)
@@ -285,6 +348,11 @@ def step(run_dir, say=log):
         record(plan, entry)
         say(f"step {n}: skip (the guest run failed: {doc['failure']['reason']})")
         return classify.SKIP
+    return _judged(plan, ends, entry, n, left, say)
+
+
+def _judged(plan, ends, entry, n, left, say):
+    """Classify a step's entry, record it, say it; git's exit code."""
     v = classify.classify(ends["good"], ends["bad"], plan.cases, entry["figures"])
     entry.update(verdict=v.word, code=v.code, position=v.position, positions=v.positions,
                  reason=v.why, mixed=v.mixed)
@@ -316,20 +384,33 @@ def _run_git_bisect(plan, say):
             "bisect-step", plan.run_dir]
     say(f"+ {' '.join(argv)}")
     out = []
+    # in kdio's process group, so a terminal's Ctrl-C reaches the step too;
+    # and ended if kdio is killed alone
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env, start_new_session=True, bufsize=1)
+                            env=env, bufsize=1, preexec_fn=die_with_parent)
     try:
         for line in proc.stdout:
             out.append(line)
             say(line.rstrip("\n"))
         proc.wait()
     except BaseException:
-        os.killpg(proc.pid, 9)
-        proc.wait()
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         raise
     text = "".join(out)
     (Path(plan.run_dir) / "bisect-run.log").write_text(text)
     return proc.returncode, text
+
+
+def die_with_parent():
+    """Have the calling process sent SIGTERM when its parent dies
+    (prctl PR_SET_PDEATHSIG): git bisect run when kdio is killed, a step
+    when git is, so that nothing goes on measuring for a bisect that is gone."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def first_bad(clone, output):
@@ -346,7 +427,7 @@ def first_bad(clone, output):
 
 def start(repo, kind, good, bad, suite="ci", cases=(), kernel="debian-6.1", module_dir="",
           base="tinyconfig", reuse_build="", results_dir=None, run_id=None, profile="on",
-          threshold=None, module_params=(), jobs=None, say=log):
+          threshold=None, module_params=(), jobs=None, reuse="", say=log):
     """The whole bisect; returns (exit status, run folder)."""
     top = history.top(repo)
     before = history.state(top)
@@ -365,16 +446,20 @@ def start(repo, kind, good, bad, suite="ci", cases=(), kernel="debian-6.1", modu
     lock = _lock(home)
     stamp = run_id or time.strftime("%Y%m%d-%H%M%S")
     run_dir = Path(results_dir or where.TOP / "results") / f"{stamp}-bisect"
-    run_dir.mkdir(parents=True, exist_ok=False)
     gate = gate_settings(suite_obj)
     if threshold is not None:
         gate["threshold"] = threshold
     plan = Plan(kind=kind, repo=str(top), home=str(home), clone=str(clone), good=good_c,
-                bad=bad_c, suite=suite, run_dir=str(run_dir.resolve()), kernel=kernel,
+                bad=bad_c, suite=suite, run_dir=str(run_dir.resolve()),
+                kernel=kernel if kind == "module" else "",
                 module_dir=module_dir, base=base,
                 reuse_build=str(Path(reuse_build).resolve()) if reuse_build else "",
                 asked=list(cases), gate=gate, profile=profile,
-                module_params=list(module_params), jobs=jobs)
+                module_params=list(module_params), jobs=jobs,
+                reuse=str(Path(reuse).resolve()) if reuse else "")
+    if plan.reuse:
+        check_reuse(plan)
+    run_dir.mkdir(parents=True, exist_ok=False)
     plan.save()
     say(f"bisect: {len(between)} commit(s) in {good_c[:12]}..{bad_c[:12]} of {top} "
         f"({'kernel tree' if kind == 'tree' else 'driver ' + str(top / module_dir)}); "

@@ -69,12 +69,17 @@ def diffstat(repo, commit):
     return git(repo, "show", "--stat", "--format=", commit).rstrip()
 
 
+def clone_home(repo, cache):
+    """(the folder of repo's bisect clone and build, the clone) under cache."""
+    key = hashlib.sha256(str(repo).encode()).hexdigest()[:12]
+    home = Path(cache) / "bisect" / f"{Path(repo).name}-{key}"
+    return home, home / "src"
+
+
 def clone_for(repo, cache):
     """The bisect clone of repo under cache (made once, fetched after):
     a shared clone, with no bisect in progress, of repo's every commit."""
-    key = hashlib.sha256(str(repo).encode()).hexdigest()[:12]
-    home = Path(cache) / "bisect" / f"{repo.name}-{key}"
-    src = home / "src"
+    home, src = clone_home(repo, cache)
     if not (src / ".git").exists():
         home.mkdir(parents=True, exist_ok=True)
         partial = home / "src.partial"

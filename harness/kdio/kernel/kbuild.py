@@ -140,6 +140,15 @@ def configure(kb, objdir, fragment, log=print):
                          kb.settings)
 
 
+def reconfigure(kb, objdir, fragment):
+    """objdir's .config brought to the source's Kconfig (make olddefconfig),
+    an earlier build's in place, the fragment checked again: what a build
+    folder reused for another commit of the tree needs."""
+    _checked(_make(kb, objdir, "olddefconfig"), "olddefconfig", kb)
+    kconfig.check_merged(kconfig.read_config(objdir / ".config"), fragment, objdir / ".config",
+                         kb.settings)
+
+
 def seed_from(kb, objdir, log=print):
     """objdir as a copy of kb.seed, timestamps kept, so that make rebuilds
     only what the settings change."""
@@ -151,10 +160,10 @@ def seed_from(kb, objdir, log=print):
         raise BuildError(f"copying {kb.seed} failed: {r.stderr.strip()}",
                          "free some disk space under the cache, then run again")
     (objdir / STAMP).unlink()
-    _move_paths(objdir, kb.seed, objdir)
+    move_paths(objdir, kb.seed, objdir)
 
 
-def _move_paths(objdir, old, new):
+def move_paths(objdir, old, new):
     """Rewrite old's folder to new in objdir's kbuild command and dependency
     files. Host tools (objtool) are built with absolute paths: left as they
     were, make would see changed commands, rebuild objtool, and with it every

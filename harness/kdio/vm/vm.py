@@ -53,14 +53,19 @@ def run(argv, console_path, timeout_s, on_line=None, poll=None, log=print, inter
         pump = threading.Thread(target=_pump, args=(proc.stdout, log_file, on_line, lines),
                                 daemon=True)
         pump.start()
-        while proc.poll() is None:
-            if time.monotonic() - t0 > timeout_s:
-                timed_out = True
-                proc.kill()
-                break
-            if poll:
-                poll()
-            time.sleep(interval)
+        try:
+            while proc.poll() is None:
+                if time.monotonic() - t0 > timeout_s:
+                    timed_out = True
+                    proc.kill()
+                    break
+                if poll:
+                    poll()
+                time.sleep(interval)
+        except BaseException:  # Ctrl-C, SIGTERM: the guest goes with us
+            proc.kill()
+            proc.wait()
+            raise
         proc.wait()
         pump.join(timeout=5)
     if poll:
