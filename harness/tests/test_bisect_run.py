@@ -9,6 +9,7 @@ sees, the named commit is wrong: the tests' negative control."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,7 +40,8 @@ def user(tmp_path_factory):
     (repo / "notes.txt").write_text("untracked\n")
     state = history.state(repo)
     assert state["stash"] and state["bisect_log"] and " M README" in state["status"]
-    return repo, c, state
+    yield repo, c, state
+    shutil.rmtree(history.clone_home(repo, where.cache())[0], ignore_errors=True)
 
 
 def _bisect(repo, c, out, *extra, good="good", bad="bad"):

@@ -46,7 +46,7 @@ def found(tmp_path_factory):
 
 
 def test_the_tree_bisect_names_the_commit_that_added_work_to_brd(found):
-    rc, c, answer, steps = found
+    rc, c, answer, steps, _ = found
     print("\n" + "\n".join(f"{e['kind']} {e.get('n', '')} {e['commit'][:12]} "
                            f"{e.get('verdict', '')} objects {e.get('objects')} build "
                            f"{e.get('build_s')} s" for e in steps))
@@ -56,14 +56,14 @@ def test_the_tree_bisect_names_the_commit_that_added_work_to_brd(found):
 
 
 def test_every_build_is_incremental(found):
-    _, _, _, steps = found
+    _, _, _, steps, _ = found
     builds = [e for e in steps if e.get("objects") is not None]
     assert len(builds) >= 3          # both ends and a step at least
     assert all(e["objects"] < INCREMENTAL for e in builds), builds
 
 
 def test_the_change_is_put_on_brd(found):
-    _, _, answer, _ = found
+    _, _, answer, _, _ = found
     top = answer["profile_text"].splitlines()[1]
     assert top.split()[0].startswith("brd_") and " brd " in top, answer["profile_text"]
 

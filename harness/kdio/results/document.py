@@ -59,6 +59,8 @@ def _ended_context(ctx, outcome):
         entry.update({k: loads[entry["module"]][k] for k in ("loaded", "message")}
                      if entry["module"] in loads else {})
     ctx["vm_elapsed_s"] = round(outcome.elapsed_s, 1)
+    if outcome.ready_s is not None:  # wall time to "guest ready" (boot_s is the guest's clock)
+        ctx["vm_ready_s"] = outcome.ready_s
     return [f"user module {u['module']} failed to load: {u['message']}"
             for u in loads.values() if not u["loaded"]]
 
@@ -130,6 +132,8 @@ def _end_of_shards(ctx, suite, outcomes, streams):
     for i, (outcome, records) in enumerate(zip(outcomes, streams), 1):
         loads = _ended_context(ctx, outcome)
         ctx["jobs"]["shards"][i - 1]["vm_elapsed_s"] = ctx["vm_elapsed_s"]
+        if "vm_ready_s" in ctx:
+            ctx["jobs"]["shards"][i - 1]["vm_ready_s"] = ctx.pop("vm_ready_s")
         load_failures += [f"shard {i}: {m}" for m in loads]
         verdicts.append(_shard_verdict(i, suite, outcome, records, loads))
     ctx["vm_elapsed_s"] = max(s["vm_elapsed_s"] for s in ctx["jobs"]["shards"])

@@ -27,11 +27,17 @@ class VmOutcome:
     timed_out: bool
     elapsed_s: float
     console: str             # the whole console text
+    ready_s: float = None    # wall seconds from QEMU's start to the guest's "guest ready"
 
 
-def _pump(stream, log_file, on_line, lines):
+READY = "kdio: guest ready"
+
+
+def _pump(stream, log_file, on_line, lines, ready=None):
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace")
+        if ready is not None and "t" not in ready and READY in line:
+            ready["t"] = time.monotonic()
         log_file.write(line)
         log_file.flush()
         lines.append(line)
@@ -50,7 +56,8 @@ def run(argv, console_path, timeout_s, on_line=None, poll=None, log=print, inter
                       "install qemu-system-x86 (make test does)") from None
     lines, timed_out, t0 = [], False, time.monotonic()
     with open(console_path, "w", encoding="utf-8") as log_file:
-        pump = threading.Thread(target=_pump, args=(proc.stdout, log_file, on_line, lines),
+        ready = {}
+        pump = threading.Thread(target=_pump, args=(proc.stdout, log_file, on_line, lines, ready),
                                 daemon=True)
         pump.start()
         try:
@@ -70,7 +77,8 @@ def run(argv, console_path, timeout_s, on_line=None, poll=None, log=print, inter
         pump.join(timeout=5)
     if poll:
         poll()
-    return VmOutcome(proc.returncode, timed_out, time.monotonic() - t0, "".join(lines))
+    return VmOutcome(proc.returncode, timed_out, time.monotonic() - t0, "".join(lines),
+                     round(ready["t"] - t0, 2) if "t" in ready else None)
 
 
 def _probe_key(cfg):
