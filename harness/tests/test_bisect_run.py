@@ -63,6 +63,13 @@ def found(user, tmp_path_factory):
     return rc, run, json.loads((run / "answer.json").read_text()), bisect.steps_of(run)
 
 
+def _as_from_a_terminal():
+    """SIGINT as a terminal's foreground job has it: a test run in the
+    background (nohup, a CI runner's `&`) inherits it ignored, and so would
+    kdio, which Ctrl-C would then not stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stopped(user, found, tmp_path, sig, when):
     """kdio bisect (its ends taken from found's, --reuse) stopped by sig
     once its output shows `when`."""
@@ -72,7 +79,7 @@ def _stopped(user, found, tmp_path, sig, when):
          "--bad", c["bad"], "--suite", SUITE, "--results-dir", str(tmp_path), "--no-profile",
          "--reuse", str(found[1])],
         cwd=where.TOP / "harness", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=_as_from_a_terminal)
     seen = []
     for line in proc.stdout:
         seen.append(line)
