@@ -69,7 +69,8 @@ def driver_repo(where, rounds=100):
     c["fixed"] = commit(repo, "testcbc: fix the build")
     _edit(src, "#define TESTCBC_FALLBACK", f"#define TESTCBC_AUDIT_ROUNDS\t{rounds}\n"
           "#define TESTCBC_FALLBACK")
-    _edit(src, "/* One request, passed whole", AUDIT.lstrip("\n") + "\n/* One request, passed whole")
+    whole = "/* One request, passed whole"
+    _edit(src, whole, AUDIT.lstrip("\n") + "\n" + whole)
     _edit(src, CALL, "\ttestcbc_audit(ctx, req->cryptlen);\n" + CALL)
     c["culprit"] = commit(repo, "testcbc: audit every request")
     (repo / "README").write_text((repo / "README").read_text() + "Priority 50: below all.\n")

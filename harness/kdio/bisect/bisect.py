@@ -104,15 +104,16 @@ def build_tree(plan, say=log):
     if made_for.exists() and made_for.read_text() != base_id:
         say(f"build folder: made for another base config than {plan.base}: starting afresh")
         shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
     made_for.write_text(base_id)
     fragment = kconfig.load_fragment()
     stamp = out / kbuild.STAMP
     if stamp.exists():
         stamp.unlink()
     if not (out / ".config").exists():
+        shutil.rmtree(out, ignore_errors=True)  # never configured: nothing in it to keep
         if plan.reuse_build:
             seed(plan, out, say)
+        out.mkdir(parents=True, exist_ok=True)
         kbuild.configure(kb, out, fragment, say)
     else:
         kbuild.reconfigure(kb, out, fragment)
@@ -141,8 +142,7 @@ def seed(plan, out, say):
         raise ConfigError(f"--reuse-build {src_build}: not a build kdio made, or its source "
                           "is gone", "give a folder `kdio kernel build` made, or leave it out")
     say(f"build folder: starting from {src_build} (built from {old_src})")
-    subprocess.run(["cp", "-a", "--reflink=auto", f"{src_build}/.", str(out)], check=True)
-    kbuild.move_paths(out, src_build, out)
+    kbuild.copy_build(src_build, out)
     kbuild.move_paths(out, old_src, Path(plan.clone))
     kept = 0
     clone = Path(plan.clone)
@@ -164,15 +164,16 @@ def seed(plan, out, say):
     say(f"build folder: {kept} source files are those the build compiled, their times kept")
 
 
-def run_cases(plan, commit, name, cases, say=log):
-    """Build commit (checked out in the clone) and run cases on it, counted;
-    (result document, run folder). Build errors raise."""
-    kernel, modules = plan.kernel, ()
+def run_cases(plan, name, cases, say=log):
+    """Build the commit checked out in the clone and run cases on it,
+    counted; (result document, run folder, {build_s, objects} of a kernel
+    build). Build errors raise."""
+    kernel, modules, build = plan.kernel, (), {}
     if plan.kind == "tree":
         t0 = time.monotonic()
         tree, count = build_tree(plan, say)
-        built[commit] = {"build_s": round(time.monotonic() - t0, 1), "objects": count}
-        say(f"build: {count} objects made in {built[commit]['build_s']:.0f} s")
+        build = {"build_s": round(time.monotonic() - t0, 1), "objects": count}
+        say(f"build: {count} objects made in {build['build_s']:.0f} s")
         kernel = str(tree)
     else:
         modules = (str(Path(plan.clone) / plan.module_dir),)
@@ -180,7 +181,7 @@ def run_cases(plan, commit, name, cases, say=log):
                          run_id=name, measure="counted", user_modules=modules,
                          module_params=tuple(plan.module_params), jobs=plan.jobs,
                          profile=plan.profile, cases=tuple(cases))
-    return bench.run(opts, say)
+    return (*bench.run(opts, say), build)
 
 
 def _times(doc):
@@ -194,9 +195,6 @@ def _times(doc):
         values = [s.get(key) for s in shards if s.get(key) is not None]
         return max(values) if values else None
     return {"boot_s": most("vm_ready_s"), "vm_s": most("vm_elapsed_s")}
-
-
-built = {}   # commit: {build_s, objects} of its kernel build, in this process
 
 
 def _split_times(e):
@@ -221,7 +219,7 @@ def steps_of(run_dir):
 
 
 def end_of(entry):
-    return classify.End(entry["commit"], {c: tuple(v) for c, v in entry["figures"].items()})
+    return classify.End(entry["commit"], entry["figures"])
 
 
 # -- the ends --------------------------------------------------------------------
@@ -272,15 +270,14 @@ def measure_end(plan, which, commit, say=log):
         say(f"{which} end: measured in {plan.reuse} (--reuse), taken from there")
         return entry
     t0 = time.monotonic()
-    doc, run_dir = run_cases(plan, commit, f"{which}-{commit[:12]}", plan.asked, say)
+    doc, run_dir, build = run_cases(plan, f"{which}-{commit[:12]}", plan.asked, say)
     if doc["status"] != "ok":
         raise KdioError(f"the {which} end ({commit[:12]}) did not run: "
                         f"{doc['failure']['reason']}",
                         f"see {run_dir}/console.log; a bisect needs both ends measured")
     figures = classify.figures(doc)
     entry = {"kind": which, "commit": commit, "run": str(run_dir), "figures": figures,
-             "seconds": round(time.monotonic() - t0, 1), **built.get(commit, {}),
-             **_times(doc),
+             "seconds": round(time.monotonic() - t0, 1), **build, **_times(doc),
              "errors": [r["case"] for r in doc["results"] if r["status"] == "error"]}
     record(plan, entry)
     say(f"{which} end took {entry['seconds']:.0f} s: {_split_times(entry)}")
@@ -337,7 +334,7 @@ def step(run_dir, say=log):
         return _judged(plan, ends, entry, n, left, say)
     t0 = time.monotonic()
     try:
-        doc, rdir = run_cases(plan, commit, f"step{n:02d}-{commit[:12]}", plan.cases, say)
+        doc, rdir, build = run_cases(plan, f"step{n:02d}-{commit[:12]}", plan.cases, say)
     except (BuildError, TreeError) as e:  # the commit's: it does not build, or boot
         entry.update(verdict="skip", code=classify.SKIP, reason=f"build failed: {e}",
                      seconds=round(time.monotonic() - t0, 1))
@@ -345,8 +342,7 @@ def step(run_dir, say=log):
         say(f"step {n}: skip ({e})")
         return classify.SKIP
     entry.update(run=str(rdir), figures=classify.figures(doc),
-                 seconds=round(time.monotonic() - t0, 1), **built.get(commit, {}),
-                 **_times(doc))
+                 seconds=round(time.monotonic() - t0, 1), **build, **_times(doc))
     if doc["status"] != "ok":
         entry.update(verdict="skip", code=classify.SKIP,
                      reason=f"the guest run failed: {doc['failure']['reason']}")
@@ -509,8 +505,10 @@ def conclude(plan, culprit, candidates, seconds, say=log):
     entries = steps_of(run_dir)
     ends = {e["kind"]: end_of(e) for e in entries if e["kind"] in ("good", "bad")}
     by_commit = {e["commit"]: e for e in entries if e.get("figures")}
+    what = (f"kernel tree, base {plan.base}" if plan.kind == "tree"
+            else f"driver, against {plan.kernel}")
     lines = [f"# kdio bisect: {plan.good[:12]} (good) .. {plan.bad[:12]} (bad)", "",
-             f"Repository {plan.repo} ({'kernel tree, base ' + plan.base if plan.kind == 'tree' else 'driver, against ' + plan.kernel}); "
+             f"Repository {plan.repo} ({what}); "
              f"suite {plan.suite}, counted (guest instructions); "
              f"{len(plan.cases)} case(s) bisected: {', '.join(plan.cases)}.", ""]
     answer = {"culprit": culprit, "candidates": candidates, "notes": []}
@@ -524,7 +522,7 @@ def conclude(plan, culprit, candidates, seconds, say=log):
         for who, commit, want in (("the culprit", culprit, 1.0), ("its parent", parent, 0.0)):
             e = by_commit.get(commit)
             if e:
-                p = _mean_position(plan, ends, {c: tuple(v) for c, v in e["figures"].items()})
+                p = _mean_position(plan, ends, e["figures"])
                 answer[f"position_{'culprit' if want else 'parent'}"] = p
                 if abs(p - want) > 0.25:
                     answer["notes"].append(
@@ -546,7 +544,7 @@ def conclude(plan, culprit, candidates, seconds, say=log):
     if plot:
         lines += [f"![cost against step]({plot.name})", ""]
     if culprit:
-        lines += profile_section(plan, by_commit, culprit, answer)
+        lines += profile_section(plan, by_commit, culprit, parent, answer)
     lines += [f"Whole bisect: {seconds:.0f} s; per step: see the table (build, boot and "
               "measure together; boot and VM time apart).", ""]
     results.write_atomic(run_dir / "report.md", "\n".join(lines))
@@ -583,7 +581,7 @@ def step_table(plan, entries, markdown=False):
         meds = [f"{results_median(figs[c]):.6g}" if c in figs else "-" for c in plan.cases]
         pos = "-"
         if figs and ends.get("good") and ends.get("bad") and all(c in figs for c in plan.cases):
-            pos = f"{_mean_position(plan, ends, {c: tuple(v) for c, v in figs.items()}):.2f}"
+            pos = f"{_mean_position(plan, ends, figs):.2f}"
         rows.append([str(e.get("n", "")) if e["kind"] == "step" else e["kind"],
                      e["commit"][:12], e.get("verdict", e["kind"]), pos, *meds,
                      *_time_cells(e)])
@@ -679,10 +677,9 @@ def draw(plan, entries):
     return run_dir / "steps.png"
 
 
-def profile_section(plan, by_commit, culprit, answer):
+def profile_section(plan, by_commit, culprit, parent, answer):
     """The differential profile of each bisected case, the culprit's run
     against its parent's, when both were measured profiled."""
-    parent = history.git(plan.clone, "rev-parse", f"{culprit}^").strip()
     runs = [by_commit.get(parent), by_commit.get(culprit)]
     if not plan.profile:
         return ["## Where the cost changed", "", "Not profiled (--no-profile).", ""]

@@ -97,7 +97,8 @@ def clone_for(repo, cache):
 def commits_between(repo, good, bad):
     """The commits in good..bad, newest first, or a refusal if good is not
     an ancestor of bad."""
-    if subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", good, bad]).returncode:
+    ancestor = subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", good, bad])
+    if ancestor.returncode:
         raise ConfigError(f"--good {good[:12]} is not an ancestor of --bad {bad[:12]}",
                           "give the older, good commit as --good and the newer, bad one as --bad")
     return git(repo, "rev-list", f"{good}..{bad}").split()

@@ -154,13 +154,19 @@ def seed_from(kb, objdir, log=print):
     only what the settings change."""
     log(f"starting from the build without {' '.join(r.line for r in kb.settings)}: "
         f"{kb.seed} (only the objects that read a changed option are rebuilt)")
-    r = subprocess.run(["cp", "-a", "--reflink=auto", str(kb.seed), str(objdir)],
+    copy_build(kb.seed, objdir)
+
+
+def copy_build(old, new):
+    """new (which must not exist) as a copy of the finished build folder
+    old, timestamps kept, its paths moved to new and its stamp removed."""
+    r = subprocess.run(["cp", "-a", "--reflink=auto", str(old), str(new)],
                        capture_output=True, text=True)
     if r.returncode != 0:
-        raise BuildError(f"copying {kb.seed} failed: {r.stderr.strip()}",
+        raise BuildError(f"copying {old} failed: {r.stderr.strip()}",
                          "free some disk space under the cache, then run again")
-    (objdir / STAMP).unlink()
-    move_paths(objdir, kb.seed, objdir)
+    (new / STAMP).unlink()
+    move_paths(new, old, new)
 
 
 def move_paths(objdir, old, new):

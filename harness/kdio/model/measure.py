@@ -89,11 +89,11 @@ def why_not_countable(case, path):
         return None
     value = fam.value(case.param_dict, fam.waits_on)
     countable, why = COUNTABLE[fam.waits_on]
-    if value in countable or (fam.waits_on == "driver" and value not in DEVICE_DRIVERS):
+    user_driver = fam.waits_on == "driver"
+    if value in countable or (user_driver and value not in DEVICE_DRIVERS):
         return None
-    return f"{why.format(value)} (countable: {', '.join(countable)}, or a synchronous driver " \
-           "of your own)" if fam.waits_on == "driver" else \
-        f"{why.format(value)} (countable: {', '.join(countable)})"
+    also = ", or a synchronous driver of your own" if user_driver else ""
+    return f"{why.format(value)} (countable: {', '.join(countable)}{also})"
 
 
 def user_driver_problem(name, drivers):

@@ -1,19 +1,18 @@
 """The crypto paths (family crypto): kdio-crypto's zero-copy and bounce
 data paths (crypto.*) and the AF_ALG baseline (base.afalg, kdio-afalg), on
-a driver requested by name (pathdef.CRYPTO_DRIVERS).
+a driver requested by name (pathdef.crypto_driver).
 """
 
 from kdio.model import family
-from kdio.paths.pathdef import CRYPTO_DRIVERS, MeasuredPath, Sample, failed, last_json
+from kdio.paths.pathdef import MeasuredPath, Sample, crypto_driver, failed, last_json
 
 EXIT_UNAVAILABLE = 3   # kdio-crypto / kdio-afalg: the driver is not in this kernel
 
 
 def _crypto_argv(tool, copy_path=None):
     def make(p, env):
-        driver = CRYPTO_DRIVERS.get((p["alg"], p["driver"]), p["driver"])
-        args = [env.tool(tool), "-a", p["alg"], "-d", driver, "-k", str(p["key"]),
-                "-s", str(p["msg"]), "-n", str(p["count"]),
+        args = [env.tool(tool), "-a", p["alg"], "-d", crypto_driver(p),
+                "-k", str(p["key"]), "-s", str(p["msg"]), "-n", str(p["count"]),
                 "-q", str(family.CRYPTO.value(p, "qd")), "-V"]
         return args + (["-p", copy_path] if copy_path else [])
     return make

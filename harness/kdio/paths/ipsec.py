@@ -17,7 +17,7 @@ figure.
 
 from kdio import where
 from kdio.model import family
-from kdio.paths.pathdef import CRYPTO_DRIVERS, MeasuredPath, Sample, failed, last_json
+from kdio.paths.pathdef import MeasuredPath, Sample, crypto_driver, failed, last_json
 
 GUEST = where.IPSEC_GUEST
 PYTHON = "/usr/bin/python3"
@@ -48,21 +48,16 @@ def used(suite):
     return any(c.path.startswith("ipsec.") for c in suite.cases)
 
 
-def driver_name(p):
-    """The cra_driver_name a case pins: kdio's short names, or a user's."""
-    return CRYPTO_DRIVERS.get((p["alg"], p["driver"]), p["driver"])
-
-
 def _argv(sa, keys="same"):
     def make(p, env):
         args = [PYTHON, str(GUEST), "case", "--sa", sa, "--proto", p["proto"],
                 "--len", str(p["len"]), "--flows", str(flows_of(p)),
                 "--time", str(p["time"]), "--cryptoprio", env.tool("kdio-cryptoprio")]
         if sa != "none":
-            args += ["--alg", p["alg"], "--mode", p["mode"], "--driver", driver_name(p),
+            args += ["--alg", p["alg"], "--mode", p["mode"], "--driver", crypto_driver(p),
                      "--key", str(p.get("key", 128)), "--keys", keys]
         if sa != "none" and "pin" in p:  # test only: pin another driver than the case's
-            args += ["--pin", driver_name({**p, "driver": p["pin"]})]
+            args += ["--pin", crypto_driver({**p, "driver": p["pin"]})]
         return args
     return make
 
@@ -183,7 +178,7 @@ def judge(out, p):
     if out.get("error") and "counters_before" not in out:
         return Sample(status="error", errno=out.get("errno"), message=out.get("error"))
     ipsec = out.get("sa") != "none"
-    served, why = served_by(out, driver_name(p)) if ipsec else (None, None)
+    served, why = served_by(out, crypto_driver(p)) if ipsec else (None, None)
     if why:
         return Sample(status="error", message=why)
     fig = out.get("iperf") or {}

@@ -109,6 +109,12 @@ CRYPTO_DRIVERS = {
 }
 
 
+def crypto_driver(p):
+    """The cra_driver_name a crypto or IPsec case's params request: kdio's
+    short names (CRYPTO_DRIVERS), or a user's driver as given."""
+    return CRYPTO_DRIVERS.get((p["alg"], p["driver"]), p["driver"])
+
+
 def check_path(path):
     """Refuse a path that is not complete, as fio's check_engine_ops()
     refuses an engine: a name kind.what, a known unit, an argv and a

@@ -283,8 +283,8 @@ def only_cases(suite, ids):
     known = {c.case_id for c in suite.cases}
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise ConfigError(f"suite {suite.name} has no case {unknown[0]}"
-                          + (f" (nor {len(unknown) - 1} other(s) given)" if len(unknown) > 1 else ""),
+        more = f" (nor {len(unknown) - 1} other(s) given)" if len(unknown) > 1 else ""
+        raise ConfigError(f"suite {suite.name} has no case {unknown[0]}{more}",
                           f"give case ids as the suite's table prints them, e.g. "
                           f"{next(iter(sorted(known)), '?')}")
     return dataclasses.replace(suite, cases=tuple(c for c in suite.cases if c.case_id in ids))

@@ -129,13 +129,9 @@ def user_driver(case):
     """The /proc/crypto name of case's crypto driver if it is a user's (not
     one kdio knows to run on the CPU), else None."""
     fam = family.of_path(paths.PATHS[case.path])
-    if fam.waits_on != "driver":
+    if fam.waits_on != "driver" or case.param_dict["driver"] in measure.COUNTABLE_DRIVERS:
         return None
-    p = case.param_dict
-    value = fam.value(p, "driver")
-    if value in measure.COUNTABLE_DRIVERS:
-        return None
-    return pathdef.CRYPTO_DRIVERS.get((p.get("alg"), value), value)
+    return pathdef.crypto_driver(case.param_dict)
 
 
 def case_result(case, raws, reps, counted=False, drivers=None):
