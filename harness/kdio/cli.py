@@ -5,6 +5,7 @@ Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
 """
 
 import argparse
+import dataclasses
 import json
 import signal
 import sys
@@ -349,9 +350,14 @@ def cmd_export(args):
 
 def cmd_compare(args):
     base, new = results.load(args.base), results.load(args.new)
-    settings = compare.Settings(alpha=args.alpha, threshold=args.threshold / 100,
-                                cv_limit=args.cv_limit / 100, normalize=args.normalize)
-    result = compare.compare(base, new, settings)
+    settings, why = compare.default_settings(base, new)
+    given = {"alpha": args.alpha, "threshold": _percent(args.threshold),
+             "cv_limit": _percent(args.cv_limit), "normalize": args.normalize or None}
+    given = {k: v for k, v in given.items() if v is not None}
+    if given:
+        settings = dataclasses.replace(settings, **given)
+        why += "; " + ", ".join(f"--{k.replace('_', '-')}" for k in given) + " as given"
+    result = compare.compare(base, new, settings, why)
     log(compare.render_text(result, markdown=args.format == "markdown")
         if args.format != "json" else json.dumps(result, indent=2))
     if args.json_out:
@@ -361,6 +367,10 @@ def cmd_compare(args):
         raise KdioError("no case could be compared between the two runs",
                         "compare runs of the same suite")
     return 1 if result["regressions"] else 0
+
+
+def _percent(value):
+    return None if value is None else value / 100
 
 
 def _explain(base_dir, new_dir, result, asked=()):
@@ -421,7 +431,8 @@ def cmd_regress(args):
     doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id, mode))
     if _run_failed(doc):
         return 1
-    result = compare.compare(base, doc, compare.Settings(**gate))
+    result = compare.compare(base, doc, compare.Settings(**gate),
+                             f"the gate's settings (suite {suite.name}'s [gate])")
     log(f"\ncompared with {what}:\n{compare.render_text(result)}")
     results.write_atomic(run_dir / "compare.json", json.dumps(result, indent=2) + "\n")
     results.write_atomic(run_dir / "compare.md", compare.render_text(result, markdown=True) + "\n")
@@ -694,10 +705,15 @@ def _compare_parsers(sub):
     s = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
     s.add_argument("base", help="BASE result.json")
     s.add_argument("new", help="NEW result.json")
-    s.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
-    s.add_argument("--threshold", type=float, default=10.0, help="minimum effect in %% (10)")
-    s.add_argument("--cv-limit", type=float, default=15.0,
-                   help="coefficient of variation in %% above which a case is unstable (15)")
+    s.add_argument("--alpha", type=float, default=None,
+                   help="significance level (default: 0.05 for wall runs, the counted gate's "
+                        "0.01 for counted runs)")
+    s.add_argument("--threshold", type=float, default=None,
+                   help="minimum effect in %% (default: 10 for wall runs, the counted gate's "
+                        "0.5 for counted runs)")
+    s.add_argument("--cv-limit", type=float, default=None,
+                   help="coefficient of variation in %% above which a case is unstable "
+                        "(default: 15 for wall runs, the counted gate's 2 for counted runs)")
     s.add_argument("--normalize", action="store_true",
                    help="compare ratios to the same run's fio baseline, per repetition")
     s.add_argument("--format", choices=("table", "markdown", "json"), default="table")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kdio import cli
+from kdio import cli, where
 from kdio.model import config
 from kdio.report import compare
 from kdio.results import results
@@ -92,3 +92,36 @@ def test_cli_exit_status(tmp_path, smoke_doc, capsys):
     assert "regression" in capsys.readouterr().out
     assert json.loads((tmp_path / "c.json").read_text())["regressions"]
     assert cli.main(["compare", str(base), str(tmp_path / "missing.json")]) == 2
+
+
+def _baseline_with(tmp_path, name, scale, case_part):
+    """The committed counted baseline, written to tmp_path/name with the
+    samples of the cases whose id holds case_part scaled by scale."""
+    doc = results.load(where.TOP / "ci/baselines/ci.json")
+    hit = [r for r in doc["results"] if case_part in r["case"] and r["status"] == "ok"]
+    assert len(hit) == 1
+    hit[0]["samples"] = [v * scale for v in hit[0]["samples"]]
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path, hit[0]["case"]
+
+
+def test_a_plain_compare_of_two_counted_runs_uses_the_counted_gate_and_flags_five_percent(
+        tmp_path, capsys):
+    base, _ = _baseline_with(tmp_path, "base.json", 1.0, "dio.null")
+    new, case = _baseline_with(tmp_path, "new.json", 1.05, "dio.null")
+    assert cli.main(["compare", str(base), str(new), "--json-out", str(tmp_path / "c.json")]) == 1
+    out = capsys.readouterr().out
+    assert "counted gate's settings" in out and "minimum effect 0.5%" in out
+    saved = json.loads((tmp_path / "c.json").read_text())
+    assert saved["regressions"] == [case] and saved["settings"]["threshold"] == 0.005
+    # negative control: the wall defaults' 10 % minimum effect calls it the same
+    assert cli.main(["compare", "--threshold", "10", str(base), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "--threshold as given" in out and "minimum effect 10%" in out
+
+
+def test_two_wall_runs_are_judged_by_the_wall_defaults(smoke_doc):
+    settings, why = compare.default_settings(smoke_doc, smoke_doc)
+    assert settings == compare.Settings() and "wall-clock" in why
+    assert compare.compare(smoke_doc, smoke_doc)["settings_why"] == why

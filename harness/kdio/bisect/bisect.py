@@ -81,13 +81,6 @@ def log(msg):
     print(msg, flush=True)
 
 
-def gate_settings(suite):
-    """The suite's gate settings, else the counted gate's (ci's)."""
-    gate = dict(suite.gate or config.load_suite("ci").gate)
-    gate.pop("baseline", None)
-    return gate
-
-
 # -- building one commit --------------------------------------------------------
 
 def build_folder(plan):
@@ -447,7 +440,7 @@ def start(repo, kind, good, bad, suite="ci", cases=(), kernel="debian-6.1", modu
     lock = _lock(home)
     stamp = run_id or time.strftime("%Y%m%d-%H%M%S")
     run_dir = Path(results_dir or where.TOP / "results") / f"{stamp}-bisect"
-    gate = gate_settings(suite_obj)
+    gate = config.gate_settings(suite_obj)
     if threshold is not None:
         gate["threshold"] = threshold
     plan = Plan(kind=kind, repo=str(top), home=str(home), clone=str(clone), good=good_c,

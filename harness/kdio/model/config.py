@@ -182,3 +182,15 @@ def load_suite(name_or_path):
                  file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases),
                  checks=checks, gate=dict(data.get("gate", {})), measure=measures.get(mode),
                  check_args=_check_args(data, checks, path))
+
+
+COUNTED_GATE_SUITE = "ci"
+
+
+def gate_settings(suite=None):
+    """A suite's [gate] judgement settings (its baseline left out), else the
+    counted gate's: suite ci's, which a counted A/B is judged by when it
+    names no settings of its own."""
+    gate = dict((suite and suite.gate) or load_suite(COUNTED_GATE_SUITE).gate)
+    gate.pop("baseline", None)
+    return gate

@@ -25,7 +25,7 @@ import math
 import statistics
 from dataclasses import asdict, dataclass
 
-from kdio.model import measure
+from kdio.model import config, measure
 from kdio.paths import paths
 from kdio.report import table
 from kdio.errors import KdioError
@@ -136,6 +136,24 @@ def check_same_mode(base_doc, new_doc):
             f"compare two {base} runs, or run NEW again with --measure {base}")
 
 
+WALL_WHY = ("both runs are wall-clock, which varies by 20-50 % between boots under TCG: "
+            "the wall defaults")
+COUNTED_WHY = ("both runs are counted, whose figures repeat within about 0.1 %: the counted "
+               "gate's settings (suite ci's [gate])")
+
+
+def default_settings(base_doc, new_doc):
+    """(Settings, why) two runs are judged by when the user names none:
+    counted runs by the counted gate's, wall runs by Settings()'s. Raises
+    MixedModesError for a counted run against a wall run."""
+    check_same_mode(base_doc, new_doc)
+    if measure.mode_of(base_doc) == measure.COUNTED.name:
+        gate = config.gate_settings()
+        gate.pop("normalize", None)
+        return Settings(**gate), COUNTED_WHY
+    return Settings(), WALL_WHY
+
+
 def _samples(doc, normalize):
     if normalize:
         return normalized_samples(doc)
@@ -143,10 +161,13 @@ def _samples(doc, normalize):
             if r["status"] == "ok" and len(r["samples"]) >= 2}
 
 
-def compare(base_doc, new_doc, settings=Settings()):
+def compare(base_doc, new_doc, settings=None, why=""):
     """Every case's CaseChange, the cases that could not be compared, and the
-    geometric mean of the median ratios (NEW/BASE, >1 is faster).
+    geometric mean of the median ratios (NEW/BASE, >1 is faster), judged by
+    settings (None: the runs' measure's, default_settings) and why those.
     Raises MixedModesError for a counted run against a wall run."""
+    if settings is None:
+        settings, why = default_settings(base_doc, new_doc)
     check_same_mode(base_doc, new_doc)
     base, new = _samples(base_doc, settings.normalize), _samples(new_doc, settings.normalize)
     changes = [judge(c, base[c][0], base[c][1], new[c][1], settings)
@@ -154,7 +175,7 @@ def compare(base_doc, new_doc, settings=Settings()):
     skipped = sorted(set(base) ^ set(new))
     ratios = [1.0 + c.change for c in changes if 1.0 + c.change > 0]
     geomean = math.exp(statistics.fmean(math.log(x) for x in ratios)) if ratios else None
-    return {"settings": asdict(settings), "cases": [asdict(c) for c in changes],
+    return {"settings": asdict(settings), "settings_why": why, "cases": [asdict(c) for c in changes],
             "not_compared": skipped, "geomean": geomean,
             "regressions": [c.case for c in changes if c.verdict == "regression"],
             "improvements": [c.case for c in changes if c.verdict == "improvement"],
@@ -181,4 +202,6 @@ def render_text(result, markdown=False):
               f"(alpha {s['alpha']}, minimum effect {s['threshold'] * 100:g}%, "
               f"cv limit {s['cv_limit'] * 100:g}%"
               + (", normalized to the same run's baseline)" if s["normalize"] else ")")]
+    if result.get("settings_why"):
+        lines.append(f"settings: {result['settings_why']}")
     return "\n".join(lines)
