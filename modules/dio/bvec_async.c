@@ -230,9 +230,13 @@ static bool dio_async_more(const struct dio_async_run *run)
 static void dio_async_busy_begin(struct dio_async_run *run,
 				 struct dio_async_slot *slot)
 {
+	unsigned long flags;
+
+	local_irq_save(flags);	/* no interrupt between marker and clock (dio.h) */
 	if (!run->in_flight && run->ctx->drop_marks != 1)
 		KDIO_MARK(KDIO_MARK_START);
 	slot->t_submit = ktime_get_ns();
+	local_irq_restore(flags);
 	if (!run->in_flight++) {
 		run->busy_start = slot->t_submit;
 		run->busy_end = slot->t_submit;

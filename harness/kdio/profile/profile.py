@@ -7,7 +7,7 @@ checks that the counts can be trusted.
 The windows are bracketed by markers outside their two clock reads
 (kdio/marker.h), so a window's region holds the counted window plus the
 clock reads' own instructions and the markers: a constant number per
-window for one path (49 to 51 on Debian's 6.1 for the dio methods).
+window for one path (51 to 56 on Debian's 6.1 for the dio methods).
 
 Checks, per sample with windows:
 - every window closed (no start without its end, no end without a start);
