@@ -21,6 +21,15 @@ JOBS     ?=
 PROFILE  ?=
 # Modules of your own, loaded before kdio's: source folders (with a Kbuild file) or .ko files
 MODULES  ?=
+# The guest's configuration (docs/configurations.md): APPEND="mitigations=off" adds to the
+# kernel's command line, SYSCTL="vm.dirty_ratio=10 ..." sets sysctls before the first case,
+# MODULE_PARAMS="kdio_dio.work_loops=800" sets kdio's module parameters; each is checked
+# in the guest to have taken effect, and the run refused if not
+APPEND   ?=
+SYSCTL   ?=
+MODULE_PARAMS ?=
+CONFIG_ARGS = $(if $(APPEND),--append "$(APPEND)") $(foreach s,$(SYSCTL),--sysctl "$(s)") \
+	$(foreach p,$(MODULE_PARAMS),--module-param "$(p)")
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
@@ -68,7 +77,8 @@ bench: deps
 	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
 		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(filter-out 0,$(PROFILE)),--profile $(if $(filter stacks,$(PROFILE)),stacks,on))
+		$(if $(filter-out 0,$(PROFILE)),--profile $(if $(filter stacks,$(PROFILE)),stacks,on)) \
+		$(CONFIG_ARGS)
 endif
 
 # Where a profiled run's instructions go: make profile RUN=<run-id> [CASE=part-of-a-case-id]
@@ -95,11 +105,18 @@ compare: deps
 # Run a gate suite and compare it with its committed baseline; exit 1 on a regression.
 # GATE=ci (counted, the default) or GATE=ci-wall (wall-clock, ext4 on virtio-blk).
 # BASE_KERNEL=A: run the gate on kernel A and on KERNEL, and compare them (A/B).
+# Any configuration likewise: BASE_APPEND, BASE_SYSCTL, BASE_MODULE_PARAMS are BASE's
+# APPEND, SYSCTL, MODULE_PARAMS (set one, even empty, and BASE is run now), e.g.
+# make regress APPEND=mitigations=off BASE_APPEND=
 GATE     ?= ci
 BASE_KERNEL ?=
+given = $(filter-out undefined,$(origin $(1)))
+BASE_ARGS = $(if $(call given,BASE_APPEND),--base-append "$(BASE_APPEND)") \
+	$(if $(call given,BASE_SYSCTL),$(if $(BASE_SYSCTL),$(foreach s,$(BASE_SYSCTL),--base-sysctl "$(s)"),--base-sysctl "")) \
+	$(if $(call given,BASE_MODULE_PARAMS),$(if $(BASE_MODULE_PARAMS),$(foreach p,$(BASE_MODULE_PARAMS),--base-module-param "$(p)"),--base-module-param ""))
 regress: deps
 	$(KDIO) regress --suite $(GATE) --kernel "$(KERNEL)" $(if $(MEASURE),--measure $(MEASURE)) \
-		$(if $(BASE_KERNEL),--base-kernel "$(BASE_KERNEL)") \
+		$(if $(BASE_KERNEL),--base-kernel "$(BASE_KERNEL)") $(BASE_ARGS) $(CONFIG_ARGS) \
 		$(if $(MODULES),--module "$(abspath $(MODULES))") \
 		--profile $(if $(PROFILE),$(if $(filter 0,$(PROFILE)),off,$(if $(filter stacks,$(PROFILE)),stacks,on)),auto) $(ARGS)
 

@@ -31,17 +31,73 @@ def log(msg):
     print(msg, flush=True)
 
 
-def _options(args, suite, kernel_name, run_id, profile=None):
+def _options(args, suite, kernel_name, run_id, profile=None, side=None):
     """bench.Options from the arguments bench and regress share; profile:
-    the profiler's mode ("", "on", "stacks"), else bench's --profile."""
-    return bench.Options(suite=suite, kernel=kernel_name,
+    the profiler's mode ("", "on", "stacks"), else bench's --profile; side:
+    the Side of an A/B (regress's BASE or NEW), else args' own settings."""
+    side = side or Side(kernel_name, tuple(args.module_param), tuple(args.append),
+                        tuple(args.sysctl))
+    return bench.Options(suite=suite, kernel=side.kernel,
                          results_dir=Path(args.results_dir), run_id=run_id,
                          timeout_s=getattr(args, "timeout", None),
-                         module_params=tuple(args.module_param), measure=args.measure,
+                         module_params=side.module_params, measure=args.measure,
+                         append=side.append, sysctls=side.sysctls,
                          user_modules=tuple(_split(args.module)),
                          passthrough=tuple(_split(getattr(args, "passthrough", []))),
                          jobs=getattr(args, "jobs", None),
                          profile=getattr(args, "profile", "") if profile is None else profile)
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    """One side of an A/B: what it sets on each axis."""
+    kernel: str
+    module_params: tuple = ()
+    append: tuple = ()
+    sysctls: tuple = ()
+
+    def words(self):
+        """The side's settings, for a banner."""
+        return ", ".join([f"kernel {self.kernel}"] + [
+            f"{flag} {' '.join(v)}" for flag, v in (("--module-param", self.module_params),
+                                                   ("--append", self.append),
+                                                   ("--sysctl", self.sysctls)) if v])
+
+
+def _sides(args):
+    """(BASE's Side, or None for the committed baseline; NEW's Side). With
+    any --base-* option BASE is a run made now: NEW's settings, but those
+    the --base-* options give ('' for none)."""
+    new = Side(args.kernel, tuple(args.module_param), tuple(args.append), tuple(args.sysctl))
+    given = {name: value for name, value in (
+        ("kernel", args.base_kernel), ("module_params", args.base_module_param),
+        ("append", args.base_append), ("sysctls", args.base_sysctl)) if value is not None}
+    if not given:
+        return None, new
+    return dataclasses.replace(new, **{
+        name: value if name == "kernel" else tuple(v for v in value if v.strip())
+        for name, value in given.items()}), new
+
+
+def _config_arguments(s, base=False):
+    """--append and --sysctl (and with base, their BASE sides) of bench and
+    regress."""
+    s.add_argument("--append", action="append", default=[], metavar="PARAMS",
+                   help="add these words to the guest kernel's command line (repeatable), "
+                        "e.g. --append 'mitigations=off init_on_alloc=0'; each is checked in "
+                        "the guest to have taken effect, and the run refused if not")
+    s.add_argument("--sysctl", action="append", default=[], metavar="KEY=VALUE",
+                   help="set this sysctl in the guest before the first case (repeatable); "
+                        "read back, and the run refused if it did not keep the value")
+    if not base:
+        return
+    s.add_argument("--base-append", action="append", default=None, metavar="PARAMS",
+                   help="BASE's --append (give '' for none): with any --base-* option, "
+                        "BASE is a run made now, with NEW's settings but those given")
+    s.add_argument("--base-sysctl", action="append", default=None, metavar="KEY=VALUE",
+                   help="BASE's --sysctl (give '' for none)")
+    s.add_argument("--base-module-param", action="append", default=None,
+                   metavar="MOD.PARAM=VALUE", help="BASE's --module-param (give '' for none)")
 
 
 def _host_options(args, suite, run_id):
@@ -49,7 +105,8 @@ def _host_options(args, suite, run_id):
     guest run, which would not take effect)."""
     given = [f for f, v in (("--kernel", args.kernel), ("--module", args.module),
                             ("--passthrough", args.passthrough), ("--jobs", args.jobs),
-                            ("--profile", args.profile)) if v]
+                            ("--profile", args.profile), ("--append", args.append),
+                            ("--sysctl", args.sysctl)) if v]
     if given:
         raise ConfigError(f"{', '.join(given)} do(es) not apply to --target host: the suite "
                           "runs on the running kernel, with kdio's modules only",
@@ -206,6 +263,8 @@ def _hosts_list(args):
 def _bench_args(args):
     """The bench options each host's run takes."""
     out = [f"--module-param={p}" for p in args.module_param]
+    out += [f"--append={a}" for a in getattr(args, "append", [])]
+    out += [f"--sysctl={a}" for a in getattr(args, "sysctl", [])]
     out += [f"--measure={args.measure}"] if args.measure else []
     out += [f"--timeout={args.timeout}"] if args.timeout else []
     return out + (["--no-plots"] if args.no_plots else [])
@@ -400,22 +459,21 @@ def result_cases(result):
     return [c["case"] for c in result["cases"]]
 
 
-def _base_run(args, gate, mode):
+def _base_run(args, gate, mode, base):
     """(BASE document, what it is, where its profile would be): the
-    committed baseline, or with --base-kernel a run of the same gate suite
-    on that kernel now (profiled in mode)."""
-    if not args.base_kernel:
+    committed baseline, or with a BASE side (--base-kernel, --base-append,
+    ...) a run of the same gate suite with it now (profiled in mode)."""
+    if base is None:
         baseline = Path(args.baseline or where.TOP / gate["baseline"])
         return results.load(baseline), str(baseline), profile_diff.home(baseline)
     stamp = context.run_id(args.run_id)
-    log(f"=== BASE: suite {args.suite} on kernel {args.base_kernel} ===")
-    doc, run_dir = _run_and_print(_options(args, args.suite, args.base_kernel, f"{stamp}-base",
-                                                   mode))
+    log(f"=== BASE: suite {args.suite}, {base.words()} ===")
+    doc, run_dir = _run_and_print(_options(args, args.suite, base.kernel, f"{stamp}-base",
+                                           mode, side=base))
     if _run_failed(doc):
-        raise KdioError(f"the BASE run on {args.base_kernel} failed",
-                        "fix that kernel's run first (see its console.log)")
-    log(f"=== NEW: suite {args.suite} on kernel {args.kernel} ===")
-    return doc, f"the same suite on {args.base_kernel}", profile_diff.home(run_dir)
+        raise KdioError(f"the BASE run ({base.words()}) failed",
+                        "fix that run first (see its console.log and its failure above)")
+    return doc, f"the same suite with {base.words()}", profile_diff.home(run_dir)
 
 
 def cmd_regress(args):
@@ -425,10 +483,14 @@ def cmd_regress(args):
         raise KdioError(f"suite {suite.name} has no [gate] section", "use --suite ci")
     counted = args.measure == "counted" if args.measure else suite.measure.counted
     mode = {"on": "on", "stacks": "stacks", "auto": "on" if counted else ""}.get(args.profile, "")
-    base, what, base_profile = _base_run(args, gate, mode)
+    base_side, new_side = _sides(args)
+    base, what, base_profile = _base_run(args, gate, mode, base_side)
     gate.pop("baseline", None)
-    run_id = f"{args.run_id}-new" if args.base_kernel and args.run_id else args.run_id
-    doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id, mode))
+    run_id = f"{args.run_id}-new" if base_side and args.run_id else args.run_id
+    if base_side:
+        log(f"=== NEW: suite {args.suite}, {new_side.words()} ===")
+    doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id, mode,
+                                           side=new_side))
     if _run_failed(doc):
         return 1
     result = compare.compare(base, doc, compare.Settings(**gate),
@@ -677,6 +739,7 @@ def _bench_parser(sub):
     b.add_argument("--no-plots", action="store_true",
                    help="write the result files only: no plots, no report (kdio plots RUN "
                         "draws them later)")
+    _config_arguments(b)
     _host_arguments(b)
     _metric_argument(b)
     b.set_defaults(func=cmd_bench)
@@ -729,7 +792,8 @@ def _compare_parsers(sub):
     s.add_argument("--baseline", help="result.json to compare with (default: the suite's)")
     s.add_argument("--base-kernel", default=None,
                    help="run the gate suite on this kernel too, and compare with that "
-                        "instead of the committed baseline (A/B of two kernels)")
+                        "instead of the committed baseline (A/B of two kernels; with the "
+                        "other --base-* options, of any configuration)")
     s.add_argument("--results-dir", default=str(where.TOP / "results"))
     s.add_argument("--run-id", default=None)
     s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
@@ -743,6 +807,7 @@ def _compare_parsers(sub):
                         "case changed, against the baseline's profile (<baseline>-profile/ "
                         "beside it, or the --base-kernel run's); auto: when the gate is "
                         "counted (make regress's default)")
+    _config_arguments(s, base=True)
     s.set_defaults(func=cmd_regress)
 
 

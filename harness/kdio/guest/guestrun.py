@@ -208,10 +208,17 @@ def run(plan_path):
     records = Records(os.path.join(os.path.dirname(plan_path), "records.jsonl"))
     kmsg = Kmsg()
     records.write(guest_info(kmsg))
+    refused = []  # the failed steps that refuse the run (the configuration's checks)
     for step in plan.get("setup", []):
         say(f"setup {step['name']}")
         result = execute(step["argv"], step.get("timeout_s", 600))
         records.write({"type": "setup", "name": step["name"], **result, "kmsg": kmsg.drain()})
+        if step.get("refuses") and result["rc"] != 0:
+            refused.append(step["name"])
+    if refused:
+        say(f"runner stops before the first case: {', '.join(refused)} failed")
+        records.write({"type": "end"})
+        return 0
     records.write(crypto_drivers())
     total = plan["repetitions"] * len(plan["cases"])
     batches = plan.get("batches", {})

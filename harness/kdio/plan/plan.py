@@ -249,7 +249,10 @@ def fio_batches(suite, steps, env):
     return batches
 
 
-def build(suite, env, run_id, module_params=()):
+def build(suite, env, run_id, module_params=(), config_steps=()):
+    """The plan the guest's runner runs: setup (config_steps, the checks
+    of --append and --sysctl, first; then the module parameters' checks and
+    the backends' layout), the cases, fio's batches and the checks."""
     check_cases(suite)
     cases = _case_steps(suite, env)
     batches = fio_batches(suite, cases, env)
@@ -257,7 +260,8 @@ def build(suite, env, run_id, module_params=()):
                "output": CHECK_OUTPUT[check], "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
               for check in suite.checks for name, argv in CHECKS[check](suite, env)]
     setup = [{**step, "timeout_s": step_timeout(env, STEP_TIMEOUT_S)}
-             for step in param_check_steps(module_params) + setup_steps(suite, env)]
+             for step in [*config_steps, *param_check_steps(module_params),
+                          *setup_steps(suite, env)]]
     return {"run_id": run_id, "suite": suite.name, "repetitions": suite.repetitions,
             "setup": setup, "cases": cases, "batches": batches, "checks": checks}
 

@@ -13,7 +13,8 @@ effect kdio knows how to read (READBACKS) are read back from where the
 kernel shows it. A parameter kdio can neither find unknown nor read back
 is refused rather than recorded as set.
 
-Pure functions and data: the steps are shell run in the guest.
+Pure functions and data: the steps are shell run in the guest; a step that
+fails "refuses" the run: the runner measures nothing after the setup.
 """
 
 import re
@@ -174,7 +175,7 @@ def kernel_param_steps(items):
                     "not run: for kdio's modules use --module-param)") + "; }",
                 f'v=$(cat {f}); case "$v" in {_sysfs_pattern(value)}) ;; *) why=" reads $v"; '
                 + _fail(f"{item} did not take effect: {f}") + ";; esac"]
-        steps.append({"name": f"check kernel parameter {item}",
+        steps.append({"name": f"check kernel parameter {item}", "refuses": True,
                       "argv": ["/bin/sh", "-c", "\n".join(lines)]})
     return steps
 
@@ -206,7 +207,8 @@ def sysctl_steps(items):
             f'[ "$v" = {shlex.quote(want)} ] || {{ why=" (it reads $v)"; '
             + _fail(f"sysctl {key} did not keep {value}") + "; }",
         ])
-        steps.append({"name": f"set sysctl {item}", "argv": ["/bin/sh", "-c", script]})
+        steps.append({"name": f"set sysctl {item}", "refuses": True,
+                      "argv": ["/bin/sh", "-c", script]})
     return steps
 
 

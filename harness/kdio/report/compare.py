@@ -161,6 +161,24 @@ def _samples(doc, normalize):
             if r["status"] == "ok" and len(r["samples"]) >= 2}
 
 
+def _axes(doc):
+    """{axis: what a run set on it, in words}: the configuration an A/B may
+    differ in (kdio bench's --kernel, --module-param, --append, --sysctl)."""
+    ctx = doc.get("context", {})
+    config = ctx.get("config") or {}
+    kernel = ctx.get("kernel") or {}
+    return {"kernel": " ".join(x for x in (kernel.get("release"), kernel.get("tree")) if x),
+            "module parameters": " ".join(ctx.get("module_params") or []),
+            "command line": " ".join(config.get("append") or {}),
+            "sysctls": " ".join(f"{k}={v}" for k, v in (config.get("sysctl") or {}).items())}
+
+
+def differences(base_doc, new_doc):
+    """[(axis, BASE's, NEW's)] of the axes on which the two runs differ."""
+    base, new = _axes(base_doc), _axes(new_doc)
+    return [(axis, base[axis], new[axis]) for axis in base if base[axis] != new[axis]]
+
+
 def compare(base_doc, new_doc, settings=None, why=""):
     """Every case's CaseChange, the cases that could not be compared, and the
     geometric mean of the median ratios (NEW/BASE, >1 is faster), judged by
@@ -175,11 +193,21 @@ def compare(base_doc, new_doc, settings=None, why=""):
     skipped = sorted(set(base) ^ set(new))
     ratios = [1.0 + c.change for c in changes if 1.0 + c.change > 0]
     geomean = math.exp(statistics.fmean(math.log(x) for x in ratios)) if ratios else None
-    return {"settings": asdict(settings), "settings_why": why, "cases": [asdict(c) for c in changes],
+    return {"settings": asdict(settings), "settings_why": why,
+            "differs": [list(d) for d in differences(base_doc, new_doc)], "cases": [asdict(c) for c in changes],
             "not_compared": skipped, "geomean": geomean,
             "regressions": [c.case for c in changes if c.verdict == "regression"],
             "improvements": [c.case for c in changes if c.verdict == "improvement"],
             "unstable": [c.case for c in changes if c.verdict == "unstable"]}
+
+
+def render_differs(result):
+    """The line that says what BASE and NEW differed in."""
+    differs = result.get("differs") or []
+    if not differs:
+        return ("BASE and NEW ran the same configuration (" + ", ".join(_axes({})) + ")")
+    return "BASE and NEW differ in: " + "; ".join(
+        f"{axis} {base or '(none)'} -> {new or '(none)'}" for axis, base, new in differs)
 
 
 def render_text(result, markdown=False):
@@ -188,12 +216,14 @@ def render_text(result, markdown=False):
              f"{c['change'] * 100:+.2f}%", f"{c['p_value']:.3f}", f"{c['n_base']}/{c['n_new']}",
              f"{c['base_cv'] * 100:.0f}%/{c['new_cv'] * 100:.0f}%", c["verdict"])
             for c in result["cases"]]
+    lines = [render_differs(result), ""]
     if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
     else:
         widths = [max(len(x) for x in col) for col in zip(head, *rows)]
-        lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [head, *rows]]
+        lines += ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()
+                  for r in [head, *rows]]
     g = result["geomean"]
     s = result["settings"]
     lines += ["", f"geometric mean NEW/BASE: {g:.3f}" if g else "geometric mean: -",

@@ -19,7 +19,7 @@ from kdio import where
 from kdio.kernel import build, builttree, drivers, kbuild, kconfig, kernel
 from kdio.model import backends, config
 from kdio.paths import fio, ipsec, pathdef, paths
-from kdio.plan import plan, shard
+from kdio.plan import plan, shard, tuning
 from kdio.profile import profile
 from kdio.results import document, results
 from kdio.run import context, doctor
@@ -51,6 +51,8 @@ class Options:
     profile: str = ""           # count each case's instructions by function (counted runs):
                                 # "on", or "stacks" with call stacks; "": off
     cases: tuple = ()           # only these of the suite's case ids (kdio bisect); (): all
+    append: tuple = ()          # words added to the guest kernel's command line (--append)
+    sysctls: tuple = ()         # "key=value", set in the guest before the first case
 
 
 def kernel_context(kspec):
@@ -72,6 +74,7 @@ def make_context(req, cfg, accel_reason, user, tail):
         "accelerator_reason": accel_reason,
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
         "backends": {b.name: b.description for b in paths.used_backends(req.suite)},
+        "config": tuning.context(req.append, req.sysctls),
     }, [{"module": m.name, "source": m.source, "loaded": None, "message": None} for m in user],
         tail={**tail, **({"profile": {"plugin": "kdio_profile.so", "plugin_api": 1,
                                       "counts": "guest instructions in each case's timed "
@@ -195,9 +198,12 @@ def boot_args(suite):
     return [] if uses_crypto(suite) else ["cryptomgr.notests=1"]
 
 
-def qemu_config(suite, tree, initrd, disks, cache_mode, share, plugin=None, stacks=False):
+def qemu_config(suite, tree, initrd, disks, cache_mode, share, plugin=None, stacks=False,
+                user_append=()):
+    """The QEMU configuration of one guest; user_append: the words --append
+    adds to the kernel's command line, last."""
     append = " ".join([f"console=ttyS0 quiet panic=-1 oops=panic kdio_runner={GUEST_RUNNER} "
-                       f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite)])
+                       f"kdio_plan={GUEST_OUT}/plan.json", *boot_args(suite), *user_append])
     devices = qemu.CRYPTO_DEVICE if suite.vm.crypto else ()
     how = suite.measure
     return qemu.QemuConfig(kernel=str(tree.vmlinux), initrd=str(initrd), append=append,
@@ -245,7 +251,8 @@ def write_plan(req, plan_suite, art, share):
     shard's) with the tools and data-file size of the whole suite."""
     env = pathdef.GuestEnv(tools_dir=str(art.tools_dir), file_size=req.suite.file_size,
                            counted=req.suite.measure.counted)
-    the_plan = plan.build(plan_suite, env, req.run_id, req.module_params)
+    the_plan = plan.build(plan_suite, env, req.run_id, req.module_params,
+                          tuning.kernel_param_steps(req.append) + tuning.sysctl_steps(req.sysctls))
     if req.profile:
         profiled(the_plan, art)
     results.write_atomic(share / "plan.json", results.dump(the_plan))
@@ -301,7 +308,9 @@ def request(opts, log=print):
                         run_dir=Path(opts.results_dir) / run_id,
                         timeout_s=opts.timeout_s or suite.vm.timeout_s,
                         passthrough=tuple(opts.passthrough), profile=opts.profile,
-                        split={"jobs": jobs, "reason": why, "warning": warning})
+                        split={"jobs": jobs, "reason": why, "warning": warning},
+                        append=tuning.kernel_params(opts.append),
+                        sysctls=tuning.sysctls(opts.sysctls))
 
 
 def run(opts, log=print):
@@ -342,7 +351,7 @@ class OneGuest(_Guests):
         self.made += [*disks, initrd]
         write_plan(req, req.suite, self.built.art, self.share)
         cfg = qemu_config(req.suite, self.built.tree, initrd, disks, cache_mode, self.share,
-                          self.built.plugin, req.profile == "stacks")
+                          self.built.plugin, req.profile == "stacks", req.append)
         accel, self.why = choose_accel(req.suite, cfg, log)
         self.cfg = replace(cfg, accel=accel, extra_devices=cfg.extra_devices
                            + passthrough.devices(req.passthrough, accel, self.why))
@@ -393,7 +402,7 @@ class ShardedGuests(_Guests):
         self.made += [*disks, initrd]
         write_plan(req, s.suite, self.built.art, share)
         return share, qemu_config(s.suite, self.built.tree, initrd, disks, cache_mode, share,
-                                  self.built.plugin, req.profile == "stacks")
+                                  self.built.plugin, req.profile == "stacks", req.append)
 
     def context(self):
         split = self.req.split

@@ -39,6 +39,8 @@ class GuestRequest(ExecRequest, BuildRequest):
     """A run in QEMU: one guest, or the suite split across several."""
     passthrough: tuple       # host PCI addresses given to the guest (vfio-pci)
     split: dict              # {"jobs", "reason", "warning"}: kdio.plan.shard.choose
+    append: tuple = ()       # kernel command-line words added (kdio.plan.tuning)
+    sysctls: tuple = ()      # "key=value" set in the guest before the first case
 
 
 @dataclass(frozen=True, kw_only=True)
