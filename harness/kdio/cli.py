@@ -411,7 +411,8 @@ def cmd_compare(args):
     base, new = results.load(args.base), results.load(args.new)
     settings, why = compare.default_settings(base, new)
     given = {"alpha": args.alpha, "threshold": _percent(args.threshold),
-             "cv_limit": _percent(args.cv_limit), "normalize": args.normalize or None}
+             "cv_limit": _percent(args.cv_limit), "normalize": args.normalize or None,
+             "across_toolchains": args.across_toolchains or None}
     given = {k: v for k, v in given.items() if v is not None}
     if given:
         settings = dataclasses.replace(settings, **given)
@@ -493,13 +494,17 @@ def cmd_regress(args):
                                            side=new_side))
     if _run_failed(doc):
         return 1
-    result = compare.compare(base, doc, compare.Settings(**gate),
+    result = compare.compare(base, doc, compare.Settings(
+        **gate, across_toolchains=args.across_toolchains),
                              f"the gate's settings (suite {suite.name}'s [gate])")
     log(f"\ncompared with {what}:\n{compare.render_text(result)}")
     results.write_atomic(run_dir / "compare.json", json.dumps(result, indent=2) + "\n")
     results.write_atomic(run_dir / "compare.md", compare.render_text(result, markdown=True) + "\n")
     if mode:
         _explain(base_profile, profile_diff.home(run_dir), result)
+    if result["toolchain_changed"]:
+        log(f"not judged, toolchain or user space changed: "
+            f"{', '.join(result['toolchain_changed'])}")
     if result["improvements"]:
         log(f"improvement: {', '.join(result['improvements'])}")
     if result["regressions"]:
@@ -785,6 +790,10 @@ def _compare_parsers(sub):
                    help="also show where this case's instructions changed (part of a case "
                         "id; repeatable), as for every flagged case, when both runs were "
                         "profiled (--profile)")
+    s.add_argument("--across-toolchains", action="store_true",
+                   help="judge the cases whose toolchain (gcc, binutils) or user space "
+                        "(glibc, fio, libaio, liburing) differs between the runs too (default: "
+                        "their verdict is 'toolchain changed')")
     s.set_defaults(func=cmd_compare)
     s = sub.add_parser("regress", help="run the gate suite and compare it with its baseline")
     s.add_argument("--suite", default="ci")
@@ -807,6 +816,10 @@ def _compare_parsers(sub):
                         "case changed, against the baseline's profile (<baseline>-profile/ "
                         "beside it, or the --base-kernel run's); auto: when the gate is "
                         "counted (make regress's default)")
+    s.add_argument("--across-toolchains", action="store_true",
+                   help="judge the cases whose toolchain (gcc, binutils) or user space "
+                        "(glibc, fio, libaio, liburing) differs between the runs too (default: "
+                        "their verdict is 'toolchain changed')")
     _config_arguments(s, base=True)
     s.set_defaults(func=cmd_regress)
 

@@ -2,6 +2,7 @@
 on recorded results."""
 
 import copy
+import dataclasses
 import json
 
 import pytest
@@ -125,3 +126,39 @@ def test_two_wall_runs_are_judged_by_the_wall_defaults(smoke_doc):
     settings, why = compare.default_settings(smoke_doc, smoke_doc)
     assert settings == compare.Settings() and "wall-clock" in why
     assert compare.compare(smoke_doc, smoke_doc)["settings_why"] == why
+
+
+def _with_versions(doc, gcc="gcc (Debian 12.2.0-14+deb12u1) 12.2.0", fio="fio 3.33-3"):
+    doc = copy.deepcopy(doc)
+    doc["context"]["toolchain"] = {"gcc": gcc, "binutils": "GNU ld (GNU Binutils) 2.40"}
+    doc["context"]["userspace"] = {"glibc": "libc6 2.36-9+deb12u13", "fio": fio,
+                                   "libaio": "libaio1 0.3.113-4", "liburing": "liburing2 2.3-3"}
+    return doc
+
+
+@pytest.mark.parametrize("component, edit", [("fio", {"fio": "fio 3.35-1"}),
+                                             ("gcc", {"gcc": "gcc (Debian 13.2.0-4) 13.2.0"})])
+def test_a_changed_toolchain_or_user_space_is_named_not_judged(component, edit, capsys):
+    recorded = results.load(where.TOP / "ci/baselines/ci.json")
+    base = _with_versions(recorded)
+    new = _with_versions(recorded, **edit)
+    for r in new["results"]:   # and every case 5 % dearer: what the version change did
+        r["samples"] = [v * 1.05 for v in r["samples"]]
+    out = compare.compare(base, new)
+    fio_cases = {c["case"] for c in out["cases"] if c["case"].startswith("fio.")}
+    rest = {c["case"] for c in out["cases"]} - fio_cases
+    assert len(fio_cases) == 2 and len(rest) == 26
+    touched, untouched = (fio_cases, rest) if component == "fio" else (rest, fio_cases)
+    assert set(out["toolchain_changed"]) == touched
+    assert set(out["regressions"]) == untouched, "the cases that do not run it are judged"
+    assert out["components"] == {component: [base["context"]["toolchain" if component == "gcc"
+                                                              else "userspace"][component],
+                                             list(edit.values())[0]]}
+    text = compare.render_text(out)
+    assert f"{component} differs: BASE" in text and "'toolchain changed', not judged" in text
+    judged = compare.compare(base, new, dataclasses.replace(compare.default_settings(
+        base, new)[0], across_toolchains=True))
+    assert judged["toolchain_changed"] == [] and len(judged["regressions"]) == 28
+    # negative control: the same versions on both sides judge every case
+    same = compare.compare(base, _with_versions(new))
+    assert same["toolchain_changed"] == [] and len(same["regressions"]) == 28

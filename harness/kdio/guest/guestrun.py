@@ -94,6 +94,43 @@ def guest_info(kmsg):
             "boot_kmsg": kmsg.drain()}
 
 
+# The user space a case may run inside its counted window, by the Debian
+# package and the file the loader takes it from (the guest's root is the
+# host's, so the host's installed versions enter the figures).
+LIBDIR = "/lib/x86_64-linux-gnu"
+USERSPACE = {"glibc": ("libc6", f"{LIBDIR}/libc.so.6"), "fio": ("fio", "/usr/bin/fio"),
+             "libaio": ("libaio1", f"{LIBDIR}/libaio.so.1"),
+             "liburing": ("liburing2", f"{LIBDIR}/liburing.so.2")}
+
+
+def dpkg_versions(names, status="/var/lib/dpkg/status"):
+    """{package: version} of the installed packages among names."""
+    out = {}
+    try:
+        with open(status, encoding="utf-8", errors="replace") as f:
+            paragraphs = f.read().split("\n\n")
+    except OSError:
+        return out
+    for para in paragraphs:
+        fields = dict(line.split(": ", 1) for line in para.splitlines()
+                      if ": " in line and not line.startswith(" "))
+        if fields.get("Package") in names and fields.get("Status", "").endswith(" installed"):
+            out[fields["Package"]] = fields.get("Version")
+    return out
+
+
+def userspace():
+    """The guest's record of its user space: for glibc, fio, libaio and
+    liburing, the package version installed and the file the loader takes
+    (None where absent), and the glibc the runner itself runs on."""
+    versions = dpkg_versions({pkg for pkg, _ in USERSPACE.values()})
+    return {"type": "userspace", "glibc_runtime": os.confstr("CS_GNU_LIBC_VERSION"),
+            "components": {name: {"package": pkg, "version": versions.get(pkg),
+                                  "file": os.path.realpath(path) if os.path.exists(path)
+                                  else None}
+                           for name, (pkg, path) in USERSPACE.items()}}
+
+
 def crypto_drivers(path="/proc/crypto"):
     """The guest's crypto drivers as /proc/crypto lists them, once the
     modules are loaded: driver name -> {"type", "module", "async"} (async
@@ -220,6 +257,7 @@ def run(plan_path):
         records.write({"type": "end"})
         return 0
     records.write(crypto_drivers())
+    records.write(userspace())
     total = plan["repetitions"] * len(plan["cases"])
     batches = plan.get("batches", {})
     mark = Marks(plan.get("profile"), records)

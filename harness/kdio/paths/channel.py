@@ -53,7 +53,7 @@ def membench_parse(raw, p, unit_ops=False):
 def _xfer(channel):
     return MeasuredPath(f"xfer.{channel}", "bytes/s", False,
                         lambda p, env: _xfer_argv(p, env, channel), _xfer_parse,
-                        family="channel")
+                        family="channel", user_code=("glibc",))
 
 
 PATHS = (
@@ -61,5 +61,5 @@ PATHS = (
     MeasuredPath("base.memcpy", "bytes/s", True,
                  lambda p, env: [env.tool("kdio-membench"), "-m", "memcpy", "-s", str(p["msg"]),
                                  "-n", str(p["count"])],
-                 membench_parse, family="channel"),
+                 membench_parse, family="channel", user_code=("glibc",)),
 )

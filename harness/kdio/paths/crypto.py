@@ -47,5 +47,5 @@ PATHS = (
     MeasuredPath("crypto.bounce", "bytes/s", False, _crypto_argv("kdio-crypto", "bounce"),
                  _crypto_parse, queued=True, family="crypto"),
     MeasuredPath("base.afalg", "bytes/s", True, _crypto_argv("kdio-afalg"), _crypto_parse,
-                 queued=True, family="crypto"),
+                 queued=True, family="crypto", user_code=("glibc",)),
 )

@@ -69,6 +69,12 @@ class MeasuredPath:
     queued: bool = False        # takes a queue depth qd > 1
     expect_errno: str = None    # the errno this path is known to end with
     family: str = field(kw_only=True)   # the kind of case (kdio.model.family.FAMILIES)
+    # What runs in its counted window besides the kernel: kdio's own code
+    # (its modules and tools, built by the host's gcc and binutils) and the
+    # user space of the guest's root (kdio.report.compare: a change of
+    # version there is not a change of the kernel)
+    built: bool = field(default=True, kw_only=True)
+    user_code: tuple = field(default=(), kw_only=True)  # "glibc", "fio", "libaio", "liburing"
 
     def __post_init__(self):
         family.get(self.family)  # UnknownFamily: refused where the path is declared

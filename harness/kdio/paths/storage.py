@@ -130,12 +130,13 @@ def _dio(method, **kw):
 
 def _kmap(mode, **kw):
     return MeasuredPath(f"kmap.{mode}", "bytes/s", False, _kdio_tool_argv("kdio-kmap", "-M", mode),
-                        _dio_parse, family="storage", **kw)
+                        _dio_parse, family="storage", user_code=("glibc",), **kw)
 
 
 def _fio(name, ioengine, *extra, queued=True):
     return MeasuredPath(f"fio.{name}", "bytes/s", True, _fio_argv(ioengine, *extra), _fio_parse,
-                        queued=queued, family="storage")
+                        queued=queued, family="storage", built=False,
+                        user_code=("fio", "glibc", "libaio", "liburing"))
 
 
 # What a dio method needs besides the usual entry; names.DIO_METHODS has them all.

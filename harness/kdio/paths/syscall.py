@@ -9,5 +9,6 @@ PATHS = (
     MeasuredPath("base.syscall", "ops/s", True,
                  lambda p, env: [env.tool("kdio-membench"), "-m", "syscall",
                                  "-n", str(p["count"])],
-                 lambda raw, p: membench_parse(raw, p, unit_ops=True), family="syscall"),
+                 lambda raw, p: membench_parse(raw, p, unit_ops=True), family="syscall",
+                 user_code=("glibc",)),
 )

@@ -23,7 +23,7 @@ mode for a gate run on machines whose absolute speed varies.
 import itertools
 import math
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from kdio.model import config, measure
 from kdio.paths import paths
@@ -43,6 +43,7 @@ class Settings:
     threshold: float = 0.10     # minimum effect: 10 %
     cv_limit: float = 0.15
     normalize: bool = False
+    across_toolchains: bool = False   # judge cases whose toolchain or user space changed
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class CaseChange:
     new_cv: float
     n_base: int
     n_new: int
-    verdict: str                # regression | improvement | unstable | same
+    verdict: str                # regression | improvement | unstable | same | toolchain changed
+    changed: tuple = ()         # the components in its window whose versions differ
 
 
 def mann_whitney_p(worse, better):
@@ -173,6 +175,34 @@ def _axes(doc):
             "sysctls": " ".join(f"{k}={v}" for k, v in (config.get("sysctl") or {}).items())}
 
 
+TOOLCHAIN = ("gcc", "binutils")   # build kdio's modules and tools
+TOOLCHAIN_CHANGED = "toolchain changed"
+
+
+def _versions(doc):
+    """{component: version} a run recorded: the host's gcc and binutils,
+    the guest's glibc, fio, libaio and liburing."""
+    ctx = doc.get("context", {})
+    return {**(ctx.get("toolchain") or {}), **(ctx.get("userspace") or {})}
+
+
+def component_changes(base_doc, new_doc):
+    """{component: (BASE's version, NEW's)} of the components whose
+    recorded versions differ, and the components only one run recorded."""
+    base, new = _versions(base_doc), _versions(new_doc)
+    changed = {k: (base[k], new[k]) for k in sorted(base.keys() & new.keys())
+               if base[k] != new[k]}
+    return changed, sorted(base.keys() ^ new.keys())
+
+
+def components(path):
+    """The components whose code runs in a path's counted window."""
+    p = paths.PATHS.get(path)
+    if p is None:
+        return (*TOOLCHAIN, "glibc")
+    return (*(TOOLCHAIN if p.built else ()), *p.user_code)
+
+
 def differences(base_doc, new_doc):
     """[(axis, BASE's, NEW's)] of the axes on which the two runs differ."""
     base, new = _axes(base_doc), _axes(new_doc)
@@ -188,17 +218,28 @@ def compare(base_doc, new_doc, settings=None, why=""):
         settings, why = default_settings(base_doc, new_doc)
     check_same_mode(base_doc, new_doc)
     base, new = _samples(base_doc, settings.normalize), _samples(new_doc, settings.normalize)
-    changes = [judge(c, base[c][0], base[c][1], new[c][1], settings)
-               for c in base if c in new]
+    changed, unrecorded = component_changes(base_doc, new_doc)
+    path_of = {r["case"]: r["path"] for r in new_doc["results"]}
+    changes = []
+    for c in (c for c in base if c in new):
+        change = judge(c, base[c][0], base[c][1], new[c][1], settings)
+        moved = tuple(k for k in components(path_of.get(c)) if k in changed)
+        if moved:
+            change = replace(change, changed=moved, verdict=change.verdict
+                             if settings.across_toolchains else TOOLCHAIN_CHANGED)
+        changes.append(change)
     skipped = sorted(set(base) ^ set(new))
     ratios = [1.0 + c.change for c in changes if 1.0 + c.change > 0]
     geomean = math.exp(statistics.fmean(math.log(x) for x in ratios)) if ratios else None
     return {"settings": asdict(settings), "settings_why": why,
-            "differs": [list(d) for d in differences(base_doc, new_doc)], "cases": [asdict(c) for c in changes],
+            "differs": [list(d) for d in differences(base_doc, new_doc)],
+            "components": {k: list(v) for k, v in changed.items()},
+            "components_unrecorded": unrecorded, "cases": [asdict(c) for c in changes],
             "not_compared": skipped, "geomean": geomean,
             "regressions": [c.case for c in changes if c.verdict == "regression"],
             "improvements": [c.case for c in changes if c.verdict == "improvement"],
-            "unstable": [c.case for c in changes if c.verdict == "unstable"]}
+            "unstable": [c.case for c in changes if c.verdict == "unstable"],
+            "toolchain_changed": [c.case for c in changes if c.verdict == TOOLCHAIN_CHANGED]}
 
 
 def render_differs(result):
@@ -208,6 +249,25 @@ def render_differs(result):
         return ("BASE and NEW ran the same configuration (" + ", ".join(_axes({})) + ")")
     return "BASE and NEW differ in: " + "; ".join(
         f"{axis} {base or '(none)'} -> {new or '(none)'}" for axis, base, new in differs)
+
+
+def render_components(result):
+    """The lines that name the toolchain and user-space versions that
+    differ, and what was done with the cases they take part in."""
+    lines = []
+    moved = result.get("components") or {}
+    for name, (base, new) in moved.items():
+        lines.append(f"{name} differs: BASE {base or 'not installed'}, NEW {new or 'not installed'}")
+    if moved:
+        cases = [c for c in result["cases"] if c.get("changed")]
+        lines.append(
+            f"{len(cases)} case(s) run that code in their windows: "
+            + ("judged anyway (--across-toolchains)" if result["settings"].get("across_toolchains")
+               else f"'{TOOLCHAIN_CHANGED}', not judged (--across-toolchains judges them)"))
+    if result.get("components_unrecorded"):
+        lines.append("versions recorded by one run only (not compared): "
+                     + ", ".join(result["components_unrecorded"]))
+    return lines
 
 
 def render_text(result, markdown=False):
@@ -234,4 +294,5 @@ def render_text(result, markdown=False):
               + (", normalized to the same run's baseline)" if s["normalize"] else ")")]
     if result.get("settings_why"):
         lines.append(f"settings: {result['settings_why']}")
+    lines += render_components(result)
     return "\n".join(lines)

@@ -48,6 +48,11 @@ def _guest_context(context, suite, records):
         ctx["guest"].update(boot_split(guest, records))
         if suite.measure.counted:
             ctx["measure"]["guest_tsc_mhz"] = measure.guest_tsc_mhz(guest.get("boot_kmsg"))
+    space = next((r for r in records if r.get("type") == "userspace"), None)
+    if space:
+        ctx["userspace"] = {name: c["version"] and f"{c['package']} {c['version']}"
+                            for name, c in space["components"].items()}
+        ctx["userspace_files"] = {name: c["file"] for name, c in space["components"].items()}
     return ctx
 
 

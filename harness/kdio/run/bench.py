@@ -70,7 +70,8 @@ def make_context(req, cfg, accel_reason, user, tail):
     adds what the guest and the end tell)."""
     return context.build(req, {
         "kernel": kernel_context(req.kernel),
-        "qemu_version": vm.qemu_version(), "accelerator": cfg.accel,
+        "qemu_version": vm.qemu_version(), "qemu_cpu": qemu.cpu_model(cfg.accel),
+        "accelerator": cfg.accel,
         "accelerator_reason": accel_reason,
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
         "backends": {b.name: b.description for b in paths.used_backends(req.suite)},

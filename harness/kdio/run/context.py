@@ -45,6 +45,21 @@ def host_cpu():
     return platform.processor() or "unknown"
 
 
+def _first_line(argv):
+    """The first line argv prints, or why there is none."""
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True)
+    except OSError as e:
+        return f"not found ({e.strerror})"
+    return (r.stdout.splitlines() or ["?"])[0].strip()
+
+
+def toolchain():
+    """The compiler and binutils that build kdio's modules and tools (and a
+    kernel tree): their code is in every kdio case's counted window."""
+    return {"gcc": _first_line(["gcc", "--version"]), "binutils": _first_line(["ld", "--version"])}
+
+
 def shared(suite, module_params):
     """The keys every target's context has, in the order they are written
     after the target's own."""
@@ -56,6 +71,7 @@ def shared(suite, module_params):
                   "file_size": suite.file_size},
         "measure": suite.measure.context(),
         "module_params": list(module_params),
+        "toolchain": toolchain(),
     }
 
 

@@ -31,7 +31,7 @@ class QemuConfig:
     plugin: str = ""            # a TCG plugin and its arguments: "path.so,key=value"
 
 
-def _cpu(accel):
+def cpu_model(accel):
     return "host" if accel == "kvm" else "max"
 
 
@@ -59,7 +59,7 @@ def _disks(cfg):
 
 def argv(cfg):
     """The full qemu command line for cfg."""
-    args = [QEMU, "-machine", f"q35,accel={cfg.accel}", "-cpu", _cpu(cfg.accel),
+    args = [QEMU, "-machine", f"q35,accel={cfg.accel}", "-cpu", cpu_model(cfg.accel),
             "-smp", str(cfg.cpus), "-m", str(cfg.memory_mib),
             "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
             "-kernel", cfg.kernel, "-initrd", cfg.initrd, "-append", cfg.append]
