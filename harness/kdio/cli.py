@@ -31,7 +31,7 @@ def log(msg):
     print(msg, flush=True)
 
 
-def _options(args, suite, kernel_name, run_id, profile=None, side=None):
+def _options(args, suite, kernel_name, run_id, profile=None, side=None, jobs=None):
     """bench.Options from the arguments bench and regress share; profile:
     the profiler's mode ("", "on", "stacks"), else bench's --profile; side:
     the Side of an A/B (regress's BASE or NEW), else args' own settings."""
@@ -44,7 +44,7 @@ def _options(args, suite, kernel_name, run_id, profile=None, side=None):
                          append=side.append, sysctls=side.sysctls,
                          user_modules=tuple(_split(args.module)),
                          passthrough=tuple(_split(getattr(args, "passthrough", []))),
-                         jobs=getattr(args, "jobs", None),
+                         jobs=jobs or getattr(args, "jobs", None),
                          profile=getattr(args, "profile", "") if profile is None else profile)
 
 
@@ -460,7 +460,12 @@ def result_cases(result):
     return [c["case"] for c in result["cases"]]
 
 
-def _base_run(args, gate, mode, base):
+def _split_of(doc):
+    """The number of guests a run was split across (1 when not recorded)."""
+    return ((doc.get("context") or {}).get("jobs") or {}).get("jobs") or 1
+
+
+def _base_run(args, gate, mode, base, jobs):
     """(BASE document, what it is, where its profile would be): the
     committed baseline, or with a BASE side (--base-kernel, --base-append,
     ...) a run of the same gate suite with it now (profiled in mode)."""
@@ -470,7 +475,7 @@ def _base_run(args, gate, mode, base):
     stamp = context.run_id(args.run_id)
     log(f"=== BASE: suite {args.suite}, {base.words()} ===")
     doc, run_dir = _run_and_print(_options(args, args.suite, base.kernel, f"{stamp}-base",
-                                           mode, side=base))
+                                           mode, side=base, jobs=jobs))
     if _run_failed(doc):
         raise KdioError(f"the BASE run ({base.words()}) failed",
                         "fix that run first (see its console.log and its failure above)")
@@ -485,13 +490,19 @@ def cmd_regress(args):
     counted = args.measure == "counted" if args.measure else suite.measure.counted
     mode = {"on": "on", "stacks": "stacks", "auto": "on" if counted else ""}.get(args.profile, "")
     base_side, new_side = _sides(args)
-    base, what, base_profile = _base_run(args, gate, mode, base_side)
+    # The same split on both sides: a guest's figures depend on what else ran
+    # in it (docs/counted-mode.md), so NEW runs as the baseline was split,
+    # and an A/B's two sides alike (--jobs, else one guest each)
+    jobs = args.jobs or 1
+    base, what, base_profile = _base_run(args, gate, mode, base_side, jobs)
+    if base_side is None and not args.jobs:
+        jobs = _split_of(base)
     gate.pop("baseline", None)
     run_id = f"{args.run_id}-new" if base_side and args.run_id else args.run_id
     if base_side:
         log(f"=== NEW: suite {args.suite}, {new_side.words()} ===")
     doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id, mode,
-                                           side=new_side))
+                                           side=new_side, jobs=jobs))
     if _run_failed(doc):
         return 1
     result = compare.compare(base, doc, compare.Settings(
@@ -820,6 +831,9 @@ def _compare_parsers(sub):
                    help="judge the cases whose toolchain (gcc, binutils) or user space "
                         "(glibc, fio, libaio, liburing) differs between the runs too (default: "
                         "their verdict is 'toolchain changed')")
+    s.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                   help="guests at once (default: as many as the baseline was split across, "
+                        "else 1: a guest's figures depend on what else ran in it)")
     _config_arguments(s, base=True)
     s.set_defaults(func=cmd_regress)
 

@@ -54,7 +54,7 @@ def test_the_same_setting_on_both_sides_flags_nothing(ab, tmp_path):
     _, _, out = ab
     assert cli.main(["bench", "--suite", SUITE, "--append", SETTING, "--sysctl",
                      "vm.dirty_ratio=10", "--results-dir", str(tmp_path), "--run-id", "again",
-                     "--no-plots"]) == 0
+                     "--no-plots", "--jobs", "1"]) == 0
     again = results.load(tmp_path / "again" / "result.json")
     assert again["context"]["config"]["sysctl"] == {"vm.dirty_ratio": "10"}
     result = compare.compare(results.load(out / "ab-base" / "result.json"), again)

@@ -172,7 +172,8 @@ def _axes(doc):
     return {"kernel": " ".join(x for x in (kernel.get("release"), kernel.get("tree")) if x),
             "module parameters": " ".join(ctx.get("module_params") or []),
             "command line": " ".join(config.get("append") or {}),
-            "sysctls": " ".join(f"{k}={v}" for k, v in (config.get("sysctl") or {}).items())}
+            "sysctls": " ".join(f"{k}={v}" for k, v in (config.get("sysctl") or {}).items()),
+            "guests": str((ctx.get("jobs") or {}).get("jobs") or "")}
 
 
 TOOLCHAIN = ("gcc", "binutils")   # build kdio's modules and tools

@@ -360,7 +360,10 @@ class OneGuest(_Guests):
 
     def context(self):
         return make_context(self.req, self.cfg, self.why, self.built.user,
-                            {"passthrough": list(self.req.passthrough), "jobs": self.req.split})
+                            {"passthrough": list(self.req.passthrough),
+                             "jobs": {**self.req.split, "shards": [
+                                 {"shard": 1, "cases": [c.case_id for c in self.req.suite.cases],
+                                  "checks": list(self.req.suite.checks)}]}})
 
     def run(self, ctx, log):
         req = self.req
