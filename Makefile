@@ -7,7 +7,10 @@ KERNEL   ?= debian-6.1
 # Several kernels run the same suite on each, then compare them: KERNELS="debian-6.1 debian-6.12"
 # A kernel is a name (harness/kernels) or a built tree's path: KERNEL=~/linux or KERNEL=build/
 KERNELS  ?= $(KERNEL)
-# Paths made absolute (kdio runs in harness/); names left as they are.
+# Paths made absolute (kdio runs in harness/); names left as they are: a suite file of
+# your own (SUITE=mysuites/drv.toml) as much as a kernel tree
+abspaths = $(foreach k,$(1),$(if $(or $(findstring /,$(k)),$(wildcard $(k)/.),$(filter %.toml,$(k))),$(abspath $(k)),$(k)))
+SUITE_ARGS = $(call abspaths,$(SUITE))
 KERNEL_ARGS = $(foreach k,$(KERNELS),$(if $(or $(findstring /,$(k)),$(wildcard $(k)/.)),$(abspath $(k)),$(k)))
 # wall (time) or counted (guest instructions under QEMU icount); empty: the suite's own
 MEASURE  ?=
@@ -28,8 +31,11 @@ MODULES  ?=
 APPEND   ?=
 SYSCTL   ?=
 MODULE_PARAMS ?=
+# COUNTABLE_DRIVERS="my-cbc-aes": crypto drivers of yours, declared CPU-only (counted mode checks them)
+COUNTABLE_DRIVERS ?=
 CONFIG_ARGS = $(if $(APPEND),--append "$(APPEND)") $(foreach s,$(SYSCTL),--sysctl "$(s)") \
-	$(foreach p,$(MODULE_PARAMS),--module-param "$(p)")
+	$(foreach p,$(MODULE_PARAMS),--module-param "$(p)") \
+	$(foreach d,$(COUNTABLE_DRIVERS),--countable-driver "$(d)")
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
@@ -71,10 +77,10 @@ ifneq ($(strip $(HOSTS)$(HOSTS_FILE)),)
 bench: deps
 	$(KDIO) hosts $(if $(HOSTS),--host "$(HOSTS)") $(if $(HOSTS_FILE),--hosts-file "$(abspath $(HOSTS_FILE))") \
 		$(if $(REMOTE_DIR),--remote-dir "$(REMOTE_DIR)") $(if $(HOSTS_SSH),--ssh "$(HOSTS_SSH)") \
-		--suite "$(SUITE)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE))
+		--suite "$(SUITE_ARGS)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE))
 else
 bench: deps
-	$(KDIO) bench --suite "$(SUITE)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
+	$(KDIO) bench --suite "$(SUITE_ARGS)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
 		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(filter-out 0,$(PROFILE)),--profile $(if $(filter stacks,$(PROFILE)),stacks,on)) \
@@ -134,7 +140,7 @@ bisect: deps
 	$(KDIO) bisect --good "$(GOOD)" --bad "$(BAD)" $(if $(TREE),--tree "$(abspath $(TREE))" --base $(if $(wildcard $(BASE)),$(abspath $(BASE)),$(BASE))) \
 		$(if $(MODULE_REPO),--module-repo "$(abspath $(MODULE_REPO))" --kernel "$(KERNEL)") \
 		$(if $(MODULE_DIR),--module-dir "$(MODULE_DIR)") $(if $(REUSE_BUILD),--reuse-build "$(abspath $(REUSE_BUILD))") \
-		$(if $(filter command line environment,$(origin SUITE)),--suite "$(SUITE)") \
+		$(if $(filter command line environment,$(origin SUITE)),--suite "$(SUITE_ARGS)") \
 		$(foreach c,$(CASE),--case "$(c)") $(if $(filter 0,$(PROFILE)),--no-profile) $(ARGS)
 
 fetch: deps

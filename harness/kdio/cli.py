@@ -42,6 +42,7 @@ def _options(args, suite, kernel_name, run_id, profile=None, side=None, jobs=Non
                          timeout_s=getattr(args, "timeout", None),
                          module_params=side.module_params, measure=args.measure,
                          append=side.append, sysctls=side.sysctls,
+                         countable_drivers=tuple(getattr(args, "countable_driver", ())),
                          user_modules=tuple(_split(args.module)),
                          passthrough=tuple(_split(getattr(args, "passthrough", []))),
                          jobs=jobs or getattr(args, "jobs", None),
@@ -89,6 +90,10 @@ def _config_arguments(s, base=False):
     s.add_argument("--sysctl", action="append", default=[], metavar="KEY=VALUE",
                    help="set this sysctl in the guest before the first case (repeatable); "
                         "read back, and the run refused if it did not keep the value")
+    s.add_argument("--countable-driver", action="append", default=[], metavar="NAME",
+                   help="count a crypto driver of your own (a case's driver=NAME) as CPU-only "
+                        "in counted mode; kdio checks in the guest that it is registered and "
+                        "takes no device interrupt, and refuses its figures if not")
     if not base:
         return
     s.add_argument("--base-append", action="append", default=None, metavar="PARAMS",

@@ -13,12 +13,15 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import bisect_repos
 from kdio import cli, where
 from kdio.bisect import bisect, classify, history
+from kdio.report import compare
+from kdio.results import results
 
 pytestmark = pytest.mark.integration
 
@@ -120,6 +123,12 @@ def test_the_ends_differ_by_about_one_percent(found):
         bisect.results_median(good["figures"][case]) - 1
     print(f"\nthe ends: {change * 100:+.3f} % ({case})")
     assert 0.005 < change < 0.02
+    # the two builds of the declared-countable driver as an A/B: a plain
+    # compare of two counted runs (the counted gate's settings) flags it
+    docs = [results.load(Path(e["run"]) / "result.json") for e in (good, bad)]
+    assert all("kdio-test-cbc-aes" in d["context"]["countable_drivers"] for d in docs)
+    out = compare.compare(*docs)
+    assert out["regressions"] == [case], compare.render_text(out)
 
 
 def test_the_commit_that_does_not_build_is_skipped_with_its_reason(user, found):

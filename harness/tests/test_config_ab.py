@@ -4,7 +4,8 @@ command line (mitigations=off, which takes dio.null's per-call cost from
 setting; the same setting on both sides (A/A) flags nothing; a sysctl
 that took its value is recorded. Negative controls: a parameter the
 kernel does not know, and a sysctl the kernel refuses, each stop the run
-before its first case, with the name."""
+before its first case, with the name; a device's driver declared
+countable is refused by its device interrupts."""
 
 import contextlib
 import io
@@ -78,3 +79,15 @@ def test_a_setting_that_did_not_take_refuses_the_run(tmp_path, capsys, flag, val
     assert doc["status"] == "failed" and said in doc["failure"]["reason"]
     assert all(r["status"] == "skipped" for r in doc["results"]), "measured after a refusal"
     assert said in capsys.readouterr().out
+
+
+def test_a_driver_declared_countable_that_takes_device_interrupts_is_refused(tmp_path, capsys):
+    """virtio-crypto, declared CPU-only: its requests complete by the
+    device's interrupt, and kdio_crypto counts them in the timed run."""
+    suite = str(where.TOP / "harness/tests/fixtures/suites/countable-virtio.toml")
+    assert cli.main(["bench", "--suite", suite, "--countable-driver", "virtio",
+                     "--results-dir", str(tmp_path), "--run-id", "virtio", "--no-plots"]) == 1
+    [r] = results.load(tmp_path / "virtio" / "result.json")["results"]
+    assert r["status"] == "error" and r["samples"] == []
+    assert "declared countable, took" in r["message"] and "device interrupt(s)" in r["message"]
+    assert "declared CPU-only by the user" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 """Counted mode: which cases count, the cost of a sample, the QEMU line,
 the counted table, and compare's refusal of mixed modes."""
 
+import json
 import dataclasses
 import subprocess
 
@@ -268,33 +269,41 @@ def test_only_a_suite_without_crypto_skips_the_crypto_self_tests(tmp_path):
 USER_CASE = "crypto.zerocopy/alg=cbc/driver=mydrv/key=128/msg=1424/count=8/qd=1"
 
 
-def _user_driver_suite(tmp_path):
+def _user_driver_suite(tmp_path, declared=("mydrv",)):
     p = tmp_path / "u.toml"
     p.write_text('name="u"\nrepetitions=2\nmeasure="counted"\n[vm]\ncrypto=true\n'
                  '[[matrix]]\npaths=["crypto.zerocopy"]\nalg="cbc"\ndriver="mydrv"\nkey=128\n'
                  'msg="1424"\ncount=8\nqd=1\n')
-    return plan.load_suite(str(p))
+    return plan.load_suite(str(p), countable_drivers=declared)
 
 
-def _records(drivers):
+def _records(drivers, irqs=0):
     sample = {"type": "sample", "case": USER_CASE, "rc": 0,
               "stdout": '{"bytes": 22784, "elapsed_ns": 900000, "verified": true, '
-                        '"driver": "mydrv"}'}
+                        f'"driver": "mydrv", "device_irqs": {json.dumps(irqs)}}}'}
     return [{"type": "crypto", "drivers": drivers}, {**sample, "rep": 0}, {**sample, "rep": 1}]
 
 
-def test_a_users_driver_is_counted_only_if_the_guest_finds_it_synchronous(tmp_path):
-    """Planned (not refused), then judged by the guest's /proc/crypto: a
-    synchronous driver gives costs; an asynchronous or absent one is an
-    error that says why (the check's negative controls)."""
+def test_a_users_driver_is_counted_only_when_declared(tmp_path):
+    with pytest.raises(ConfigError, match="declare it with --countable-driver mydrv"):
+        _user_driver_suite(tmp_path, declared=())
+    assert _user_driver_suite(tmp_path).countable_drivers == ("mydrv",)
+
+
+def test_a_declared_driver_is_counted_only_if_the_guest_confirms_it(tmp_path):
+    """Planned, then judged by the guest's /proc/crypto and the device
+    interrupts kdio-crypto counted: registered and none gives costs;
+    absent, or interrupts, or no count is an error that says why (the
+    checks' negative controls)."""
     suite = _user_driver_suite(tmp_path)
-    sync = {"mydrv": {"type": "skcipher", "module": "mydrv", "async": "no"}}
-    [ok] = results.build_results(suite, _records(sync))
+    drivers = {"mydrv": {"type": "skcipher", "module": "mydrv", "async": "yes"}}
+    [ok] = results.build_results(suite, _records(drivers))
     assert ok["status"] == "ok" and ok["unit"] == "insn/byte"
     assert ok["samples"] == [pytest.approx(900000 / 22784)] * 2
-    for drivers, why in (({"mydrv": {**sync["mydrv"], "async": "yes"}}, "is asynchronous"),
-                         ({}, "not in the guest's /proc/crypto")):
-        [bad] = results.build_results(suite, _records(drivers))
+    for drivers, irqs, why in ((drivers, 3, "took 3 device interrupt(s)"),
+                               (drivers, None, "cannot be checked"),
+                               ({}, 0, "not in the guest's /proc/crypto")):
+        [bad] = results.build_results(suite, _records(drivers, irqs))
         assert bad["status"] == "error" and why in bad["message"], bad
         assert bad["samples"] == []
 

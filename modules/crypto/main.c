@@ -207,7 +207,7 @@ static long kdio_crypto_ioctl_run(struct kdio_crypto_req __user *ureq)
 	memset(req.driver_used, 0, sizeof(req.driver_used));
 	req.bytes = req.elapsed_ns = req.requests = 0;
 	req.error = 0;
-	req.reserved = 0;
+	req.device_irqs = 0;
 	kdio_crypto_init_run(&run, &req);
 
 	ret = kdio_crypto_alloc_tfm(&run);

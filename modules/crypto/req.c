@@ -26,6 +26,7 @@
  * accepted) and finished before the run returns and anything is freed.
  */
 #include <linux/kernel.h>
+#include <linux/kernel_stat.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -259,20 +260,38 @@ static int kdio_crypto_start(struct kdio_crypto_run *run,
 }
 
 /*
- * All count requests, timed; the out fields say how far it got. The
- * profiler's markers bracket the window outside its clock reads, and only
- * for a run the caller times (not KDIO_CRYPTO_F_UNTIMED).
+ * The device interrupts every CPU has taken: irqs_sum counts each
+ * interrupt handled through an irq descriptor (a device's, MSI or not),
+ * not the local APIC timer's system vector.
+ */
+static u64 kdio_crypto_device_irqs(void)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += kstat_cpu_irqs_sum(cpu);
+	return sum;
+}
+
+/*
+ * All count requests, timed; the out fields say how far it got, and
+ * device_irqs how many device interrupts came meanwhile (read outside the
+ * profiler's region). The profiler's markers bracket the window outside
+ * its clock reads, and only for a run the caller times (not
+ * KDIO_CRYPTO_F_UNTIMED).
  */
 int kdio_crypto_run_requests(struct kdio_crypto_run *run)
 {
 	struct kdio_crypto_req *req = run->req;
 	bool timed = !(req->flags & KDIO_CRYPTO_F_UNTIMED);
-	u64 start, i;
+	u64 start, irqs, i;
 	unsigned int s;
 	int ret = 0;
 
 	for (s = 0; s < run->qd; s++)
 		run->slots[s].udata = u64_to_user_ptr(req->data + s * run->region);
+	irqs = kdio_crypto_device_irqs();
 	if (timed)
 		KDIO_MARK(KDIO_MARK_START);
 	start = ktime_get_ns();
@@ -292,5 +311,6 @@ int kdio_crypto_run_requests(struct kdio_crypto_run *run)
 	req->elapsed_ns = ktime_get_ns() - start;
 	if (timed)
 		KDIO_MARK(KDIO_MARK_END);
+	req->device_irqs = kdio_crypto_device_irqs() - irqs;
 	return ret;
 }

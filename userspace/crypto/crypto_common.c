@@ -242,6 +242,10 @@ static void crypto_emit_rates(struct jsonl *j, const struct crypto_report *rep)
 
 	jsonl_u64(j, "requests", rep->requests);
 	jsonl_u64(j, "bytes", rep->bytes);
+	if (rep->device_irqs >= 0)
+		jsonl_i64(j, "device_irqs", rep->device_irqs);
+	else
+		jsonl_null(j, "device_irqs");
 	if (!rep->elapsed_ns || !rep->requests) {
 		jsonl_null(j, "elapsed_ns");
 		jsonl_null(j, "ops_per_s");

@@ -115,6 +115,7 @@ struct crypto_report {
 	const char *driver;		/* the driver used; "" if not known */
 	const char *path;		/* "zerocopy", "bounce", "afalg" */
 	uint64_t requests, bytes, elapsed_ns;
+	int64_t device_irqs;		/* during the run; -1: not known (AF_ALG) */
 	const struct crypto_outcome *out;
 };
 

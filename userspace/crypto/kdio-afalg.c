@@ -352,6 +352,7 @@ static int emit(const struct arun *r, int err)
 		.requests	= r->requests,
 		.bytes		= r->requests * r->o->size,
 		.elapsed_ns	= r->elapsed_ns,
+		.device_irqs	= -1,
 		.out		= &r->out,
 	};
 	struct jsonl j;

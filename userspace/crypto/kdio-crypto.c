@@ -272,6 +272,7 @@ static int emit(const struct crun *r, int err)
 		.requests	= r->req.requests,
 		.bytes		= r->req.bytes,
 		.elapsed_ns	= r->req.elapsed_ns,
+		.device_irqs	= r->req.device_irqs,
 		.out		= &r->out,
 	};
 	struct jsonl j;

@@ -79,6 +79,9 @@ class Suite:
     # Test only: extra arguments of a check's tool, {check: [arg, ...]}, for
     # negative controls (e.g. kdio-badinput -W CHECK expects a wrong errno).
     check_args: dict = field(default_factory=dict)
+    # Crypto drivers of the user's declared CPU-only (countable_drivers = [...],
+    # or --countable-driver): counted once the guest confirms (measure)
+    countable_drivers: tuple = ()
 
 
 def _load_toml(path, kind):
@@ -152,6 +155,14 @@ def _check_args(data, checks, path):
     return {k: tuple(v) for k, v in args.items()}
 
 
+def _countable_drivers(data, path):
+    names = data.get("countable_drivers", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(f"{path}: countable_drivers must be a list of driver names",
+                          'write countable_drivers = ["my-cbc-aes"]')
+    return tuple(names)
+
+
 def load_suite(name_or_path):
     path = resolve(name_or_path, SUITES_DIR)
     data = _load_toml(path, "suite")
@@ -181,7 +192,8 @@ def load_suite(name_or_path):
     return Suite(name=name, description=data.get("description", ""), repetitions=reps,
                  file_size=parse_size(data.get("file_size", "64m")), vm=vm, cases=tuple(cases),
                  checks=checks, gate=dict(data.get("gate", {})), measure=measures.get(mode),
-                 check_args=_check_args(data, checks, path))
+                 check_args=_check_args(data, checks, path),
+                 countable_drivers=_countable_drivers(data, path))
 
 
 COUNTED_GATE_SUITE = "ci"

@@ -66,9 +66,10 @@ def mode_of(doc):
 # Backends whose I/O never leaves the CPU.
 COUNTABLE_BACKENDS = ("brd", "ext4-brd")
 # Crypto drivers that run on the CPU, and those of a device. Any other name
-# is a user's driver (--module): counted only if the guest's /proc/crypto
-# shows it synchronous (user_driver_problem), since a device's work is not
-# instructions, and the guest clock skips its waits.
+# is a user's driver (--module): counted only when the user declares it
+# CPU-only (--countable-driver) and the guest confirms it (declared_problem),
+# since a device's work is not instructions, and the guest clock skips its
+# waits.
 COUNTABLE_DRIVERS = ("aesni", "generic")
 DEVICE_DRIVERS = ("virtio",)
 # What a case may wait on, by the parameter its family names it with
@@ -78,10 +79,12 @@ COUNTABLE = {"backend": (COUNTABLE_BACKENDS, "backend {} waits on the virtio-blk
              "driver": (COUNTABLE_DRIVERS, "driver {} waits on a device")}
 
 
-def why_not_countable(case, path):
+def why_not_countable(case, path, declared=()):
     """None if case can be counted, else why not (one phrase). dio.null
-    too is judged by its backend: its regions are laid out on it. A user's
-    crypto driver passes here and is checked in the guest."""
+    too is judged by its backend: its regions are laid out on it. A crypto
+    driver kdio does not know to run on the CPU is counted only when the
+    user declares it CPU-only (declared: --countable-driver, the suite's
+    countable_drivers), and then checked in the guest (declared_problem)."""
     fam = family.of_path(path)
     if fam.not_countable:
         return fam.not_countable
@@ -90,24 +93,34 @@ def why_not_countable(case, path):
     value = fam.value(case.param_dict, fam.waits_on)
     countable, why = COUNTABLE[fam.waits_on]
     user_driver = fam.waits_on == "driver"
-    if value in countable or (user_driver and value not in DEVICE_DRIVERS):
+    if value in countable or (user_driver and value in declared):
         return None
-    also = ", or a synchronous driver of your own" if user_driver else ""
-    return f"{why.format(value)} (countable: {', '.join(countable)}{also})"
+    if user_driver and value not in DEVICE_DRIVERS:
+        return (f"driver {value} is not known to run on the CPU: declare it with "
+                f"--countable-driver {value} (or countable_drivers in the suite), and kdio "
+                "checks in the guest that it is registered and takes no device interrupt")
+    return f"{why.format(value)} (countable: {', '.join(countable)}, or a driver you declare)"
 
 
-def user_driver_problem(name, drivers):
-    """None if the crypto driver called name (as /proc/crypto names it) is
-    synchronous in drivers (the guest's crypto record), else why a counted
-    figure of it would not be its cost."""
-    entry = drivers.get(name)
-    if entry is None:
-        return (f"driver {name} is not in the guest's /proc/crypto, so it cannot be known "
-                "to run on the CPU")
-    if entry.get("async") != "no":
-        return (f"driver {name} is asynchronous (/proc/crypto: async {entry.get('async')}): its "
-                "work may be a device's, which the guest clock skips; counted mode measures "
-                "synchronous drivers only (run it with --measure wall)")
+DECLARED_CHECKS = ("registered in the guest's /proc/crypto and takes no device interrupt in "
+                   "any timed run (the kernel's irqs_sum, read by kdio_crypto)")
+
+
+def declared_problem(name, drivers, irqs):
+    """None if the declared CPU-only crypto driver called name (as
+    /proc/crypto names it) is registered in drivers (the guest's crypto
+    record) and irqs (device interrupts per timed run) are all 0, else why
+    a counted figure of it would not be its cost."""
+    if name not in drivers:
+        return (f"driver {name}, declared countable, is not in the guest's /proc/crypto: "
+                "it is not registered (is its module loaded with --module?)")
+    if not irqs or any(n is None for n in irqs):
+        return (f"driver {name}, declared countable, cannot be checked: its tool reported no "
+                "device interrupt count (kdio-crypto's cases only)")
+    if any(irqs):
+        return (f"driver {name}, declared countable, took {max(irqs)} device interrupt(s) in a "
+                "timed run: its requests complete on a device, whose work the guest clock "
+                "skips; run it with --measure wall")
     return None
 
 
@@ -118,7 +131,7 @@ def check_countable(suite, paths_table, measure):
         return
     bad = {}
     for c in suite.cases:
-        why = why_not_countable(c, paths_table[c.path])
+        why = why_not_countable(c, paths_table[c.path], suite.countable_drivers)
         if why:
             bad.setdefault(why, []).append(c.case_id)
     if bad:

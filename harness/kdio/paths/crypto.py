@@ -29,6 +29,8 @@ def _crypto_parse(raw, p):
         return failed(raw, "crypto tool")
     metrics = {k: out.get(k) for k in ("bytes", "elapsed_ns", "ops_per_s")}
     metrics["verified"] = 1 if out.get("verified") else 0
+    if out.get("device_irqs") is not None:   # kdio-crypto's: interrupts during its run
+        metrics["device_irqs"] = out["device_irqs"]
     if out.get("errno"):
         return Sample(status="error", errno=out.get("errno_name"), metrics=metrics,
                       message=out.get("error"))

@@ -294,11 +294,15 @@ def only_cases(suite, ids):
     return dataclasses.replace(suite, cases=tuple(c for c in suite.cases if c.case_id in ids))
 
 
-def load_suite(name, measure_name=None):
+def load_suite(name, measure_name=None, countable_drivers=()):
     """The suite called name, with measure_name (the command line's) over
-    its own measure, its cases checked."""
+    its own measure and countable_drivers (--countable-driver) added to its
+    own, its cases checked."""
     suite = config.load_suite(name)
     if measure_name:
         suite = dataclasses.replace(suite, measure=measure.get(measure_name))
+    if countable_drivers:
+        suite = dataclasses.replace(suite, countable_drivers=tuple(dict.fromkeys(
+            (*suite.countable_drivers, *countable_drivers))))
     check_cases(suite)
     return suite

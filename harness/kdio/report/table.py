@@ -221,6 +221,9 @@ def render(doc, extra=()):
              for line in [header, *body]]
     lines_notes = [f"  {n}" for n in notes(doc)]
     head = [COUNTED_HEAD] if counted(doc) else []
+    if counted(doc):
+        lines_notes += [f"  driver {name}: {how}" for name, how in
+                        (doc["context"].get("countable_drivers") or {}).items()]
     return "\n".join(head + lines + (["notes:"] + lines_notes if lines_notes else []))
 
 

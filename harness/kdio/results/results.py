@@ -145,7 +145,9 @@ def case_result(case, raws, reps, counted=False, drivers=None):
     if counted:
         samples = [counted_sample(s, case, unit) for s in samples]
         name = user_driver(case)
-        why = name and measure.user_driver_problem(name, drivers or {})
+        why = name and measure.declared_problem(
+            name, drivers or {}, [(s.metrics or {}).get("device_irqs") for s in samples
+                                  if s.status == "ok"])
         if why and any(s.status == "ok" for s in samples):
             samples = [replace(s, status="error", value=None, message=why) for s in samples]
     status, errno, message = _case_status(samples, reps)

@@ -17,7 +17,7 @@ from kdio.errors import ConfigError
 from kdio.run.progress import MergedProgress, Progress
 from kdio import where
 from kdio.kernel import build, builttree, drivers, kbuild, kconfig, kernel
-from kdio.model import backends, config
+from kdio.model import backends, config, measure
 from kdio.paths import fio, ipsec, pathdef, paths
 from kdio.plan import plan, shard, tuning
 from kdio.profile import profile
@@ -53,6 +53,7 @@ class Options:
     cases: tuple = ()           # only these of the suite's case ids (kdio bisect); (): all
     append: tuple = ()          # words added to the guest kernel's command line (--append)
     sysctls: tuple = ()         # "key=value", set in the guest before the first case
+    countable_drivers: tuple = ()   # crypto drivers of the user's declared CPU-only
 
 
 def kernel_context(kspec):
@@ -63,6 +64,17 @@ def kernel_context(kspec):
         if built:  # built by `kdio kernel build`: its base and --set settings
             ctx["built"] = built
     return ctx
+
+
+def declared(suite):
+    """{driver: how kdio checked it} of the user's drivers a counted suite's
+    cases use, declared CPU-only (their figures are kept only if the checks
+    pass: kdio.results.results)."""
+    used = {pathdef.crypto_driver(c.param_dict) for c in suite.cases
+            if c.param_dict.get("driver") in suite.countable_drivers}
+    return {name: f"declared CPU-only by the user; kdio checks it is {measure.DECLARED_CHECKS}, "
+                  "and keeps no figure of it otherwise"
+            for name in sorted(used)}
 
 
 def make_context(req, cfg, accel_reason, user, tail):
@@ -76,6 +88,7 @@ def make_context(req, cfg, accel_reason, user, tail):
         "guest": {"cpus": cfg.cpus, "memory_mib": cfg.memory_mib, "disk_cache": cfg.disk_cache},
         "backends": {b.name: b.description for b in paths.used_backends(req.suite)},
         "config": tuning.context(req.append, req.sysctls),
+        **({"countable_drivers": declared(req.suite)} if req.suite.measure.counted else {}),
     }, [{"module": m.name, "source": m.source, "loaded": None, "message": None} for m in user],
         tail={**tail, **({"profile": {"plugin": "kdio_profile.so", "plugin_api": 1,
                                       "counts": "guest instructions in each case's timed "
@@ -290,7 +303,8 @@ def request(opts, log=print):
     """opts resolved into a GuestRequest: the suite loaded (refused if the
     host lacks what it needs), the kernel opened, the run's id, folder and
     split; refusals before anything is built."""
-    suite = plan.only_cases(plan.load_suite(opts.suite, opts.measure), opts.cases)
+    suite = plan.only_cases(plan.load_suite(opts.suite, opts.measure, opts.countable_drivers),
+                            opts.cases)
     doctor.preflight(features(suite, opts.user_modules), f"suite {suite.name}")
     kspec = open_kernel(opts.kernel, suite)
     run_id = context.run_id(opts.run_id, suite.name)

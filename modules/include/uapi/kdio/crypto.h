@@ -140,7 +140,9 @@ struct kdio_crypto_req {
 	__u64 elapsed_ns;	/* see above */
 	__u64 requests;		/* completed without error */
 	__s32 error;		/* -errno the run ended with, 0 if none */
-	__u32 reserved;		/* 0 */
+	__u32 device_irqs;	/* device interrupts the CPUs took during the
+				 * run (irqs_sum: not the local timer), so a
+				 * driver declared CPU-only can be checked */
 };
 
 #define KDIO_IOC_CRYPTO_RUN	_IOWR(KDIO_IOC_MAGIC, 0x30, struct kdio_crypto_req)
