@@ -496,7 +496,7 @@ def cmd_regress(args):
     mode = {"on": "on", "stacks": "stacks", "auto": "on" if counted else ""}.get(args.profile, "")
     base_side, new_side = _sides(args)
     # The same split on both sides: a guest's figures depend on what else ran
-    # in it (docs/counted-mode.md), so NEW runs as the baseline was split,
+    # in it (docs/configurations.md), so NEW runs as the baseline was split,
     # and an A/B's two sides alike (--jobs, else one guest each)
     jobs = args.jobs or 1
     base, what, base_profile = _base_run(args, gate, mode, base_side, jobs)
