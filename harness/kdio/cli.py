@@ -830,8 +830,8 @@ def _compare_parsers(sub):
                    choices=("on", "off", "auto", "stacks"),
                    help="profile the gate run(s) (as for bench) and show where each flagged "
                         "case changed, against the baseline's profile (<baseline>-profile/ "
-                        "beside it, or the --base-kernel run's); auto: when the gate is "
-                        "counted (make regress's default)")
+                        "beside it, or the BASE run's with a --base-* option); auto: when "
+                        "the gate is counted (make regress's default)")
     s.add_argument("--across-toolchains", action="store_true",
                    help="judge the cases whose toolchain (gcc, binutils) or user space "
                         "(glibc, fio, libaio, liburing) differs between the runs too (default: "
