@@ -24,6 +24,7 @@ from kdio.profile import diff as profile_diff
 from kdio.profile import profile
 from kdio.results import results
 from kdio.run import bench, context, doctor, host, lint, reparse
+from kdio.store import store
 from kdio.errors import ConfigError, KdioError
 
 
@@ -646,6 +647,7 @@ def parser():
     _doctor_parser(sub)
     _result_parsers(sub)
     _bisect_parsers(sub)
+    _store_parser(sub)
     return p
 
 
@@ -847,6 +849,93 @@ def _plots_parser(sub):
     s = sub.add_parser("plots", help="draw the plots and report of an earlier run again")
     s.add_argument("run", help="results/<run-id> folder, or just the run id")
     s.set_defaults(func=cmd_plots)
+
+
+def _store_path(given):
+    """The store's file: --store, else $KDIO_STORE, else results/store.sqlite."""
+    path = given or str(where.store())
+    if "://" in path:
+        raise ConfigError(f"--store {path}: kdio's store is an SQLite file",
+                          "give the path of a file, e.g. --store results/store.sqlite")
+    return Path(path)
+
+
+def _stored_docs(runs):
+    """(result document, its file) of each RUN given: a folder, a
+    result.json or a run id; refused before anything is stored if one is
+    not a readable result."""
+    out = []
+    for run in runs:
+        f = _run_dir(run) / "result.json"
+        doc = results.load(f)
+        results.validate(doc)
+        out.append((doc, f))
+    return out
+
+
+def _add_all(store_file, docs):
+    """Add each (doc, file) to the store, saying what each became."""
+    new = 0
+    with store.Store(store_file) as db:
+        for doc, f in docs:
+            added = db.add(doc, source=str(f))
+            new += added.new
+            log(f"{'added' if added.new else 'already stored'}: {doc['run_id']} ({f}) "
+                + (f"as run {added.run}, {added.series} series, {added.samples} samples"
+                   if added.new else f"as run {added.run}"))
+    log(f"store {store_file}: {new} run(s) added, {len(docs) - new} already there")
+    return 0
+
+
+def cmd_store(args):
+    store_file = _store_path(args.store)
+    if args.action == "add":
+        if not args.runs:
+            raise ConfigError("kdio store add: no run given",
+                              "name runs: kdio store add results/<run-id> ...")
+        return _add_all(store_file, _stored_docs(args.runs))
+    if args.action == "import":
+        top = Path(args.runs[0] if args.runs else where.TOP / "results")
+        found = sorted(top.glob("*/result.json"))
+        if not found:
+            raise ConfigError(f"{top}: no <run>/result.json in it",
+                              "import the folder your runs are in (results/ by default)")
+        docs, skipped = [], []
+        for f in found:
+            try:
+                doc = results.load(f)
+                results.validate(doc)
+                docs.append((doc, f))
+            except KdioError as e:
+                skipped.append(f"{f.parent.name}: {e}")
+        for s in skipped:
+            log(f"not imported: {s}")
+        return _add_all(store_file, docs)
+    with store.Store(store_file) as db:
+        rows = db.runs()
+    if not rows:
+        log(f"store {store_file}: no run stored (kdio store import results/ adds every run)")
+        return 0
+    log("\n".join(table.aligned(("run", "date", "run id", "suite", "measure", "status",
+                                  "kernel", "cases"),
+                                 [tuple("-" if v is None else str(v) for v in r)
+                                  for r in rows])))
+    log(f"store {store_file}: {len(rows)} run(s)")
+    return 0
+
+
+def _store_parser(sub):
+    s = sub.add_parser("store", help="the store of runs (SQLite): add runs, import a folder "
+                                     "of them, list them")
+    s.add_argument("action", choices=("add", "import", "ls"),
+                   help="add RUN...: these runs; import [DIR]: every DIR/<run>/result.json "
+                        "(results/ by default); ls: the stored runs")
+    s.add_argument("runs", nargs="*", metavar="RUN",
+                   help="results/<run-id> folders, result.json files or run ids (add); a "
+                        "folder of runs (import)")
+    s.add_argument("--store", default=None, metavar="FILE",
+                   help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
+    s.set_defaults(func=cmd_store)
 
 
 def _result_parsers(sub):

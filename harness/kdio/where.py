@@ -23,6 +23,12 @@ CI = TOP / "ci"
 PACKAGES = CI / "packages.txt"                    # what the bootstrap installs
 
 
+def store():
+    """The store of runs: $KDIO_STORE, else results/store.sqlite."""
+    env = os.environ.get("KDIO_STORE")
+    return Path(env) if env else TOP / "results" / "store.sqlite"
+
+
 def cache():
     """The download cache: $KDIO_CACHE, else .cache/ at the top of the checkout."""
     env = os.environ.get("KDIO_CACHE")

@@ -13,6 +13,7 @@ from kdio import where
 
 # Each stage's level: a module may import a lower level, or its own folder.
 LEVELS = {"": 0, "model": 1, "paths": 2, "plan": 3, "kernel": 3, "vm": 3, "results": 3,
+          "store": 4,
           "profile": 4, "report": 5, "run": 6, "remote": 7, "bisect": 7, "cli": 8,
           "__main__": 9}
 SHARED = {"errors", "where", "__init__"}   # kdio/ itself: any stage imports them

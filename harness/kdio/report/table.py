@@ -208,6 +208,13 @@ def notes(doc, with_status=False):
     return out
 
 
+def aligned(head, rows):
+    """head and rows as lines of left-aligned columns, two spaces apart."""
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    return ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
+            for line in [head, *rows]]
+
+
 def render(doc, extra=()):
     """The end table; extra: Metric columns to add (kdio show --metric)."""
     ratios, metrics = columns(doc, extra)
@@ -216,9 +223,7 @@ def render(doc, extra=()):
     table = rows(doc, extra)
     body = [(r["case"], r["status"], r["value"], str(r["n"]), r["spread"], r["cv"],
              *(r[m.title] for m in metrics), *(r[path] for path in ratios)) for r in table]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
-             for line in [header, *body]]
+    lines = aligned(header, body)
     lines_notes = [f"  {n}" for n in notes(doc)]
     head = [COUNTED_HEAD] if counted(doc) else []
     if counted(doc):

@@ -1,0 +1,244 @@
+"""The store of runs: every result document added once, in a database the
+trends and the gate against history read from (rustc-perf's way: the
+pages read only the database).
+
+One schema, in SQL both SQLite and PostgreSQL take:
+- run: one per result document, keyed by the SHA-256 of its canonical
+  JSON (a run added twice is stored once), with what identifies its
+  conditions as columns (suite, measure, status, date, kdio's commit, the
+  kernel and its build, the toolchain, the host) and its whole context;
+- series: one per (suite, case, unit): its family, path and parameters;
+- sample: a series' samples in one run, by repetition;
+- result: a series' status and median in one run, with its message;
+- checks: a run's checks, ok or not, with their detail.
+
+A run is added in one transaction: a writer killed mid-add leaves the
+store as it was; two writers at once each add theirs (SQLite: the second
+waits for the first's lock; the run's unique key makes a race a no-op).
+A store written by a newer schema is refused; an older one is migrated.
+"""
+
+import hashlib
+import json
+import sqlite3
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from kdio.errors import KdioError
+from kdio.model import family
+from kdio.paths import paths
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 60     # a second writer waits this long for the first one's lock
+
+SCHEMA = (
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE run (
+        id INTEGER PRIMARY KEY,
+        run_key TEXT NOT NULL UNIQUE,
+        run_id TEXT NOT NULL,
+        suite TEXT NOT NULL,
+        measure TEXT NOT NULL,
+        status TEXT NOT NULL,
+        date TEXT NOT NULL,
+        kdio_commit TEXT,
+        kernel TEXT,
+        kernel_release TEXT,
+        kernel_build TEXT,
+        toolchain TEXT,
+        host TEXT,
+        source TEXT,
+        context TEXT NOT NULL)""",
+    """CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        suite TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        family TEXT NOT NULL,
+        path TEXT NOT NULL,
+        params TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        UNIQUE (suite, case_id, unit))""",
+    """CREATE TABLE result (
+        run INTEGER NOT NULL REFERENCES run(id),
+        series INTEGER NOT NULL REFERENCES series(id),
+        status TEXT NOT NULL,
+        median DOUBLE PRECISION,
+        message TEXT,
+        PRIMARY KEY (run, series))""",
+    """CREATE TABLE sample (
+        run INTEGER NOT NULL REFERENCES run(id),
+        series INTEGER NOT NULL REFERENCES series(id),
+        rep INTEGER NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (run, series, rep))""",
+    """CREATE TABLE checks (
+        run INTEGER NOT NULL REFERENCES run(id),
+        name TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        detail TEXT,
+        PRIMARY KEY (run, name))""",
+    """CREATE INDEX run_by_suite ON run (suite, measure, date)""",
+)
+# Each older schema version's statements that bring it to the next one.
+MIGRATIONS = {}
+
+
+class StoreError(KdioError):
+    """The store cannot be opened, is of another schema, or refused a write."""
+
+
+@dataclass(frozen=True)
+class Added:
+    """What add() did with one result document."""
+    key: str
+    run: int            # its row id in the store
+    new: bool           # False: it was there already
+    series: int         # its series (cases)
+    samples: int
+
+
+def run_key(doc):
+    """The identity of a result document: the SHA-256 of its canonical JSON."""
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"))
+                          .encode("utf-8")).hexdigest()
+
+
+class Store:
+    """An open store: SQLite (a file) for now; the SQL is PostgreSQL's too."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S,
+                                      isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open the store {self.path}: {e}",
+                             "give --store a file in a folder you can write") from None
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._schema()
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _version(self):
+        has_meta = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                   "AND name = 'meta'").fetchone()
+        if not has_meta:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def _schema(self):
+        """Create the schema in an empty store, migrate an older one, and
+        refuse a newer one, in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._version()
+            if version is None:
+                for statement in SCHEMA:
+                    self.db.execute(statement)
+                self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
+                                (str(SCHEMA_VERSION),))
+            elif version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store {self.path} has schema version {version}, written by a newer "
+                    f"kdio; this one knows versions up to {SCHEMA_VERSION}",
+                    "use the kdio that wrote it (git log harness/kdio/store), or another "
+                    "--store")
+            while version is not None and version < SCHEMA_VERSION:
+                for statement in MIGRATIONS[version]:
+                    self.db.execute(statement)
+                version += 1
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                                (str(version),))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def add(self, doc, source="", fault=None):
+        """Store one result document (a run) in one transaction, unless it is
+        there already; fault: a test-only callable run midway (after the run's
+        row, before its samples), to kill the writer there."""
+        key = run_key(doc)
+        ctx = doc.get("context") or {}
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            old = self.db.execute("SELECT id FROM run WHERE run_key = ?", (key,)).fetchone()
+            if old:
+                self.db.execute("ROLLBACK")
+                return Added(key, old[0], False, 0, 0)
+            run = self._insert_run(doc, ctx, key, source)
+            if fault:
+                fault()
+            series = samples = 0
+            for r in doc.get("results", []):
+                sid = self._series(ctx, r)
+                self.db.execute("INSERT INTO result VALUES (?, ?, ?, ?, ?)",
+                                (run, sid, r["status"], _median(r["samples"]), r.get("message")))
+                self.db.executemany("INSERT INTO sample VALUES (?, ?, ?, ?)",
+                                    [(run, sid, i, v) for i, v in enumerate(r["samples"])])
+                series += 1
+                samples += len(r["samples"])
+            self.db.executemany("INSERT INTO checks VALUES (?, ?, ?, ?)",
+                                [(run, c["name"], 1 if c.get("ok") else 0, c.get("detail"))
+                                 for c in doc.get("checks") or []])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return Added(key, run, True, series, samples)
+
+    def _insert_run(self, doc, ctx, key, source):
+        kernel = ctx.get("kernel") or {}
+        measure = (ctx.get("measure") or {}).get("mode", "wall")
+        cur = self.db.execute(
+            "INSERT INTO run (run_key, run_id, suite, measure, status, date, kdio_commit, "
+            "kernel, kernel_release, kernel_build, toolchain, host, source, context) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, doc.get("run_id", ""), (ctx.get("suite") or {}).get("name", ""), measure,
+             doc.get("status", ""), ctx.get("date", ""), ctx.get("kdio_git_sha"),
+             kernel.get("name"), kernel.get("release"),
+             json.dumps(kernel.get("built"), sort_keys=True) if kernel.get("built") else None,
+             json.dumps(ctx.get("toolchain"), sort_keys=True) if ctx.get("toolchain") else None,
+             ctx.get("host_cpu"), source, json.dumps(ctx, sort_keys=True)))
+        return cur.lastrowid
+
+    def _series(self, ctx, r):
+        """The id of r's series, made if it is new."""
+        suite = r.get("suite") or (ctx.get("suite") or {}).get("name", "")
+        row = self.db.execute("SELECT id FROM series WHERE suite = ? AND case_id = ? AND "
+                              "unit = ?", (suite, r["case"], r["unit"])).fetchone()
+        if row:
+            return row[0]
+        path = paths.PATHS.get(r["path"])
+        fam = family.of_path(path).name if path else ""
+        return self.db.execute(
+            "INSERT INTO series (suite, case_id, family, path, params, unit) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (suite, r["case"], fam, r["path"], json.dumps(r.get("params") or {},
+                                                          sort_keys=True), r["unit"])).lastrowid
+
+    def runs(self):
+        """Every stored run, oldest first: (id, date, run_id, suite, measure,
+        status, kernel_release, series count)."""
+        return self.db.execute(
+            "SELECT run.id, run.date, run.run_id, run.suite, run.measure, run.status, "
+            "run.kernel_release, COUNT(result.series) FROM run LEFT JOIN result "
+            "ON result.run = run.id GROUP BY run.id ORDER BY run.date, run.id").fetchall()
+
+    def counts(self):
+        """{table: rows} of the data tables."""
+        return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                for t in ("run", "series", "result", "sample", "checks")}
+
+
+def _median(samples):
+    return statistics.median(samples) if samples else None
