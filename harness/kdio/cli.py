@@ -17,7 +17,7 @@ from kdio.kernel import build, builttree, kbuild, kconfig, kernel
 from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
-from kdio.report import flame
+from kdio.report import flame, trend
 from kdio.report import profile as profile_report
 from kdio.bisect import bisect
 from kdio.profile import diff as profile_diff
@@ -924,6 +924,27 @@ def cmd_store(args):
     return 0
 
 
+def cmd_trend(args):
+    with store.Store(_store_path(args.store)) as db:
+        series = db.series(case=args.case or "", kernel=args.kernel or "",
+                           suite=args.suite or "", measure=args.measure or "")
+    if not series:
+        raise ConfigError("no stored series matches"
+                          + "".join(f" {k} {v!r}" for k, v in (("case", args.case),
+                                                              ("kernel", args.kernel),
+                                                              ("suite", args.suite),
+                                                              ("measure", args.measure)) if v),
+                          "kdio store ls shows what is stored; kdio store import results/ "
+                          "adds your runs")
+    judged = trend.trends(series)
+    log(trend.render(judged))
+    steps = sum(len(s) for _, s in judged.values())
+    log(f"\n{len(judged)} series, {steps} change point(s) (counted: a gap of "
+        f"{trend.COUNTED.threshold * 100:g} % between {trend.COUNTED.min_runs}+ runs a side; "
+        f"wall: {trend.WALL.threshold * 100:g} %, {trend.WALL.min_runs}+ runs)")
+    return 0
+
+
 def _store_parser(sub):
     s = sub.add_parser("store", help="the store of runs (SQLite): add runs, import a folder "
                                      "of them, list them")
@@ -936,6 +957,14 @@ def _store_parser(sub):
     s.add_argument("--store", default=None, metavar="FILE",
                    help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
     s.set_defaults(func=cmd_store)
+    s = sub.add_parser("trend", help="each stored series over its runs, with its change points")
+    s.add_argument("--case", help="only the cases whose id holds this")
+    s.add_argument("--kernel", help="only runs on a kernel release holding this")
+    s.add_argument("--suite", help="only this suite's series")
+    s.add_argument("--measure", choices=("wall", "counted"), help="only runs of this measure")
+    s.add_argument("--store", default=None, metavar="FILE",
+                   help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
+    s.set_defaults(func=cmd_trend)
 
 
 def _result_parsers(sub):

@@ -98,6 +98,19 @@ class Added:
     samples: int
 
 
+@dataclass(frozen=True)
+class Point:
+    """One run's figure of a series."""
+    run: int            # the run's row id
+    run_id: str
+    date: str
+    commit: str
+    kernel: str
+    measure: str
+    median: float
+    samples: tuple
+
+
 def run_key(doc):
     """The identity of a result document: the SHA-256 of its canonical JSON."""
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"))
@@ -233,6 +246,33 @@ class Store:
             "SELECT run.id, run.date, run.run_id, run.suite, run.measure, run.status, "
             "run.kernel_release, COUNT(result.series) FROM run LEFT JOIN result "
             "ON result.run = run.id GROUP BY run.id ORDER BY run.date, run.id").fetchall()
+
+    def series(self, case="", kernel="", suite="", measure=""):
+        """{(suite, case id, unit): [Point, ...] oldest first} of the series
+        whose case id holds case, in runs on a kernel release holding
+        kernel, of suite and measure when given; ok results only."""
+        rows = self.db.execute(
+            "SELECT series.suite, series.case_id, series.unit, run.id, run.run_id, run.date, "
+            "run.kdio_commit, run.kernel_release, run.measure, result.median "
+            "FROM result JOIN run ON result.run = run.id "
+            "JOIN series ON result.series = series.id "
+            "WHERE result.status = 'ok' AND instr(series.case_id, ?) > 0 "
+            "AND instr(COALESCE(run.kernel_release, ''), ?) > 0 "
+            "AND (? = '' OR series.suite = ?) AND (? = '' OR run.measure = ?) "
+            "ORDER BY series.suite, series.case_id, run.date, run.id",
+            (case, kernel, suite, suite, measure, measure)).fetchall()
+        samples = {}
+        for run, sid, value in self.db.execute(
+                "SELECT sample.run, series.suite || ' ' || series.case_id || ' ' || series.unit, "
+                "sample.value FROM sample JOIN series ON sample.series = series.id "
+                "ORDER BY sample.run, sample.rep"):
+            samples.setdefault((run, sid), []).append(value)
+        out = {}
+        for suite_, case_id, unit, run, run_id, date, commit, release, mode, median in rows:
+            out.setdefault((suite_, case_id, unit), []).append(Point(
+                run, run_id, date, commit, release, mode, median,
+                tuple(samples.get((run, f"{suite_} {case_id} {unit}"), ()))))
+        return out
 
     def counts(self):
         """{table: rows} of the data tables."""

@@ -1,0 +1,73 @@
+"""Change points in stored series (kdio.report.trend): a 1 % step in a
+counted series is found at the step and nowhere else; a flat noisy series,
+a ramp, a single odd run and a wall-clock series with a step inside its
+noise give none (the negative controls); kdio trend over a store marks it."""
+
+import copy
+import random
+
+import pytest
+
+from kdio import cli, where
+from kdio.report import trend
+from kdio.results import results
+from kdio.store import store
+
+
+def _noisy(level, n, rel, rng):
+    return [level * (1 + rng.uniform(-rel, rel)) for _ in range(n)]
+
+
+def test_a_one_percent_step_in_a_counted_series_is_one_change_point_at_the_step():
+    rng = random.Random(1)
+    values = _noisy(1000.0, 10, 0.001, rng) + _noisy(1010.0, 8, 0.001, rng)
+    [step] = trend.change_points(values, "insn/byte", trend.COUNTED)
+    assert step.index == 10
+    assert step.change == pytest.approx(-0.01, abs=0.002)     # a cost up 1 %: worse
+
+
+def test_two_steps_are_both_found():
+    rng = random.Random(2)
+    values = (_noisy(100.0, 6, 0.001, rng) + _noisy(102.0, 6, 0.001, rng)
+              + _noisy(101.0, 6, 0.001, rng))
+    assert [s.index for s in trend.change_points(values, "insn/byte", trend.COUNTED)] == [6, 12]
+
+
+@pytest.mark.parametrize("name, values, rule", [
+    ("flat counted, 0.1 % noise", _noisy(1000.0, 40, 0.001, random.Random(3)), trend.COUNTED),
+    ("a ramp of 0.1 % a run", [1000.0 * (1.001 ** i) for i in range(30)], trend.COUNTED),
+    ("one odd run", [1000.0] * 10 + [1050.0] + [1000.0] * 10, trend.COUNTED),
+    ("flat wall, 30 % noise", _noisy(1e9, 40, 0.3, random.Random(4)), trend.WALL),
+    ("a 5 % wall step in 30 % noise",
+     _noisy(1e9, 15, 0.3, random.Random(5)) + _noisy(1.05e9, 15, 0.3, random.Random(6)),
+     trend.WALL),
+])
+def test_no_change_point_where_there_is_no_step(name, values, rule):
+    assert trend.change_points(values, "insn/byte", rule) == [], name
+
+
+def test_a_large_wall_step_is_found():
+    rng = random.Random(7)
+    values = _noisy(1e9, 6, 0.05, rng) + _noisy(2e9, 6, 0.05, rng)
+    [step] = trend.change_points(values, "bytes/s", trend.WALL)
+    assert step.index == 6 and step.change > 0.5          # throughput up: better
+
+
+def test_kdio_trend_marks_the_step_of_a_stored_series(tmp_path, capsys):
+    base = results.load(where.TOP / "ci/baselines/ci.json")
+    db = tmp_path / "s.sqlite"
+    with store.Store(db) as s:
+        for n in range(8):
+            doc = copy.deepcopy(base)
+            doc["run_id"] = f"night-{n}"
+            doc["context"]["date"] = f"2026-12-0{n + 1}T02:00:00+00:00"
+            for r in doc["results"]:
+                slower = 1.01 if n >= 5 and r["case"].startswith("dio.bvec/op=write") else 1.0
+                r["samples"] = [v * slower * (1 + 0.0005 * ((n * 7) % 3)) for v in r["samples"]]
+            s.add(doc)
+    assert cli.main(["trend", "--store", str(db), "--case", "dio.bvec/", "--suite", "ci"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("<- change -1.") == 2, out                # brd and ext4-brd writes
+    assert "4 series, 2 change point(s)" in out
+    assert "<- change" not in out.split("dio.bvec/op=read")[1].split("\n\n")[0]
+    assert cli.main(["trend", "--store", str(db), "--case", "no-such-case"]) == 2
