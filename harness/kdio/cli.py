@@ -7,6 +7,7 @@ Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
 import argparse
 import dataclasses
 import json
+import re
 import signal
 import sys
 import traceback
@@ -146,9 +147,10 @@ def _where(ctx):
             f"{ctx['guest'].get('boot_s')} s, VM {ctx.get('vm_elapsed_s')} s", "console.log")
 
 
-def _run_and_print(opts, metrics=(), plots=True):
+def _run_and_print(opts, metrics=(), plots=True, store_to=None):
     """One run, then its table (with the --metric columns), checks,
-    context, files, plots and report."""
+    context, files, plots and report; store_to: the store it is added to
+    as it finishes (--store), if any."""
     doc, run_dir = (host.run if isinstance(opts, host.Options) else bench.run)(opts, log)
     if doc["context"].get("kdio_git_sha_unknown"):
         log(f"kdio's commit: unknown, {doc['context']['kdio_git_sha_unknown']}")
@@ -171,6 +173,11 @@ def _run_and_print(opts, metrics=(), plots=True):
             f"kdio profile {run_dir.name}, or make profile RUN={run_dir.name})")
     if plots:
         _plots_and_report(doc, run_dir)
+    if store_to is not None:
+        path = _store_path(store_to)
+        with store.Store(path) as db:
+            added = db.add(doc, source=str(run_dir / "result.json"))
+        log(f"stored: {path} (run {added.run})")
     return doc, run_dir
 
 
@@ -244,7 +251,8 @@ def cmd_bench(args):
                 log(f"=== suite {suite}, kernel {name} ===")
             opts = (_host_options(args, suite, run_id) if args.target == "host"
                     else _options(args, suite, name, run_id))
-            doc, _ = _run_and_print(opts, args.metric, plots=not args.no_plots)
+            doc, _ = _run_and_print(opts, args.metric, plots=not args.no_plots,
+                                    store_to=args.store)
             docs.append(doc)
             status = max(status, _verdict(doc))
         if len(docs) > 1:
@@ -481,11 +489,31 @@ def _base_run(args, gate, mode, base, jobs):
     stamp = context.run_id(args.run_id)
     log(f"=== BASE: suite {args.suite}, {base.words()} ===")
     doc, run_dir = _run_and_print(_options(args, args.suite, base.kernel, f"{stamp}-base",
-                                           mode, side=base, jobs=jobs))
+                                           mode, side=base, jobs=jobs), store_to=args.store)
     if _run_failed(doc):
         raise KdioError(f"the BASE run ({base.words()}) failed",
                         "fix that run first (see its console.log and its failure above)")
     return doc, f"the same suite with {base.words()}", profile_diff.home(run_dir)
+
+
+HISTORY = re.compile(r"store:last=([1-9][0-9]*)")
+
+
+def _history_base(args, gate, doc, n):
+    """(BASE document, what it is, where its profile would be) for --base
+    store:last=N: the last N stored runs like doc, else the committed
+    baseline when the store has none."""
+    path = _store_path(args.store)
+    with store.Store(path) as db:
+        base = db.history(doc, n)
+    if base is not None:
+        return (base, f"the last {len(base['context']['history'])} run(s) in {path} of this "
+                      f"suite, kernel and toolchain ({', '.join(base['context']['history'])})",
+                None)
+    baseline = Path(args.baseline or where.TOP / gate["baseline"])
+    log(f"the store {path} holds no earlier run of this suite, kernel and toolchain: "
+        f"comparing with {baseline}")
+    return results.load(baseline), str(baseline), profile_diff.home(baseline)
 
 
 def cmd_regress(args):
@@ -493,6 +521,13 @@ def cmd_regress(args):
     gate = dict(suite.gate)
     if not gate:
         raise KdioError(f"suite {suite.name} has no [gate] section", "use --suite ci")
+    history = HISTORY.fullmatch(args.base or "")
+    if args.base and not history:
+        raise ConfigError(f"--base {args.base}: not store:last=N",
+                          "e.g. --base store:last=5 compares with the last 5 stored runs")
+    if history and _sides(args)[0]:
+        raise ConfigError("--base store:last=N and a --base-* option both name a BASE",
+                          "give one of them")
     counted = args.measure == "counted" if args.measure else suite.measure.counted
     mode = {"on": "on", "stacks": "stacks", "auto": "on" if counted else ""}.get(args.profile, "")
     base_side, new_side = _sides(args)
@@ -500,24 +535,27 @@ def cmd_regress(args):
     # in it (docs/configurations.md), so NEW runs as the baseline was split,
     # and an A/B's two sides alike (--jobs, else one guest each)
     jobs = args.jobs or 1
-    base, what, base_profile = _base_run(args, gate, mode, base_side, jobs)
-    if base_side is None and not args.jobs:
-        jobs = _split_of(base)
+    if not history:
+        base, what, base_profile = _base_run(args, gate, mode, base_side, jobs)
+        if base_side is None and not args.jobs:
+            jobs = _split_of(base)
     gate.pop("baseline", None)
     run_id = f"{args.run_id}-new" if base_side and args.run_id else args.run_id
     if base_side:
         log(f"=== NEW: suite {args.suite}, {new_side.words()} ===")
     doc, run_dir = _run_and_print(_options(args, args.suite, args.kernel, run_id, mode,
-                                           side=new_side, jobs=jobs))
+                                           side=new_side, jobs=jobs), store_to=args.store)
     if _run_failed(doc):
         return 1
+    if history:
+        base, what, base_profile = _history_base(args, gate, doc, int(history.group(1)))
     result = compare.compare(base, doc, compare.Settings(
         **gate, across_toolchains=args.across_toolchains),
                              f"the gate's settings (suite {suite.name}'s [gate])")
     log(f"\ncompared with {what}:\n{compare.render_text(result)}")
     results.write_atomic(run_dir / "compare.json", json.dumps(result, indent=2) + "\n")
     results.write_atomic(run_dir / "compare.md", compare.render_text(result, markdown=True) + "\n")
-    if mode:
+    if mode and base_profile:
         _explain(base_profile, profile_diff.home(run_dir), result)
     if result["toolchain_changed"]:
         log(f"not judged, toolchain or user space changed: "
@@ -763,6 +801,7 @@ def _bench_parser(sub):
                    help="write the result files only: no plots, no report (kdio plots RUN "
                         "draws them later)")
     _config_arguments(b)
+    _store_argument(b)
     _host_arguments(b)
     _metric_argument(b)
     b.set_defaults(func=cmd_bench)
@@ -841,6 +880,11 @@ def _compare_parsers(sub):
     s.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
                    help="guests at once (default: as many as the baseline was split across, "
                         "else 1: a guest's figures depend on what else ran in it)")
+    s.add_argument("--base", default=None, metavar="store:last=N",
+                   help="compare with the last N runs in the store of the same suite, kernel "
+                        "and toolchain (their samples together), instead of the committed "
+                        "baseline; that baseline still when the store has none")
+    _store_argument(s)
     _config_arguments(s, base=True)
     s.set_defaults(func=cmd_regress)
 
@@ -943,6 +987,12 @@ def cmd_trend(args):
         f"{trend.COUNTED.threshold * 100:g} % between {trend.COUNTED.min_runs}+ runs a side; "
         f"wall: {trend.WALL.threshold * 100:g} %, {trend.WALL.min_runs}+ runs)")
     return 0
+
+
+def _store_argument(s):
+    s.add_argument("--store", nargs="?", const="", default=None, metavar="FILE",
+                   help="add each run to the store as it finishes (FILE, else $KDIO_STORE, "
+                        "else results/store.sqlite)")
 
 
 def _store_parser(sub):

@@ -17,6 +17,7 @@ from kdio import cli, where
 from kdio.model import config
 from kdio.report import compare
 from kdio.run import bench
+from kdio.store import store
 
 pytestmark = pytest.mark.integration
 
@@ -106,6 +107,19 @@ def test_a_flag_against_the_committed_baseline_says_where(counted, capsys):
     assert summary["ok"], summary["problems"][:3]
     for op in ("write", "read"):
         assert summary["cases"][f"fio.psync/op={op}/bs=1m/size=32m/backend=brd"]["windows"] == 5
+
+
+def test_the_work_run_against_the_stores_history_of_two_runs_is_flagged(counted, tmp_path):
+    """make regress --base store:last=N's BASE: the two plain runs, stored,
+    their samples together (10 a case)."""
+    with store.Store(tmp_path / "s.sqlite") as s:
+        s.add(counted["a"])
+        s.add(counted["b"])
+        base = s.history(counted["work"], 5)
+    assert len(base["context"]["history"]) == 2
+    result = compare.compare(base, counted["work"], gate_settings("ci"))
+    assert TARGET in result["regressions"], compare.render_text(result)
+    assert not [c for c in result["regressions"] if c.startswith(("fio.", "xfer.", "base."))]
 
 
 def test_the_slowed_run_as_base_shows_an_improvement(counted):

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from kdio import cli, where
+from kdio.report import compare
 from kdio.results import results
 from kdio.store import store
 
@@ -144,3 +145,30 @@ def test_store_add_import_and_ls(tmp_path, capsys):
     assert cli.main(["store", "ls", "--store", "postgresql://x/y"]) == 2
     err = capsys.readouterr().err
     assert "no run given" in err and "kdio's store is an SQLite file" in err
+
+
+def test_history_is_the_last_runs_of_the_same_suite_kernel_and_toolchain(tmp_path, capsys):
+    db = tmp_path / "s.sqlite"
+    other = _doc(9)
+    other["context"]["toolchain"] = {"gcc": "gcc 13", "binutils": "ld 2.41"}
+    with store.Store(db) as s:
+        for n in range(4):
+            s.add(_doc(n))
+        s.add(other)
+        new = _doc(10)
+        for r in new["results"]:
+            r["samples"] = [v * 1.01 for v in r["samples"]]
+        s.add(new)                                        # NEW itself is never its history
+        base = s.history(new, 2)
+        assert base["context"]["history"] == ["run-003", "run-002"]
+        assert all(len(r["samples"]) == 10 for r in base["results"])
+        assert s.history({"context": {"suite": {"name": "nope"}}}, 2) is None
+    result = compare.compare(base, new)
+    assert len(result["regressions"]) == 28, compare.render_text(result)
+    # an empty store: the committed baseline, said so
+    args = cli.parser().parse_args(["regress", "--store", str(tmp_path / "empty.sqlite"),
+                                          "--base", "store:last=3"])
+    doc, what, _ = cli._history_base(args, {"baseline": "ci/baselines/ci.json"}, new, 3)
+    assert what.endswith("ci/baselines/ci.json") and doc["run_id"] == results.load(
+        BASELINE)["run_id"]
+    assert "holds no earlier run" in capsys.readouterr().out

@@ -274,6 +274,43 @@ class Store:
                 tuple(samples.get((run, f"{suite_} {case_id} {unit}"), ()))))
         return out
 
+    def history(self, doc, n):
+        """A result document of the last n ok runs stored before doc of the
+        same suite, measure, kernel release and toolchain (each case's
+        samples from all of them; the newest one's context, with the runs'
+        ids under "history"), or None when the store has none."""
+        ctx = doc.get("context") or {}
+        toolchain = json.dumps(ctx.get("toolchain"), sort_keys=True) \
+            if ctx.get("toolchain") else None
+        runs = self.db.execute(
+            "SELECT id, run_id, context FROM run WHERE suite = ? AND measure = ? AND "
+            "kernel_release IS ? AND toolchain IS ? AND status = 'ok' AND run_key != ? "
+            "ORDER BY date DESC, id DESC LIMIT ?",
+            ((ctx.get("suite") or {}).get("name", ""),
+             (ctx.get("measure") or {}).get("mode", "wall"),
+             (ctx.get("kernel") or {}).get("release"), toolchain, run_key(doc), n)).fetchall()
+        if not runs:
+            return None
+        ids = [r[0] for r in runs]
+        marks = ",".join("?" * len(ids))
+        by_case = {}
+        for case, path, params, unit, suite, value in self.db.execute(
+                "SELECT series.case_id, series.path, series.params, series.unit, series.suite, "
+                "sample.value FROM sample JOIN series ON sample.series = series.id "
+                "JOIN result ON result.run = sample.run AND result.series = sample.series "
+                f"WHERE sample.run IN ({marks}) AND result.status = 'ok' "
+                "ORDER BY sample.run, sample.rep", ids):
+            r = by_case.setdefault(case, {
+                "suite": suite, "case": case, "path": path, "params": json.loads(params),
+                "unit": unit, "baseline": bool(paths.PATHS[path].baseline)
+                if path in paths.PATHS else False, "samples": [], "status": "ok",
+                "errno": None, "message": None})
+            r["samples"].append(value)
+        context = {**json.loads(runs[0][2]), "history": [r[1] for r in runs]}
+        return {"schema_version": doc.get("schema_version"), "run_id": f"last {len(runs)}",
+                "status": "ok", "failure": None, "context": context,
+                "results": list(by_case.values())}
+
     def counts(self):
         """{table: rows} of the data tables."""
         return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
