@@ -18,7 +18,7 @@ from kdio.kernel import build, builttree, kbuild, kconfig, kernel
 from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
-from kdio.report import flame, trend
+from kdio.report import flame, headline, trend
 from kdio.report import profile as profile_report
 from kdio.bisect import bisect
 from kdio.profile import diff as profile_diff
@@ -161,6 +161,7 @@ def _run_and_print(opts, metrics=(), plots=True, store_to=None):
             + ("loaded" if u["loaded"] else f"NOT loaded: {u['message']}"))
     log("")
     log(_banner(doc))
+    log("what the run found:\n" + "\n".join(f"  {line}" for line in headline.lines(doc)))
     log(table.render(doc, _extra_metrics(doc, metrics)))
     for c in doc.get("checks", []):
         log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")

@@ -88,14 +88,16 @@ def test_a_profiled_runs_report_says_where_the_cost_goes(fixtures, tmp_path):
     assert [p.name for p in drawn] == ["where-the-cost-goes.png", "where-the-cost-goes.svg"]
     assert all(p.stat().st_size > 1000 for p in drawn)
     text = report.markdown(doc, drawn, tmp_path, _summary())
-    section = text[text.index("## Where the cost goes"):text.index("## Plots")]
+    section = text[text.index("## Where the cost goes"):]
+    assert text.index("## What the run found") < text.index("## Plots") < \
+        text.index("## Results") < text.index("## Where the cost goes")
     assert "| case | insns/window | copy % | block % | kernel % |" in section
     # the labels keep what differs between cases (op, size), not what all share
     assert "| dio.vmmap/op=read/size=32m | 100 | 60.0 | 30.0 | 10.0 |" in section
     assert "| dio.vmmap/op=write/size=8m | 100 | 60.0 | 30.0 | 10.0 |" in section
     assert "![where-the-cost-goes](plots/where-the-cost-goes.png)" in section
     assert "nothing to attribute): xfer.read/msg=4k/count=100" in section
-    assert "where-the-cost-goes" not in text[text.index("## Plots"):]
+    assert "where-the-cost-goes" not in text[text.index("## Plots"):text.index("## The run")]
     page = report.html_page(doc, drawn, tmp_path, _summary(ok=False))
     assert "<h2>Where the cost goes</h2>" in page and "its checks FAILED: x rep 1" in page
     assert "<img src='plots/where-the-cost-goes.svg'" in page

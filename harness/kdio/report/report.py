@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from kdio.report import ipsec, latency, table
+from kdio.report import headline, ipsec, latency, table
 from kdio.report import flame
 from kdio.report import profile as profile_report
 from kdio.results.results import write_atomic
@@ -123,9 +123,17 @@ def _profile_markdown(doc, summary, plots, base_dir):
     return out
 
 
+def _plot_files(plots):
+    return [p for p in plots if str(p).endswith(".png") and not _is_layer_plot(p)]
+
+
 def markdown(doc, plots, base_dir, profile=None):
     out = [f"# kdio run {doc['run_id']}: suite {doc['context']['suite']['name']}", "",
-           _status_line(doc), "", "| | |", "|---|---|"]
+           _status_line(doc), "", "## What the run found", ""]
+    out += [f"- {line.strip()}" for line in headline.lines(doc)]
+    out += ["", "## Plots", ""]
+    out += [f"![{Path(p).stem}]({os.path.relpath(p, base_dir)})" for p in _plot_files(plots)]
+    out += ["", "## The run", "", "| | |", "|---|---|"]
     out += [f"| {k} | {v} |" for k, v in _context(doc)]
     out += ["", "## Checks", ""] + [f"- {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})"
                                      for c in doc.get("checks", [])]
@@ -143,9 +151,6 @@ def markdown(doc, plots, base_dir, profile=None):
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     if profile:
         out += _profile_markdown(doc, profile, plots, base_dir)
-    out += ["", "## Plots", ""]
-    out += [f"![{Path(p).stem}]({os.path.relpath(p, base_dir)})" for p in plots
-            if str(p).endswith(".png") and not _is_layer_plot(p)]
     return "\n".join(out) + "\n"
 
 
@@ -187,8 +192,13 @@ def _profile_html(doc, summary, plots, base_dir):
 
 def html_page(doc, plots, base_dir, profile=None):
     title = f"kdio run {doc['run_id']}: suite {doc['context']['suite']['name']}"
-    parts = [f"<h1>{html.escape(title)}</h1>", f"<p class='status'>{html.escape(_status_line(doc))}</p>",
-             _html_table(("", ""), _context(doc)), "<h2>Checks</h2><ul>"]
+    parts = [f"<h1>{html.escape(title)}</h1>",
+             f"<p class='status'>{html.escape(_status_line(doc))}</p>",
+             "<section id='headline'><h2>What the run found</h2><ul>"]
+    parts += [f"<li>{html.escape(line.strip())}</li>" for line in headline.lines(doc)]
+    parts += ["</ul></section><h2>Plots</h2>"]
+    parts += [_figure(p, base_dir) for p in _plot_files(plots)]
+    parts += ["<h2>The run</h2>", _html_table(("", ""), _context(doc)), "<h2>Checks</h2><ul>"]
     parts += [f"<li>{html.escape(c['name'])}: {'ok' if c['ok'] else 'FAILED'} "
               f"({html.escape(c['detail'])})</li>" for c in doc.get("checks", [])]
     keys, heads = _columns(doc)
@@ -208,9 +218,6 @@ def html_page(doc, plots, base_dir, profile=None):
         parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
     if profile:
         parts += _profile_html(doc, profile, plots, base_dir)
-    parts += ["<h2>Plots</h2>"]
-    parts += [_figure(p, base_dir) for p in plots
-              if str(p).endswith(".png") and not _is_layer_plot(p)]
     # Record in the page how many plots the browser could load: viewers see
     # missing plots at once, and tests read it back from the rendered DOM.
     script = ("<script>window.addEventListener('load',function(){var i=document.images,n=0;"
