@@ -57,3 +57,15 @@ def test_counted_runs_plot_cost_and_cost_ratios(fixtures, tmp_path):
     gp = (tmp_path / "cost-write-ext4-qd1.gp").read_text()
     assert "guest instructions per byte (counted, lower is better)" in gp
     assert "cost ratio to fio.psync" in (tmp_path / "ratio-write-ext4-qd1.gp").read_text()
+
+
+def test_a_decade_or_more_gets_a_log_axis_and_ratios_one_centred_on_1():
+    narrow = {"a": [(4096, 100.0, 90.0, 110.0)], "b": [(65536, 500.0, 450.0, 550.0)]}
+    wide = {"a": [(4096, 100.0, 90.0, 110.0)], "b": [(65536, 5000.0, 4500.0, 5500.0)]}
+    assert plot._y_axis(narrow, None, False) == "set yrange [0:*]"     # the negative control
+    assert plot._y_axis(wide, None, False) == "set logscale y"
+    ratios = {"dio.vmmap": [(4096, 0.5), (65536, 2.0)]}
+    axis = plot._y_axis(ratios, "fio.psync", False)
+    low, high = (float(x) for x in axis.split("[")[1].rstrip("]").split(":"))
+    assert axis.startswith("set logscale y") and low * high == pytest.approx(1.0)
+    assert low < 0.5 and high > 2.0

@@ -122,6 +122,23 @@ def _write_data(path, series, columns):
     Path(path).write_text("\n".join(lines) + "\n")
 
 
+DECADE = 10.0   # values spanning more than this factor get a log y axis
+
+
+def _y_axis(series, baseline_of, logy):
+    """gnuplot's y axis: a ratio plot's is logarithmic and centred on 1, so
+    that 2x and 0.5x sit as far from it; a plot whose values span more than
+    a decade is logarithmic (the small sizes off the floor); else linear
+    from 0."""
+    values = [v for points in series.values() for pt in points for v in pt[1:] if v > 0]
+    if baseline_of and values:
+        m = max(max(values), 1 / min(values)) * 1.15
+        return f"set logscale y\nset yrange [{1 / m:g}:{m:g}]"
+    if logy or (values and max(values) > DECADE * min(values)):
+        return "set logscale y"
+    return "set yrange [0:*]"
+
+
 def _script(out_base, data, title, ylabel, series, errorbars, baseline_of, xlabel="size",
             logy=False):
     plots = []
@@ -140,8 +157,7 @@ def _script(out_base, data, title, ylabel, series, errorbars, baseline_of, xlabe
     head = [f"set title '{title}' noenhanced", f"set xlabel '{xlabel}'",
             f"set ylabel '{ylabel}'", "set logscale x 2", f"set xtics ({tics})",
             "set offsets graph 0.05, graph 0.05, graph 0.05, 0", "set grid",
-            "set key outside right top noenhanced",
-            "set logscale y" if logy else "set yrange [0:*]"]
+            "set key outside right top noenhanced", _y_axis(series, baseline_of, logy)]
     body = []
     for ext, term in TERMINALS:
         body += [f"set terminal {term}", f"set output '{out_base}.{ext}'",
