@@ -68,6 +68,32 @@ def test_html_report_loads_every_plot_in_a_browser(fixtures, tmp_path):
     assert 'data-images-loaded="3/4"' in r.stdout
 
 
+def console_messages(stderr):
+    """The page's console messages in chromium's log (--enable-logging)."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+def test_the_report_in_a_browser_opens_with_its_headline_and_no_console_message(fixtures,
+                                                                                  tmp_path):
+    doc = finished_doc(fixtures, tmp_path)
+    drawn = plot.draw_all(doc, tmp_path / "plots")
+    _, page = report.write(doc, drawn, tmp_path)
+    logging = ("--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp_path / 'profile'}")
+    r = chromium(*logging, "--dump-dom", page.as_uri())
+    assert console_messages(r.stderr) == [], console_messages(r.stderr)
+    assert "<section id=\"headline\"><h2>What the run found</h2>" in r.stdout
+    assert "12 of 12 case(s) ok" in r.stdout and 'data-images-loaded="4/4"' in r.stdout
+    shot = tmp_path / "report.png"
+    chromium(f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1600",
+             f"--screenshot={shot}", page.as_uri())
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20000
+    # negative control: a page whose script fails is caught by the same check
+    broken = tmp_path / "broken.html"
+    broken.write_text(page.read_text().replace("</body>", "<script>no_such()</script></body>"))
+    r = chromium(*logging, "--dump-dom", broken.as_uri())
+    assert any("no_such is not defined" in m for m in console_messages(r.stderr))
+
+
 def _summary(ok=True):
     layers = {"copy": 600, "block": 300, "kernel": 100}
     return {"ok": ok, "problems": [] if ok else ["x rep 1: 1 window(s) opened and never closed"],
