@@ -18,7 +18,7 @@ from kdio.kernel import build, builttree, kbuild, kconfig, kernel
 from kdio.model import config, measure
 from kdio.remote import hosts
 from kdio.report import compare, export, kernels, latency, plot, report, table
-from kdio.report import flame, headline, trend
+from kdio.report import dashboard, flame, headline, trend
 from kdio.report import profile as profile_report
 from kdio.bisect import bisect
 from kdio.profile import diff as profile_diff
@@ -969,7 +969,8 @@ def cmd_store(args):
     return 0
 
 
-def cmd_trend(args):
+def _stored_series(args):
+    """The stored series that kdio trend's and dashboard's filters keep."""
     with store.Store(_store_path(args.store)) as db:
         series = db.series(case=args.case or "", kernel=args.kernel or "",
                            suite=args.suite or "", measure=args.measure or "")
@@ -981,7 +982,21 @@ def cmd_trend(args):
                                                               ("measure", args.measure)) if v),
                           "kdio store ls shows what is stored; kdio store import results/ "
                           "adds your runs")
-    judged = trend.trends(series)
+    return series
+
+
+def cmd_dashboard(args):
+    judged = trend.trends(_stored_series(args))
+    out = dashboard.write(judged, Path(args.out) if args.out
+                          else _store_path(args.store).parent / "dashboard.html")
+    steps = sum(len(s) for _, s in judged.values())
+    log(f"dashboard: {out} ({len(judged)} series, {steps} change point(s); open it in a "
+        "browser, it needs no network)")
+    return 0
+
+
+def cmd_trend(args):
+    judged = trend.trends(_stored_series(args))
     log(trend.render(judged))
     steps = sum(len(s) for _, s in judged.values())
     log(f"\n{len(judged)} series, {steps} change point(s) (counted: a gap of "
@@ -1008,14 +1023,21 @@ def _store_parser(sub):
     s.add_argument("--store", default=None, metavar="FILE",
                    help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
     s.set_defaults(func=cmd_store)
-    s = sub.add_parser("trend", help="each stored series over its runs, with its change points")
-    s.add_argument("--case", help="only the cases whose id holds this")
-    s.add_argument("--kernel", help="only runs on a kernel release holding this")
-    s.add_argument("--suite", help="only this suite's series")
-    s.add_argument("--measure", choices=("wall", "counted"), help="only runs of this measure")
-    s.add_argument("--store", default=None, metavar="FILE",
-                   help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
-    s.set_defaults(func=cmd_trend)
+    for name, func, text in (
+            ("trend", cmd_trend, "each stored series over its runs, with its change points"),
+            ("dashboard", cmd_dashboard, "an HTML page of every stored series over its runs, "
+                                         "change points marked (static, opens offline)")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--case", help="only the cases whose id holds this")
+        s.add_argument("--kernel", help="only runs on a kernel release holding this")
+        s.add_argument("--suite", help="only this suite's series")
+        s.add_argument("--measure", choices=("wall", "counted"), help="only runs of this measure")
+        s.add_argument("--store", default=None, metavar="FILE",
+                       help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
+        if name == "dashboard":
+            s.add_argument("--out", metavar="FILE",
+                           help="the page to write (default: dashboard.html beside the store)")
+        s.set_defaults(func=func)
 
 
 def _result_parsers(sub):

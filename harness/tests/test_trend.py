@@ -71,3 +71,40 @@ def test_kdio_trend_marks_the_step_of_a_stored_series(tmp_path, capsys):
     assert "4 series, 2 change point(s)" in out
     assert "<- change" not in out.split("dio.bvec/op=read")[1].split("\n\n")[0]
     assert cli.main(["trend", "--store", str(db), "--case", "no-such-case"]) == 2
+
+
+def test_the_dashboard_marks_the_step_links_the_runs_and_renders_in_a_browser(tmp_path):
+    from kdio.report import dashboard
+    from test_report import chromium, console_messages
+    base = results.load(where.TOP / "ci/baselines/ci.json")
+    db = tmp_path / "s.sqlite"
+    with store.Store(db) as s:
+        for n in range(6):
+            doc = copy.deepcopy(base)
+            doc["run_id"] = f"night-{n}"
+            doc["context"]["date"] = f"2026-12-0{n + 1}T02:00:00+00:00"
+            for r in doc["results"]:
+                if n >= 3 and r["case"].startswith("dio.null"):
+                    r["samples"] = [v * 1.02 for v in r["samples"]]
+            run = tmp_path / "results" / doc["run_id"]
+            run.mkdir(parents=True)
+            (run / "report.html").write_text("<p>report</p>")
+            s.add(doc, source=str(run / "result.json"))
+    out = tmp_path / "dash" / "dashboard.html"
+    assert cli.main(["dashboard", "--store", str(db), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.count("<line class='change'") == 1                  # dio.null's step only
+    assert "between <a href='../results/night-2/report.html'>night-2</a> and " in text
+    assert "not known (a run of the two was not profiled)" in text
+    assert text.index("dio.null") < text.index("dio.vmmap")         # the changed series first
+    logging = ("--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp_path / 'p'}")
+    r = chromium(*logging, "--dump-dom", out.as_uri())
+    assert console_messages(r.stderr) == [] and "28 series, 1 change point(s)" in r.stdout
+    shot = tmp_path / "dash" / "dashboard.png"
+    chromium(f"--user-data-dir={tmp_path / 'p'}", "--window-size=1000,1400",
+             f"--screenshot={shot}", out.as_uri())
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    # the negative control: the series of the same runs without a step mark nothing
+    with store.Store(db) as s:
+        flat = dashboard.page(trend.trends(s.series(case="dio.vmmap")), tmp_path)
+    assert "dio.vmmap" in flat and "class='change'" not in flat

@@ -109,6 +109,7 @@ class Point:
     measure: str
     median: float
     samples: tuple
+    source: str = ""    # the result.json it was added from
 
 
 def run_key(doc):
@@ -253,7 +254,7 @@ class Store:
         kernel, of suite and measure when given; ok results only."""
         rows = self.db.execute(
             "SELECT series.suite, series.case_id, series.unit, run.id, run.run_id, run.date, "
-            "run.kdio_commit, run.kernel_release, run.measure, result.median "
+            "run.kdio_commit, run.kernel_release, run.measure, result.median, run.source "
             "FROM result JOIN run ON result.run = run.id "
             "JOIN series ON result.series = series.id "
             "WHERE result.status = 'ok' AND instr(series.case_id, ?) > 0 "
@@ -268,10 +269,11 @@ class Store:
                 "ORDER BY sample.run, sample.rep"):
             samples.setdefault((run, sid), []).append(value)
         out = {}
-        for suite_, case_id, unit, run, run_id, date, commit, release, mode, median in rows:
+        for suite_, case_id, unit, run, run_id, date, commit, release, mode, median, source \
+                in rows:
             out.setdefault((suite_, case_id, unit), []).append(Point(
                 run, run_id, date, commit, release, mode, median,
-                tuple(samples.get((run, f"{suite_} {case_id} {unit}"), ()))))
+                tuple(samples.get((run, f"{suite_} {case_id} {unit}"), ())), source or ""))
         return out
 
     def history(self, doc, n):

@@ -1,0 +1,114 @@
+"""The dashboard: one static HTML page made from the store (it reads
+nothing else), that opens offline: per series, its medians over its runs
+(oldest left) as an inline SVG line, each change point a red line with the
+two runs on either side linked (their reports) and, when both were
+profiled, the command that prints the differential profile.
+"""
+
+import html
+import os
+from pathlib import Path
+
+from kdio.report import trend
+from kdio.results import results
+
+WIDTH, HEIGHT, PAD, LEFT = 700, 120, 8, 70   # LEFT: room for the y axis's two labels
+
+
+def _report_of(point, out_dir):
+    """A link to the run's report.html, relative to the page, or None."""
+    if not point.source:
+        return None
+    page = Path(point.source).parent / "report.html"
+    return os.path.relpath(page, out_dir) if page.exists() else None
+
+
+def _profiled(point):
+    return bool(point.source) and (Path(point.source).parent / "profile").is_dir()
+
+
+def _svg(points, steps):
+    values = [p.median for p in points]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or abs(hi) or 1.0
+    n = len(values)
+
+    def x(i):
+        return LEFT + (WIDTH - LEFT - PAD) * (i / (n - 1) if n > 1 else 0.5)
+
+    def y(v):
+        return HEIGHT - PAD - (HEIGHT - 2 * PAD) * ((v - lo) / span)
+
+    line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+    parts = [f"<svg class='series' width='{WIDTH}' height='{HEIGHT}' "
+             f"viewBox='0 0 {WIDTH} {HEIGHT}' role='img'>",
+             f"<text x='{LEFT - 4}' y='{y(hi) + 4:.1f}' text-anchor='end' font-size='11'>"
+             f"{hi:.6g}</text>",
+             f"<text x='{LEFT - 4}' y='{y(lo) + 4:.1f}' text-anchor='end' font-size='11'>"
+             f"{lo:.6g}</text>" if hi != lo else "",
+             f"<polyline fill='none' stroke='#2a6' stroke-width='1.5' points='{line}'/>"]
+    for s in steps:
+        cx = (x(s.index - 1) + x(s.index)) / 2
+        parts.append(f"<line class='change' x1='{cx:.1f}' x2='{cx:.1f}' y1='0' y2='{HEIGHT}' "
+                     f"stroke='#d22' stroke-width='2'><title>change {s.change * 100:+.2f} %"
+                     "</title></line>")
+    parts += [f"<circle cx='{x(i):.1f}' cy='{y(p.median):.1f}' r='2' fill='#2a6'>"
+              f"<title>{html.escape(p.run_id)} {html.escape(p.date)}: {p.median:.6g}</title>"
+              "</circle>" for i, p in enumerate(points)] if n <= 200 else []
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _run_link(point, out_dir):
+    link = _report_of(point, out_dir)
+    name = html.escape(point.run_id)
+    return f"<a href='{html.escape(link)}'>{name}</a>" if link else name
+
+
+def _step_item(points, s, case, out_dir):
+    before, after = points[s.index - 1], points[s.index]
+    text = (f"change {s.change * 100:+.2f} % ({'worse' if s.change < 0 else 'better'}: "
+            f"{s.before:.6g} &rarr; {s.after:.6g}) between {_run_link(before, out_dir)} and "
+            f"{_run_link(after, out_dir)}")
+    if _profiled(before) and _profiled(after):
+        cmd = (f"kdio compare {Path(before.source)} {Path(after.source)} "
+               f"--explain '{case}'")
+        text += f"; where: <code>{html.escape(cmd)}</code>"
+    else:
+        text += "; where: not known (a run of the two was not profiled)"
+    return f"<li class='step'>{text}</li>"
+
+
+def page(judged, out_dir, title="kdio: results over time"):
+    """The dashboard's HTML for trend.trends()'s series."""
+    steps_total = sum(len(s) for _, s in judged.values())
+    parts = [f"<h1>{html.escape(title)}</h1>",
+             f"<p id='summary'>{len(judged)} series, {steps_total} change point(s) "
+             f"(counted: a gap of {trend.COUNTED.threshold * 100:g} % between "
+             f"{trend.COUNTED.min_runs}+ runs a side; wall: {trend.WALL.threshold * 100:g} %, "
+             f"{trend.WALL.min_runs}+ runs)</p>"]
+    order = sorted(judged.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))
+    for (suite, case, unit), (points, steps) in order:
+        first, last = points[0], points[-1]
+        parts.append(
+            f"<section class='case'><h2>{html.escape(suite)} {html.escape(case)}</h2>"
+            f"<p>{html.escape(unit)}, {html.escape(last.measure)}: {len(points)} run(s) from "
+            f"{html.escape(first.date)} to {html.escape(last.date)}; last "
+            f"{last.median:.6g} ({_run_link(last, out_dir)})</p>{_svg(points, steps)}")
+        if steps:
+            parts.append("<ul>" + "".join(_step_item(points, s, case, out_dir)
+                                          for s in steps) + "</ul>")
+        parts.append("</section>")
+    style = ("body{font-family:sans-serif;margin:2em}h2{font-size:105%;margin:1.2em 0 0.2em}"
+             "svg.series{border:1px solid #ddd;background:#fafafa}li.step{color:#900}"
+             "code{font-size:90%}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
+
+
+def write(judged, out):
+    """Write the dashboard to out; return its path."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results.write_atomic(out, page(judged, out.parent.resolve()))
+    return out
