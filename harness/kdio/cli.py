@@ -7,6 +7,7 @@ Exit status: 0 ok, 1 a run failed or a case errored, 2 usage or setup error.
 import argparse
 import dataclasses
 import json
+import os
 import re
 import signal
 import sys
@@ -161,7 +162,7 @@ def _run_and_print(opts, metrics=(), plots=True, store_to=None):
             + ("loaded" if u["loaded"] else f"NOT loaded: {u['message']}"))
     log("")
     log(_banner(doc))
-    log("what the run found:\n" + "\n".join(f"  {line}" for line in headline.lines(doc)))
+    log(_found(doc))
     log(table.render(doc, _extra_metrics(doc, metrics)))
     for c in doc.get("checks", []):
         log(f"check {c['name']}: {'ok' if c['ok'] else 'FAILED'} ({c['detail']})")
@@ -670,8 +671,14 @@ def cmd_show(args):
                             "show a run of this harness with dio.*, kmap.* or fio.* cases")
         log(text)
         return 0
+    log(_found(doc))
     log(table.render(doc, _extra_metrics(doc, args.metric)))
     return 0
+
+
+def _found(doc):
+    """The headline the terminal's end summary opens with."""
+    return "what the run found:\n" + "\n".join(f"  {line}" for line in headline.lines(doc))
 
 
 def parser():
@@ -1173,3 +1180,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("kdio: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (kdio show ... | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
