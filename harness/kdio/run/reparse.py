@@ -64,7 +64,7 @@ def rebuild(run_dir, suite_file=None):
                            f"{ctx['suite']['name']}", "give the file of the run's own suite")
     reason = (old.get("failure") or {}).get("reason") or ""
     shards = (ctx.get("jobs") or {}).get("shards")
-    if not shards:
+    if not shards or (run_dir / "guest").is_dir():  # one guest (its one shard recorded too)
         records = results.read_records(_read(run_dir / "guest/records.jsonl", "records"))
         return _profiled(ctx, run_dir, [run_dir / "guest"], document.build(
             old["run_id"], suite, ctx, records,
