@@ -916,13 +916,14 @@ def _stored_docs(runs):
     """(result document, its file) of each RUN given: a folder, a
     result.json or a run id; refused before anything is stored if one is
     not a readable result."""
-    out = []
-    for run in runs:
-        f = _run_dir(run) / "result.json"
-        doc = results.load(f)
-        results.validate(doc)
-        out.append((doc, f))
-    return out
+    return [_checked(_run_dir(run) / "result.json") for run in runs]
+
+
+def _checked(f):
+    """(the result document in f, f), read and validated."""
+    doc = results.load(f)
+    results.validate(doc)
+    return doc, f
 
 
 def _add_all(store_file, docs):
@@ -955,9 +956,7 @@ def cmd_store(args):
         docs, skipped = [], []
         for f in found:
             try:
-                doc = results.load(f)
-                results.validate(doc)
-                docs.append((doc, f))
+                docs.append(_checked(f))
             except KdioError as e:
                 skipped.append(f"{f.parent.name}: {e}")
         for s in skipped:

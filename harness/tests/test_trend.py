@@ -53,17 +53,25 @@ def test_a_large_wall_step_is_found():
     assert step.index == 6 and step.change > 0.5          # throughput up: better
 
 
-def test_kdio_trend_marks_the_step_of_a_stored_series(tmp_path, capsys):
+def _nights(n, scale):
+    """n nightly runs made of the committed counted baseline: run id
+    night-<i>, a date a day apart, each sample times scale(i, case)."""
     base = results.load(where.TOP / "ci/baselines/ci.json")
+    for i in range(n):
+        doc = copy.deepcopy(base)
+        doc["run_id"] = f"night-{i}"
+        doc["context"]["date"] = f"2026-12-0{i + 1}T02:00:00+00:00"
+        for r in doc["results"]:
+            r["samples"] = [v * scale(i, r["case"]) for v in r["samples"]]
+        yield doc
+
+
+def test_kdio_trend_marks_the_step_of_a_stored_series(tmp_path, capsys):
     db = tmp_path / "s.sqlite"
     with store.Store(db) as s:
-        for n in range(8):
-            doc = copy.deepcopy(base)
-            doc["run_id"] = f"night-{n}"
-            doc["context"]["date"] = f"2026-12-0{n + 1}T02:00:00+00:00"
-            for r in doc["results"]:
-                slower = 1.01 if n >= 5 and r["case"].startswith("dio.bvec/op=write") else 1.0
-                r["samples"] = [v * slower * (1 + 0.0005 * ((n * 7) % 3)) for v in r["samples"]]
+        for doc in _nights(8, lambda i, case: (
+                1.01 if i >= 5 and case.startswith("dio.bvec/op=write") else 1.0)
+                * (1 + 0.0005 * ((i * 7) % 3))):
             s.add(doc)
     assert cli.main(["trend", "--store", str(db), "--case", "dio.bvec/", "--suite", "ci"]) == 0
     out = capsys.readouterr().out
@@ -76,16 +84,10 @@ def test_kdio_trend_marks_the_step_of_a_stored_series(tmp_path, capsys):
 def test_the_dashboard_marks_the_step_links_the_runs_and_renders_in_a_browser(tmp_path):
     from kdio.report import dashboard
     from test_report import chromium, console_messages
-    base = results.load(where.TOP / "ci/baselines/ci.json")
     db = tmp_path / "s.sqlite"
     with store.Store(db) as s:
-        for n in range(6):
-            doc = copy.deepcopy(base)
-            doc["run_id"] = f"night-{n}"
-            doc["context"]["date"] = f"2026-12-0{n + 1}T02:00:00+00:00"
-            for r in doc["results"]:
-                if n >= 3 and r["case"].startswith("dio.null"):
-                    r["samples"] = [v * 1.02 for v in r["samples"]]
+        for doc in _nights(6, lambda i, case: 1.02 if i >= 3 and case.startswith("dio.null")
+                           else 1.0):
             run = tmp_path / "results" / doc["run_id"]
             run.mkdir(parents=True)
             (run / "report.html").write_text("<p>report</p>")

@@ -144,15 +144,20 @@ COUNTED_WHY = ("both runs are counted, whose figures repeat within about 0.1 %: 
                "gate's settings (suite ci's [gate])")
 
 
+def counted_settings():
+    """The counted gate's judgement (suite ci's [gate]), not normalized."""
+    gate = config.gate_settings()
+    gate.pop("normalize", None)
+    return Settings(**gate)
+
+
 def default_settings(base_doc, new_doc):
     """(Settings, why) two runs are judged by when the user names none:
     counted runs by the counted gate's, wall runs by Settings()'s. Raises
     MixedModesError for a counted run against a wall run."""
     check_same_mode(base_doc, new_doc)
     if measure.mode_of(base_doc) == measure.COUNTED.name:
-        gate = config.gate_settings()
-        gate.pop("normalize", None)
-        return Settings(**gate), COUNTED_WHY
+        return counted_settings(), COUNTED_WHY
     return Settings(), WALL_WHY
 
 

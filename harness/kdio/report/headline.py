@@ -14,22 +14,21 @@ terminal open with.
 import math
 import statistics
 
-from kdio.model import config, family, measure
+from kdio.model import family, measure
 from kdio.paths import paths
 from kdio.report import compare, table
 
 CV_SUSPICIOUS = 0.5
 
 
-def _significant(r, ref, counted):
-    """Is r's ratio to ref more than noise (see the module's doc)?"""
+def _significant(r, ref, gate):
+    """Is r's ratio to ref more than noise (see the module's doc)? gate:
+    the counted gate's settings in a counted run, else None."""
     a, b = r["samples"], ref["samples"]
     if len(a) < 2 or len(b) < 2:
         return False
-    if counted:
-        gate = config.gate_settings()
-        gate.pop("normalize", None)
-        c = compare.judge(r["case"], r["unit"], b, a, compare.Settings(**gate))
+    if gate:
+        c = compare.judge(r["case"], r["unit"], b, a, gate)
         return c.verdict in ("regression", "improvement")
     return max(a) < min(b) or max(b) < min(a)
 
@@ -37,6 +36,7 @@ def _significant(r, ref, counted):
 def ratio_lines(doc):
     """A line per family and ratio with its geometric mean."""
     counted = table.counted(doc)
+    gate = compare.counted_settings() if counted else None   # read once, not per ratio
     refs = table.References(doc["results"])
     out = []
     for fam in family.FAMILIES.values():
@@ -48,7 +48,7 @@ def ratio_lines(doc):
                 continue
             values = [table.ratio_value(r, ref) for r, ref in pairs]
             geo = math.exp(statistics.fmean(math.log(v) for v in values))
-            sig = sum(_significant(r, ref, counted) for r, ref in pairs)
+            sig = sum(_significant(r, ref, gate) for r, ref in pairs)
             what = "cost" if counted else "throughput"
             rule = ("the counted gate's rule: p < 0.01 and 0.5 % apart" if counted
                     else "significant: its samples and its reference's do not overlap")

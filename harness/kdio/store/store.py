@@ -108,7 +108,6 @@ class Point:
     kernel: str
     measure: str
     median: float
-    samples: tuple
     source: str = ""    # the result.json it was added from
 
 
@@ -262,18 +261,11 @@ class Store:
             "AND (? = '' OR series.suite = ?) AND (? = '' OR run.measure = ?) "
             "ORDER BY series.suite, series.case_id, run.date, run.id",
             (case, kernel, suite, suite, measure, measure)).fetchall()
-        samples = {}
-        for run, sid, value in self.db.execute(
-                "SELECT sample.run, series.suite || ' ' || series.case_id || ' ' || series.unit, "
-                "sample.value FROM sample JOIN series ON sample.series = series.id "
-                "ORDER BY sample.run, sample.rep"):
-            samples.setdefault((run, sid), []).append(value)
         out = {}
         for suite_, case_id, unit, run, run_id, date, commit, release, mode, median, source \
                 in rows:
             out.setdefault((suite_, case_id, unit), []).append(Point(
-                run, run_id, date, commit, release, mode, median,
-                tuple(samples.get((run, f"{suite_} {case_id} {unit}"), ())), source or ""))
+                run, run_id, date, commit, release, mode, median, source or ""))
         return out
 
     def history(self, doc, n):
