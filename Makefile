@@ -36,10 +36,15 @@ COUNTABLE_DRIVERS ?=
 CONFIG_ARGS = $(if $(APPEND),--append "$(APPEND)") $(foreach s,$(SYSCTL),--sysctl "$(s)") \
 	$(foreach p,$(MODULE_PARAMS),--module-param "$(p)") \
 	$(foreach d,$(COUNTABLE_DRIVERS),--countable-driver "$(d)")
+# STORE=results/store.sqlite (a file) or STORE=postgresql://USER@HOST/DB (a team's server):
+# each run is added to the store of runs as it finishes (docs/results.md); make trend and
+# make dashboard read it (the default store: $KDIO_STORE, else results/store.sqlite)
+STORE    ?=
+STORE_ARGS = $(if $(STORE),--store "$(if $(findstring ://,$(STORE)),$(STORE),$(abspath $(STORE)))")
 KDIO      = cd harness && $(PYTHON) -m kdio
 PYTEST_ARGS ?=
 
-.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots parse profile compare regress bisect clean kernel kernel-config
+.PHONY: all bench test test-unit lint deps test-deps doctor fetch build plots parse profile compare regress bisect clean kernel kernel-config trend dashboard
 
 all: build
 
@@ -77,14 +82,14 @@ ifneq ($(strip $(HOSTS)$(HOSTS_FILE)),)
 bench: deps
 	$(KDIO) hosts $(if $(HOSTS),--host "$(HOSTS)") $(if $(HOSTS_FILE),--hosts-file "$(abspath $(HOSTS_FILE))") \
 		$(if $(REMOTE_DIR),--remote-dir "$(REMOTE_DIR)") $(if $(HOSTS_SSH),--ssh "$(HOSTS_SSH)") \
-		--suite "$(SUITE_ARGS)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE))
+		--suite "$(SUITE_ARGS)" --kernel "$(KERNEL_ARGS)" $(if $(MEASURE),--measure $(MEASURE)) $(STORE_ARGS)
 else
 bench: deps
 	$(KDIO) bench --suite "$(SUITE_ARGS)" $(if $(filter host,$(TARGET)),$(HOST_ARGS),--kernel "$(KERNEL_ARGS)") \
 		$(if $(MEASURE),--measure $(MEASURE)) $(if $(MODULES),--module "$(abspath $(MODULES))") \
 		$(foreach p,$(PASSTHROUGH),--passthrough $(p)) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(filter-out 0,$(PROFILE)),--profile $(if $(filter stacks,$(PROFILE)),stacks,on)) \
-		$(CONFIG_ARGS)
+		$(CONFIG_ARGS) $(STORE_ARGS)
 endif
 
 # Where a profiled run's instructions go: make profile RUN=<run-id> [CASE=part-of-a-case-id]
@@ -114,7 +119,11 @@ compare: deps
 # Any configuration likewise: BASE_APPEND, BASE_SYSCTL, BASE_MODULE_PARAMS are BASE's
 # APPEND, SYSCTL, MODULE_PARAMS (set one, even empty, and BASE is run now), e.g.
 # make regress APPEND=mitigations=off BASE_APPEND=
+# HISTORY=5: compare with the last 5 runs in the store (STORE=) of this suite, kernel and
+# toolchain instead of the committed baseline (which stays the answer for an empty store),
+# and add this run to it
 GATE     ?= ci
+HISTORY  ?=
 BASE_KERNEL ?=
 given = $(filter-out undefined,$(origin $(1)))
 BASE_ARGS = $(if $(call given,BASE_APPEND),--base-append "$(BASE_APPEND)") \
@@ -124,7 +133,16 @@ regress: deps
 	$(KDIO) regress --suite $(GATE) --kernel "$(KERNEL)" $(if $(MEASURE),--measure $(MEASURE)) \
 		$(if $(BASE_KERNEL),--base-kernel "$(BASE_KERNEL)") $(BASE_ARGS) $(CONFIG_ARGS) \
 		$(if $(MODULES),--module "$(abspath $(MODULES))") \
-		--profile $(if $(PROFILE),$(if $(filter 0,$(PROFILE)),off,$(if $(filter stacks,$(PROFILE)),stacks,on)),auto) $(ARGS)
+		--profile $(if $(PROFILE),$(if $(filter 0,$(PROFILE)),off,$(if $(filter stacks,$(PROFILE)),stacks,on)),auto) \
+		$(if $(HISTORY),--base store:last=$(HISTORY) $(if $(STORE),,--store)) $(STORE_ARGS) $(ARGS)
+
+# Results over time, from the store (STORE=, docs/results.md): each series with its change
+# points (make trend [CASE=part-of-a-case-id]), and a static page of them (make dashboard)
+trend: deps
+	$(KDIO) trend $(STORE_ARGS) $(if $(CASE),--case "$(CASE)")
+
+dashboard: deps
+	$(KDIO) dashboard $(STORE_ARGS) $(if $(CASE),--case "$(CASE)")
 
 # Which commit made a path slower or faster (counted; docs/bisect.md):
 # make bisect GOOD=rev BAD=rev TREE=~/linux [BASE=tinyconfig] [REUSE_BUILD=dir], or

@@ -179,7 +179,7 @@ def _run_and_print(opts, metrics=(), plots=True, store_to=None):
         path = _store_path(store_to)
         with store.Store(path) as db:
             added = db.add(doc, source=str(run_dir / "result.json"))
-        log(f"stored: {path} (run {added.run})")
+        log(f"stored: {store.shown(path)} (run {added.run})")
     return doc, run_dir
 
 
@@ -305,6 +305,9 @@ def cmd_hosts(args):
     log("")
     log(hosts.render(summary))
     log(f"merged: {out_dir} (hosts.json, results/, plots/, logs/, joblog)")
+    if args.store is not None:
+        _add_all(_store_path(args.store), _readable(
+            out_dir / p["run"] / "result.json" for p in summary["pairs"] if p["run"]))
     return 0 if summary["status"] == "ok" else 1
 
 
@@ -509,11 +512,12 @@ def _history_base(args, gate, doc, n):
     with store.Store(path) as db:
         base = db.history(doc, n)
     if base is not None:
-        return (base, f"the last {len(base['context']['history'])} run(s) in {path} of this "
+        return (base, f"the last {len(base['context']['history'])} run(s) in "
+                      f"{store.shown(path)} of this "
                       f"suite, kernel and toolchain ({', '.join(base['context']['history'])})",
                 None)
     baseline = Path(args.baseline or where.TOP / gate["baseline"])
-    log(f"the store {path} holds no earlier run of this suite, kernel and toolchain: "
+    log(f"the store {store.shown(path)} holds no earlier run of this suite, kernel and toolchain: "
         f"comparing with {baseline}")
     return results.load(baseline), str(baseline), profile_diff.home(baseline)
 
@@ -904,12 +908,17 @@ def _plots_parser(sub):
 
 
 def _store_path(given):
-    """The store's file: --store, else $KDIO_STORE, else results/store.sqlite."""
-    path = given or str(where.store())
-    if "://" in path:
-        raise ConfigError(f"--store {path}: kdio's store is an SQLite file",
-                          "give the path of a file, e.g. --store results/store.sqlite")
-    return Path(path)
+    """The store: --store, else $KDIO_STORE, else results/store.sqlite; a
+    file's Path, or a postgresql:// URL as given."""
+    target = given or str(where.store())
+    if store.is_url(target):
+        return target
+    if "://" in target:
+        raise ConfigError(f"--store {store.shown(target)}: not a file, and not a PostgreSQL "
+                          "server's postgresql:// URL",
+                          "give a file (--store results/store.sqlite) or a server "
+                          "(--store postgresql://USER@HOST/DB)")
+    return Path(target)
 
 
 def _stored_docs(runs):
@@ -926,6 +935,18 @@ def _checked(f):
     return doc, f
 
 
+def _readable(files):
+    """(doc, file) of each readable, valid result file; the others named
+    (a run's folder without its result.json, or a broken one)."""
+    docs = []
+    for f in files:
+        try:
+            docs.append(_checked(f))
+        except KdioError as e:
+            log(f"not stored: {f.parent.name}: {e}")
+    return docs
+
+
 def _add_all(store_file, docs):
     """Add each (doc, file) to the store, saying what each became."""
     new = 0
@@ -936,7 +957,7 @@ def _add_all(store_file, docs):
             log(f"{'added' if added.new else 'already stored'}: {doc['run_id']} ({f}) "
                 + (f"as run {added.run}, {added.series} series, {added.samples} samples"
                    if added.new else f"as run {added.run}"))
-    log(f"store {store_file}: {new} run(s) added, {len(docs) - new} already there")
+    log(f"store {store.shown(store_file)}: {new} run(s) added, {len(docs) - new} already there")
     return 0
 
 
@@ -953,25 +974,18 @@ def cmd_store(args):
         if not found:
             raise ConfigError(f"{top}: no <run>/result.json in it",
                               "import the folder your runs are in (results/ by default)")
-        docs, skipped = [], []
-        for f in found:
-            try:
-                docs.append(_checked(f))
-            except KdioError as e:
-                skipped.append(f"{f.parent.name}: {e}")
-        for s in skipped:
-            log(f"not imported: {s}")
-        return _add_all(store_file, docs)
+        return _add_all(store_file, _readable(found))
     with store.Store(store_file) as db:
         rows = db.runs()
     if not rows:
-        log(f"store {store_file}: no run stored (kdio store import results/ adds every run)")
+        log(f"store {store.shown(store_file)}: no run stored (kdio store import results/ adds "
+            "every run)")
         return 0
     log("\n".join(table.aligned(("run", "date", "run id", "suite", "measure", "status",
                                   "kernel", "cases"),
                                  [tuple("-" if v is None else str(v) for v in r)
                                   for r in rows])))
-    log(f"store {store_file}: {len(rows)} run(s)")
+    log(f"store {store.shown(store_file)}: {len(rows)} run(s)")
     return 0
 
 
@@ -993,8 +1007,10 @@ def _stored_series(args):
 
 def cmd_dashboard(args):
     judged = trend.trends(_stored_series(args))
-    out = dashboard.write(judged, Path(args.out) if args.out
-                          else _store_path(args.store).parent / "dashboard.html")
+    target = _store_path(args.store)
+    out = dashboard.write(judged, Path(args.out) if args.out else
+                          (where.TOP / "results" if store.is_url(target) else target.parent)
+                          / "dashboard.html")
     steps = sum(len(s) for _, s in judged.values())
     log(f"dashboard: {out} ({len(judged)} series, {steps} change point(s); open it in a "
         "browser, it needs no network)")
@@ -1011,23 +1027,27 @@ def cmd_trend(args):
     return 0
 
 
+STORE_HELP = ("the store: a file (default: $KDIO_STORE, else results/store.sqlite) or a "
+              "PostgreSQL server, postgresql://USER@HOST/DB")
+
+
 def _store_argument(s):
-    s.add_argument("--store", nargs="?", const="", default=None, metavar="FILE",
-                   help="add each run to the store as it finishes (FILE, else $KDIO_STORE, "
-                        "else results/store.sqlite)")
+    s.add_argument("--store", nargs="?", const="", default=None, metavar="STORE",
+                   help="add each run to the store as it finishes: a file (default: "
+                        "$KDIO_STORE, else results/store.sqlite) or a PostgreSQL server, "
+                        "postgresql://USER@HOST/DB")
 
 
 def _store_parser(sub):
-    s = sub.add_parser("store", help="the store of runs (SQLite): add runs, import a folder "
-                                     "of them, list them")
+    s = sub.add_parser("store", help="the store of runs (an SQLite file, or a PostgreSQL "
+                                     "server): add runs, import a folder of them, list them")
     s.add_argument("action", choices=("add", "import", "ls"),
                    help="add RUN...: these runs; import [DIR]: every DIR/<run>/result.json "
                         "(results/ by default); ls: the stored runs")
     s.add_argument("runs", nargs="*", metavar="RUN",
                    help="results/<run-id> folders, result.json files or run ids (add); a "
                         "folder of runs (import)")
-    s.add_argument("--store", default=None, metavar="FILE",
-                   help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
+    s.add_argument("--store", default=None, metavar="STORE", help=STORE_HELP)
     s.set_defaults(func=cmd_store)
     for name, func, text in (
             ("trend", cmd_trend, "each stored series over its runs, with its change points"),
@@ -1038,11 +1058,11 @@ def _store_parser(sub):
         s.add_argument("--kernel", help="only runs on a kernel release holding this")
         s.add_argument("--suite", help="only this suite's series")
         s.add_argument("--measure", choices=("wall", "counted"), help="only runs of this measure")
-        s.add_argument("--store", default=None, metavar="FILE",
-                       help="the store's file (default: $KDIO_STORE, else results/store.sqlite)")
+        s.add_argument("--store", default=None, metavar="STORE", help=STORE_HELP)
         if name == "dashboard":
             s.add_argument("--out", metavar="FILE",
-                           help="the page to write (default: dashboard.html beside the store)")
+                           help="the page to write (default: dashboard.html beside the store's "
+                                "file, results/dashboard.html for a server)")
         s.set_defaults(func=func)
 
 
@@ -1129,6 +1149,10 @@ def _hosts_parser(sub):
     s.add_argument("--module-param", action="append", default=[], metavar="MOD.PARAM=VALUE")
     s.add_argument("--measure", choices=("wall", "counted"), default=None)
     s.add_argument("--no-plots", action="store_true", help="the hosts write no plots")
+    s.add_argument("--store", nargs="?", const="", default=None, metavar="STORE",
+                   help="add each run that came back to the store, from this machine (the "
+                        "hosts need no access to it): a file (default: $KDIO_STORE, else "
+                        "results/store.sqlite) or postgresql://USER@HOST/DB")
     s.set_defaults(func=cmd_hosts)
 
 

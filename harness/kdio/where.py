@@ -24,9 +24,10 @@ PACKAGES = CI / "packages.txt"                    # what the bootstrap installs
 
 
 def store():
-    """The store of runs: $KDIO_STORE, else results/store.sqlite."""
-    env = os.environ.get("KDIO_STORE")
-    return Path(env) if env else TOP / "results" / "store.sqlite"
+    """The store of runs: $KDIO_STORE as given (a file, or a PostgreSQL
+    server's postgresql:// URL, which a Path would spoil), else
+    results/store.sqlite."""
+    return os.environ.get("KDIO_STORE") or TOP / "results" / "store.sqlite"
 
 
 def cache():

@@ -15,6 +15,16 @@ def fixtures():
     return FIXTURES
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL server of the tests' own (postgres.py), for the session."""
+    from postgres import Cluster
+    c = Cluster().init()
+    c.start()
+    yield c
+    c.remove()
+
+
 # Lines tests want printed at the end of the run (counts of the bad-input
 # matrices and the fuzzer), whatever pytest's verbosity.
 SUMMARY = []

@@ -85,7 +85,7 @@ def test_the_bootstrap_gives_every_feature_what_it_needs(root):
     assert boot.returncode == 0, boot.shown
     assert f"installing Debian packages: {PLUGINS_PACKAGE}\n" in boot.stdout, boot.shown
     text = doctor(root)   # as a user reads it (and the log keeps it)
-    assert "feature(s) lack something:" in text.stdout or "all 13" in text.stdout, text.shown
+    assert "feature(s) lack something:" in text.stdout or "all 14" in text.stdout, text.shown
     r = doctor(root, "--json")
     report = json.loads(r.stdout)
     lacking = {name: f["missing"] for name, f in report.items() if not f["ok"]}
@@ -101,7 +101,7 @@ def test_the_bootstrap_gives_every_feature_what_it_needs(root):
             in boot.stdout, boot.shown
         assert [m["package"] for m in lacking["flamegraph"]] == [None], r.shown
         assert "npm" in lacking["flamegraph"][0]["what"], r.shown
-    assert len(report) == 13
+    assert len(report) == 14
 
 
 def test_smoke_suites_boot_from_the_clean_root(root):

@@ -20,6 +20,7 @@ import pytest
 from kdio.kernel import kernel
 from kdio.results import results
 from kdio.run import bench
+from kdio.store import store
 
 pytestmark = pytest.mark.integration
 
@@ -111,8 +112,9 @@ def _hanging_checkout(dest):
 
 
 @pytest.fixture(scope="module")
-def hosts_run(sshd, tmp_path_factory):
+def hosts_run(sshd, tmp_path_factory, pg_cluster):
     d = tmp_path_factory.mktemp("hosts")
+    team_store = pg_cluster.database()
     head = _clone(d / "clone-a")
     _clone(d / "clone-b")
     _hanging_checkout(d / "hanging")
@@ -127,10 +129,11 @@ def hosts_run(sshd, tmp_path_factory):
         ["/usr/bin/python3", "-m", "kdio", "hosts", "--hosts-file", str(hosts_file),
          "--ssh", f"ssh -F {sshd}", "--suite", ",".join(SUITES), "--kernel", "debian-6.1",
          "--run-id", "t", "--results-dir", str(d / "results"), "--no-plots",
-         "--job-timeout", "900"],
+         "--job-timeout", "900", "--store", team_store],
         cwd=bench.TOP / "harness", env=env, capture_output=True, text=True)
     print(proc.stdout[-6000:], proc.stderr[-3000:])
     print(f"kdio hosts took {time.monotonic() - started:.0f} s")
+    (d / "store.url").write_text(team_store)
     return proc, d, head
 
 
@@ -179,3 +182,13 @@ def test_good_hosts_ran_their_share_from_their_own_checkout(hosts_run):
         assert doc["context"]["kdio_git_sha"] == head
         assert (d / clone / "build").is_dir()  # each host built in its own checkout
         assert f"checkout {d / clone} on" in (merged / "logs" / pair["run_id"]).read_text()
+
+
+def test_the_runs_that_came_back_are_in_the_teams_store(hosts_run):
+    proc, d, _ = hosts_run
+    with store.Store((d / "store.url").read_text()) as s:
+        stored = sorted((r[2], r[5], r[7]) for r in s.runs())
+    # the two good pairs, whole; the pair whose host went away left no result.json
+    assert stored == [("t-hosts-a-debian-6.1", "ok", 2), ("t-hosts-b-debian-6.1", "ok", 2)], \
+        proc.stdout[-3000:]
+    assert "store postgresql:///kdio_" in proc.stdout and "2 run(s) added" in proc.stdout

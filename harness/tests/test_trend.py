@@ -4,7 +4,9 @@ a ramp, a single odd run and a wall-clock series with a step inside its
 noise give none (the negative controls); kdio trend over a store marks it."""
 
 import copy
+import json
 import random
+import shutil
 
 import pytest
 
@@ -92,12 +94,18 @@ def test_the_dashboard_marks_the_step_links_the_runs_and_renders_in_a_browser(tm
             run.mkdir(parents=True)
             (run / "report.html").write_text("<p>report</p>")
             s.add(doc, source=str(run / "result.json"))
+    # the runs on either side of the step profiled: the committed baseline's
+    # profile, with dio_null_run's count raised in the later one
+    for night, extra in (("night-2", 0), ("night-3", 100760)):
+        _profile_with(tmp_path / "results" / night / "profile", extra)
     out = tmp_path / "dash" / "dashboard.html"
     assert cli.main(["dashboard", "--store", str(db), "--out", str(out)]) == 0
     text = out.read_text()
     assert text.count("<line class='change'") == 1                  # dio.null's step only
     assert "between <a href='../results/night-2/report.html'>night-2</a> and " in text
-    assert "not known (a run of the two was not profiled)" in text
+    assert "where: <a class='where' href='dashboard-where/1.html'>" in text
+    where = (out.parent / "dashboard-where/1.html").read_text()
+    assert "dio_null_run" in where and "+20152" in where, where     # 100,760 over 5 samples
     assert text.index("dio.null") < text.index("dio.vmmap")         # the changed series first
     logging = ("--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp_path / 'p'}")
     r = chromium(*logging, "--dump-dom", out.as_uri())
@@ -110,3 +118,30 @@ def test_the_dashboard_marks_the_step_links_the_runs_and_renders_in_a_browser(tm
     with store.Store(db) as s:
         flat = dashboard.page(trend.trends(s.series(case="dio.vmmap")), tmp_path)
     assert "dio.vmmap" in flat and "class='change'" not in flat
+    # negative controls of the link: the same profile on both sides names no
+    # function; a run not profiled gets no link, and says so
+    _profile_with(tmp_path / "results" / "night-3" / "profile", 0)
+    assert cli.main(["dashboard", "--store", str(db), "--out", str(out)]) == 0
+    where = (out.parent / "dashboard-where/1.html").read_text()
+    assert "no function&#x27;s count changed" in where and "dio_null_run" not in where
+    shutil.rmtree(tmp_path / "results" / "night-2" / "profile")
+    assert cli.main(["dashboard", "--store", str(db), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "where: not known (a run of the two was not profiled)" in text
+    assert "class='where'" not in text
+
+
+def _profile_with(pdir, extra):
+    """pdir: the committed baseline's profile, with extra instructions in
+    dio.null's dio_null_run."""
+    shutil.rmtree(pdir, ignore_errors=True)
+    shutil.copytree(where.TOP / "ci/baselines/ci-profile", pdir)
+    summary = json.loads((pdir / "profile.json").read_text())
+    entry = summary["cases"]["dio.null/op=write/bs=4k/size=32m/backend=brd"]
+    entry["in_insns"] += extra
+    (pdir / "profile.json").write_text(json.dumps(summary))
+    tsv = pdir / entry["file"]
+    tsv.write_text("".join(
+        line.replace(line.split("\t")[3], str(int(line.split("\t")[3]) + extra), 1)
+        if line.startswith("dio_null_run\t") else line
+        for line in tsv.read_text().splitlines(keepends=True)))

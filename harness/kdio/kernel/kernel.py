@@ -3,8 +3,13 @@
 Packages are fetched with `apt-get download` and unpacked with `dpkg-deb -x`
 into <cache>/kernels/<release>/ -- nothing is installed on the host. A
 finished unpack leaves a stamp file, so a second run downloads nothing.
+Several kdio processes sharing one cache (two CI jobs, several hosts' jobs
+on one machine) take turns by a lock on the release's folder: the second
+waits for the first's unpack and uses it.
 """
 
+import contextlib
+import fcntl
 import lzma
 import zlib
 import shutil
@@ -185,19 +190,40 @@ def extract_vmlinux(bzimage, out):
                      "(zstd needs the zstd package: make test installs it)")
 
 
+@contextlib.contextmanager
+def locked(lock_file, what, log):
+    """Hold an exclusive lock on lock_file (made if missing); say so when
+    another process holds it and this one waits."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another kdio, which is {what}")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
 def fetch(spec, log=print):
     """Download and unpack one kernel (once); return its KernelTree."""
     base = cache_dir() / "kernels" / spec.release
     tree = KernelTree(spec=spec, root=base / "root")
-    if not (base / STAMP).exists():
-        _download(spec, base / "debs", log)
-        _unpack(base / "debs", tree.root, log)
-        _run(["depmod", "-b", str(tree.root), spec.release], "depmod",
-             "install kmod (make test installs it)")
-        log(f"extracting vmlinux from {tree.bzimage.name}")
-        extract_vmlinux(tree.bzimage, tree.vmlinux)
-        (base / STAMP).write_text(spec.version + "\n")
+    if (base / STAMP).exists():
+        return tree
+    with locked(base.with_name(base.name + ".lock"), f"fetching {spec.release}", log):
+        if not (base / STAMP).exists():
+            _fetch(spec, base, tree, log)
     return tree
+
+
+def _fetch(spec, base, tree, log):
+    _download(spec, base / "debs", log)
+    _unpack(base / "debs", tree.root, log)
+    _run(["depmod", "-b", str(tree.root), spec.release], "depmod",
+         "install kmod (make test installs it)")
+    log(f"extracting vmlinux from {tree.bzimage.name}")
+    extract_vmlinux(tree.bzimage, tree.vmlinux)
+    (base / STAMP).write_text(spec.version + "\n")
 
 
 def _show_depends(tree, names):

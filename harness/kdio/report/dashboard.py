@@ -2,13 +2,18 @@
 nothing else), that opens offline: per series, its medians over its runs
 (oldest left) as an inline SVG line, each change point a red line with the
 two runs on either side linked (their reports) and, when both were
-profiled, the command that prints the differential profile.
+profiled, to the differential profile of the case between them: a page of
+its own beside the dashboard (<name>-where/N.html), made when the
+dashboard is, with the command that prints it again.
 """
 
 import html
 import os
 from pathlib import Path
 
+from kdio.errors import KdioError
+from kdio.profile import diff as profile_diff
+from kdio.report import profile as profile_report
 from kdio.report import trend
 from kdio.results import results
 
@@ -24,7 +29,7 @@ def _report_of(point, out_dir):
 
 
 def _profiled(point):
-    return bool(point.source) and (Path(point.source).parent / "profile").is_dir()
+    return bool(point.source) and profile_diff.home(point.source).is_dir()
 
 
 def _svg(points, steps):
@@ -65,22 +70,45 @@ def _run_link(point, out_dir):
     return f"<a href='{html.escape(link)}'>{name}</a>" if link else name
 
 
-def _step_item(points, s, case, out_dir):
+def _where_page(before, after, case, out_dir, name):
+    """Write the differential profile of case between two profiled runs as
+    the page out_dir/name; its link text, or why there is none."""
+    cmd = f"kdio compare {before.source} {after.source} --explain '{case}'"
+    try:
+        text = profile_report.render_explain(profile_diff.explain(
+            profile_diff.home(before.source), profile_diff.home(after.source), case))
+    except KdioError as e:
+        return f"not known ({html.escape(str(e))})"
+    title = f"{case}: {before.run_id} -> {after.run_id}"
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            "</title><style>body{font-family:sans-serif;margin:2em}</style></head><body>"
+            f"<h1>Where {html.escape(case)} changed</h1><p>between {html.escape(before.run_id)}"
+            f" ({html.escape(before.date)}) and {html.escape(after.run_id)} "
+            f"({html.escape(after.date)}): the functions whose instructions per sample in "
+            f"the case's timed windows changed most (counted, not time).</p><pre>"
+            f"{html.escape(text)}</pre><p>Again in a terminal: <code>{html.escape(cmd)}"
+            "</code></p></body></html>\n")
+    path = out_dir / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results.write_atomic(path, page)
+    return f"<a class='where' href='{html.escape(name)}'>the differential profile</a>"
+
+
+def _step_item(points, s, case, out_dir, where_name):
     before, after = points[s.index - 1], points[s.index]
     text = (f"change {s.change * 100:+.2f} % ({'worse' if s.change < 0 else 'better'}: "
             f"{s.before:.6g} &rarr; {s.after:.6g}) between {_run_link(before, out_dir)} and "
-            f"{_run_link(after, out_dir)}")
+            f"{_run_link(after, out_dir)}; where: ")
     if _profiled(before) and _profiled(after):
-        cmd = (f"kdio compare {Path(before.source)} {Path(after.source)} "
-               f"--explain '{case}'")
-        text += f"; where: <code>{html.escape(cmd)}</code>"
+        text += _where_page(before, after, case, out_dir, where_name)
     else:
-        text += "; where: not known (a run of the two was not profiled)"
+        text += "not known (a run of the two was not profiled)"
     return f"<li class='step'>{text}</li>"
 
 
-def page(judged, out_dir, title="kdio: results over time"):
-    """The dashboard's HTML for trend.trends()'s series."""
+def page(judged, out_dir, title="kdio: results over time", where_dir="where"):
+    """The dashboard's HTML for trend.trends()'s series; each change point's
+    differential profile is written to out_dir/where_dir/N.html."""
     steps_total = sum(len(s) for _, s in judged.values())
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<p id='summary'>{len(judged)} series, {steps_total} change point(s) "
@@ -88,6 +116,7 @@ def page(judged, out_dir, title="kdio: results over time"):
              f"{trend.COUNTED.min_runs}+ runs a side; wall: {trend.WALL.threshold * 100:g} %, "
              f"{trend.WALL.min_runs}+ runs)</p>"]
     order = sorted(judged.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))
+    counter = iter(range(1, 1 + steps_total))
     for (suite, case, unit), (points, steps) in order:
         first, last = points[0], points[-1]
         parts.append(
@@ -96,8 +125,9 @@ def page(judged, out_dir, title="kdio: results over time"):
             f"{html.escape(first.date)} to {html.escape(last.date)}; last "
             f"{last.median:.6g} ({_run_link(last, out_dir)})</p>{_svg(points, steps)}")
         if steps:
-            parts.append("<ul>" + "".join(_step_item(points, s, case, out_dir)
-                                          for s in steps) + "</ul>")
+            parts.append("<ul>" + "".join(
+                _step_item(points, s, case, out_dir, f"{where_dir}/{next(counter)}.html")
+                for s in steps) + "</ul>")
         parts.append("</section>")
     style = ("body{font-family:sans-serif;margin:2em}h2{font-size:105%;margin:1.2em 0 0.2em}"
              "svg.series{border:1px solid #ddd;background:#fafafa}li.step{color:#900}"
@@ -110,5 +140,5 @@ def write(judged, out):
     """Write the dashboard to out; return its path."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    results.write_atomic(out, page(judged, out.parent.resolve()))
+    results.write_atomic(out, page(judged, out.parent.resolve(), where_dir=f"{out.stem}-where"))
     return out

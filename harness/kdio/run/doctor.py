@@ -53,6 +53,8 @@ FEATURES = (
     Feature("flamegraph", "flame graphs of a profiled run's call stacks (PROFILE=stacks): "
             "d3-flame-graph, installed with npm into the cache", ("counted",)),
     Feature("browser", "the report page's check in headless Chromium", ()),
+    Feature("postgresql", "a team's store of runs on a PostgreSQL server (--store "
+            "postgresql://...): psycopg2", ()),
     Feature("test", "make test: pytest, sshd, the clean-root proof", ("bench",)),
 )
 BY_NAME = {f.name: f for f in FEATURES}
