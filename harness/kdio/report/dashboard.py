@@ -13,7 +13,6 @@ from pathlib import Path
 
 from kdio.errors import KdioError
 from kdio.profile import diff as profile_diff
-from kdio.report import profile as profile_report
 from kdio.report import trend
 from kdio.results import results
 
@@ -70,45 +69,65 @@ def _run_link(point, out_dir):
     return f"<a href='{html.escape(link)}'>{name}</a>" if link else name
 
 
-def _where_page(before, after, case, out_dir, name):
+def _where_page(before, after, case, out_dir, name, home):
     """Write the differential profile of case between two profiled runs as
-    the page out_dir/name; its link text, or why there is none."""
+    the page out_dir/name; its link, or why there is none."""
     cmd = f"kdio compare {before.source} {after.source} --explain '{case}'"
     try:
-        text = profile_report.render_explain(profile_diff.explain(
-            profile_diff.home(before.source), profile_diff.home(after.source), case))
+        d = profile_diff.explain(profile_diff.home(before.source),
+                                 profile_diff.home(after.source), case)
     except KdioError as e:
         return f"not known ({html.escape(str(e))})"
-    title = f"{case}: {before.run_id} -> {after.run_id}"
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-            "</title><style>body{font-family:sans-serif;margin:2em}</style></head><body>"
-            f"<h1>Where {html.escape(case)} changed</h1><p>between {html.escape(before.run_id)}"
-            f" ({html.escape(before.date)}) and {html.escape(after.run_id)} "
-            f"({html.escape(after.date)}): the functions whose instructions per sample in "
-            f"the case's timed windows changed most (counted, not time).</p><pre>"
-            f"{html.escape(text)}</pre><p>Again in a terminal: <code>{html.escape(cmd)}"
-            "</code></p></body></html>\n")
+    esc = html.escape
+    pct = f"{100 * d['delta'] / d['base']:+.2f} %" if d["base"] else "-"
+    rows = "".join(
+        f"<tr><td>{esc(c.symbol)}</td><td>{esc(c.module)}</td><td>{esc(c.layer)}</td>"
+        f"<td>{c.base:,.0f}</td><td>{c.new:,.0f}</td><td>{c.delta:+,.0f}</td></tr>"
+        for c in d["changes"])
+    table = (f"<table><tr><th>function</th><th>module</th><th>layer</th><th>{esc(before.run_id)}"
+             f"</th><th>{esc(after.run_id)}</th><th>change</th></tr>{rows}</table>"
+             if rows else "<p id='none'>no function's count changed</p>")
+    share = (f"<p>these {len(d['changes'])} function(s) account for "
+             f"{100 * d['explained']:.0f} % of the change</p>"
+             if d["changes"] and d["explained"] is not None else "")
+    here = (out_dir / name).parent
+    back = os.path.relpath(out_dir / home, here)
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>where {esc(case)} "
+            f"changed</title><style>body{{font-family:sans-serif;margin:2em}}"
+            "h1{font-size:130%}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:2px 8px}td+td+td+td{text-align:right}"
+            f"code{{font-size:90%;overflow-wrap:anywhere}}</style></head><body>"
+            f"<h1>Where {esc(case)} changed</h1>"
+            f"<p>Between {_run_link(before, here)} ({esc(before.date)}) and "
+            f"{_run_link(after, here)} ({esc(after.date)}): {d['base']:,.0f} &rarr; "
+            f"{d['new']:,.0f} instructions per sample in the case's timed windows "
+            f"({d['delta']:+,.0f}, {pct}; counted, not time). The functions whose count "
+            f"changed most, per sample:</p>{table}{share}"
+            f"<p>Again in a terminal: <code>{esc(cmd)}</code></p>"
+            f"<p><a href='{esc(back)}'>the dashboard</a></p></body></html>\n")
     path = out_dir / name
     path.parent.mkdir(parents=True, exist_ok=True)
     results.write_atomic(path, page)
-    return f"<a class='where' href='{html.escape(name)}'>the differential profile</a>"
+    return f"<a class='where' href='{esc(name)}'>the differential profile</a>"
 
 
-def _step_item(points, s, case, out_dir, where_name):
+def _step_item(points, s, case, unit, out_dir, where_name, home):
     before, after = points[s.index - 1], points[s.index]
-    text = (f"change {s.change * 100:+.2f} % ({'worse' if s.change < 0 else 'better'}: "
-            f"{s.before:.6g} &rarr; {s.after:.6g}) between {_run_link(before, out_dir)} and "
-            f"{_run_link(after, out_dir)}; where: ")
+    text = (f"{'worse' if s.change < 0 else 'better'} by {abs(s.change) * 100:.2f} %: "
+            f"{s.before:.6g} &rarr; {s.after:.6g} {html.escape(unit)}, between "
+            f"{_run_link(before, out_dir)} and {_run_link(after, out_dir)}; where: ")
     if _profiled(before) and _profiled(after):
-        text += _where_page(before, after, case, out_dir, where_name)
+        text += _where_page(before, after, case, out_dir, where_name, home)
     else:
         text += "not known (a run of the two was not profiled)"
     return f"<li class='step'>{text}</li>"
 
 
-def page(judged, out_dir, title="kdio: results over time", where_dir="where"):
-    """The dashboard's HTML for trend.trends()'s series; each change point's
-    differential profile is written to out_dir/where_dir/N.html."""
+def page(judged, out_dir, title="kdio: results over time", name="dashboard.html"):
+    """The HTML of the dashboard out_dir/name for trend.trends()'s series;
+    each change point's differential profile is written beside it, to
+    <name's stem>-where/N.html."""
+    where_dir = f"{Path(name).stem}-where"
     steps_total = sum(len(s) for _, s in judged.values())
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<p id='summary'>{len(judged)} series, {steps_total} change point(s) "
@@ -126,7 +145,8 @@ def page(judged, out_dir, title="kdio: results over time", where_dir="where"):
             f"{last.median:.6g} ({_run_link(last, out_dir)})</p>{_svg(points, steps)}")
         if steps:
             parts.append("<ul>" + "".join(
-                _step_item(points, s, case, out_dir, f"{where_dir}/{next(counter)}.html")
+                _step_item(points, s, case, unit, out_dir,
+                           f"{where_dir}/{next(counter)}.html", name)
                 for s in steps) + "</ul>")
         parts.append("</section>")
     style = ("body{font-family:sans-serif;margin:2em}h2{font-size:105%;margin:1.2em 0 0.2em}"
@@ -140,5 +160,5 @@ def write(judged, out):
     """Write the dashboard to out; return its path."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    results.write_atomic(out, page(judged, out.parent.resolve(), where_dir=f"{out.stem}-where"))
+    results.write_atomic(out, page(judged, out.parent.resolve(), name=out.name))
     return out
