@@ -274,3 +274,21 @@ def test_history_is_the_last_runs_of_the_same_suite_kernel_and_toolchain(fresh, 
     assert what.endswith("ci/baselines/ci.json") and doc["run_id"] == results.load(
         BASELINE)["run_id"]
     assert "holds no earlier run" in capsys.readouterr().out
+
+
+def test_a_refused_run_and_a_missing_client_are_said(fresh, monkeypatch):
+    db = fresh()
+    bad = _doc(1)
+    bad["results"][5]["status"] = None              # the schema's NOT NULL refuses it
+    with store.Store(db) as s:
+        s.add(_doc(0))
+        before = s.counts()
+        with pytest.raises(store.StoreError, match="refused run run-001: .*nothing of it "
+                                                   "was stored"):
+            s.add(bad)
+        assert s.counts() == before                 # and the store is as it was
+        assert s.add(_doc(1)).new                   # a good run after it goes in
+    monkeypatch.setitem(sys.modules, "psycopg2", None)   # python3-psycopg2 not installed
+    with pytest.raises(store.StoreError, match="this machine's python3 has no psycopg2") as e:
+        store.Store("postgresql:///kdio")
+    assert "apt-get install -y python3-psycopg2" in e.value.hint
