@@ -177,10 +177,22 @@ def _run_and_print(opts, metrics=(), plots=True, store_to=None):
         _plots_and_report(doc, run_dir)
     if store_to is not None:
         path = _store_path(store_to)
-        with store.Store(path) as db:
-            added = db.add(doc, source=str(run_dir / "result.json"))
+        try:
+            with store.Store(path) as db:
+                added = db.add(doc, source=str(run_dir / "result.json"))
+        except store.StoreError as e:
+            raise store.StoreError(f"{e} (the run itself is kept: {run_dir})",
+                                   f"when the store is back: kdio store add {run_dir} "
+                                   f"--store {store.shown(path)}") from None
         log(f"stored: {store.shown(path)} (run {added.run})")
     return doc, run_dir
+
+
+def _store_ready(given):
+    """With --store, open the store once before any run: a wrong URL, a
+    server down or a newer schema is said now, not after the runs."""
+    if given is not None:
+        store.Store(_store_path(given)).close()
 
 
 def _run_failed(doc):
@@ -240,6 +252,7 @@ def _suite_label(suite):
 
 
 def cmd_bench(args):
+    _store_ready(args.store)
     names = ["running"] if args.target == "host" else (_split(args.kernel) or ["debian-6.1"])
     suites = _split(args.suite) or ["dio"]
     stamp = context.run_id(args.run_id)
@@ -288,6 +301,7 @@ def _bench_args(args):
 
 def cmd_hosts(args):
     """The suite x kernel matrix across hosts, merged into one folder."""
+    _store_ready(args.store)
     stamp = context.run_id(args.run_id)
     every = _hosts_list(args)
     pairs = hosts.plan(_split(args.suite) or ["dio"], _split(args.kernel) or ["debian-6.1"],
@@ -523,6 +537,7 @@ def _history_base(args, gate, doc, n):
 
 
 def cmd_regress(args):
+    _store_ready(args.store)
     suite = config.load_suite(args.suite)
     gate = dict(suite.gate)
     if not gate:

@@ -292,3 +292,12 @@ def test_a_refused_run_and_a_missing_client_are_said(fresh, monkeypatch):
     with pytest.raises(store.StoreError, match="this machine's python3 has no psycopg2") as e:
         store.Store("postgresql:///kdio")
     assert "apt-get install -y python3-psycopg2" in e.value.hint
+
+
+def test_a_store_that_cannot_be_reached_stops_bench_before_its_run(tmp_path, capsys):
+    absent = f"postgresql:///kdio?host={tmp_path}/no-server"
+    for argv in (["bench", "--suite", "smoke"], ["regress", "--suite", "ci"],
+                 ["hosts", "--host", ":", "--suite", "smoke"]):
+        assert cli.main([*argv, "--store", absent, "--results-dir", str(tmp_path / "r")]) == 2
+        assert f"cannot reach the store {absent}" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()          # nothing was run
