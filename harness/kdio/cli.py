@@ -1021,11 +1021,11 @@ def _stored_series(args):
 
 
 def cmd_dashboard(args):
-    judged = trend.trends(_stored_series(args))
+    judged = trend.trends(_stored_series(args), by=args.by)
     target = _store_path(args.store)
     out = dashboard.write(judged, Path(args.out) if args.out else
                           (where.TOP / "results" if store.is_url(target) else target.parent)
-                          / "dashboard.html")
+                          / "dashboard.html", by=args.by)
     steps = sum(len(s) for _, s in judged.values())
     log(f"dashboard: {out} ({len(judged)} series, {steps} change point(s); open it in a "
         "browser, it needs no network)")
@@ -1033,7 +1033,7 @@ def cmd_dashboard(args):
 
 
 def cmd_trend(args):
-    judged = trend.trends(_stored_series(args))
+    judged = trend.trends(_stored_series(args), by=args.by)
     log(trend.render(judged))
     steps = sum(len(s) for _, s in judged.values())
     log(f"\n{len(judged)} series, {steps} change point(s) (counted: a gap of "
@@ -1074,6 +1074,9 @@ def _store_parser(sub):
         s.add_argument("--suite", help="only this suite's series")
         s.add_argument("--measure", choices=("wall", "counted"), help="only runs of this measure")
         s.add_argument("--store", default=None, metavar="STORE", help=STORE_HELP)
+        s.add_argument("--by", choices=trend.BY, default="date",
+                       help="the runs' order and names: date (default) or kdio commit, as they "
+                            "ran; kernel: by kernel release, so a step is a kernel's")
         if name == "dashboard":
             s.add_argument("--out", metavar="FILE",
                            help="the page to write (default: dashboard.html beside the store's "

@@ -147,3 +147,30 @@ def _profile_with(pdir, extra):
         line.replace(line.split("\t")[3], str(int(line.split("\t")[3]) + extra), 1)
         if line.startswith("dio_null_run\t") else line
         for line in tsv.read_text().splitlines(keepends=True)))
+
+
+def test_by_kernel_a_step_between_kernels_run_on_alternate_nights(tmp_path, capsys):
+    """Two kernels, run on alternate nights, the newer one 2 % dearer on
+    dio.null: by date the series zigzags (no step: its sides' ranges
+    overlap, the negative control); by kernel it is one step, between them."""
+    db = tmp_path / "s.sqlite"
+    with store.Store(db) as s:
+        for i, doc in enumerate(_nights(8, lambda i, case: 1.02 if i % 2 and
+                                        case.startswith("dio.null") else 1.0)):
+            doc["context"]["kernel"]["release"] = "6.1.0-100-amd64" if i % 2 else \
+                "6.1.0-56-amd64"
+            s.add(doc)
+    assert cli.main(["trend", "--store", str(db), "--case", "dio.null"]) == 0
+    assert "0 change point(s)" in capsys.readouterr().out
+    assert cli.main(["trend", "--store", str(db), "--case", "dio.null", "--by", "kernel"]) == 0
+    out = capsys.readouterr().out
+    assert "1 series, 1 change point(s)" in out and out.count("<- change -2.00 %") == 1, out
+    rows = [line.split() for line in out.splitlines() if line.startswith("  2026")]
+    assert [r[2] for r in rows] == ["6.1.0-56-amd64"] * 4 + ["6.1.0-100-amd64"] * 4
+    assert ["<-" in r for r in rows] == [False] * 4 + [True] + [False] * 3   # at the new kernel
+    page = tmp_path / "d.html"
+    assert cli.main(["dashboard", "--store", str(db), "--case", "dio.null", "--by", "kernel",
+                     "--out", str(page)]) == 0
+    text = page.read_text()
+    assert "by kernel, from 6.1.0-56-amd64 to 6.1.0-100-amd64" in text
+    assert text.count("<line class='change'") == 1

@@ -17,6 +17,16 @@ from kdio.report import trend
 from kdio.results import results
 
 WIDTH, HEIGHT, PAD, LEFT = 700, 120, 8, 70   # LEFT: room for the y axis's two labels
+AXIS = 16           # the x axis's labels under the plot
+
+
+def _label(point, by):
+    """A run's name on the x axis: its date, kdio commit or kernel release."""
+    if by == "commit":
+        return (point.commit or "-")[:12]
+    if by == "kernel":
+        return point.kernel or "-"
+    return point.date[:10]
 
 
 def _report_of(point, out_dir):
@@ -31,7 +41,7 @@ def _profiled(point):
     return bool(point.source) and profile_diff.home(point.source).is_dir()
 
 
-def _svg(points, steps):
+def _svg(points, steps, by):
     values = [p.median for p in points]
     lo, hi = min(values), max(values)
     span = (hi - lo) or abs(hi) or 1.0
@@ -44,8 +54,8 @@ def _svg(points, steps):
         return HEIGHT - PAD - (HEIGHT - 2 * PAD) * ((v - lo) / span)
 
     line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-    parts = [f"<svg class='series' width='{WIDTH}' height='{HEIGHT}' "
-             f"viewBox='0 0 {WIDTH} {HEIGHT}' role='img'>",
+    parts = [f"<svg class='series' width='{WIDTH}' height='{HEIGHT + AXIS}' "
+             f"viewBox='0 0 {WIDTH} {HEIGHT + AXIS}' role='img'>",
              f"<text x='{LEFT - 4}' y='{y(hi) + 4:.1f}' text-anchor='end' font-size='11'>"
              f"{hi:.6g}</text>",
              f"<text x='{LEFT - 4}' y='{y(lo) + 4:.1f}' text-anchor='end' font-size='11'>"
@@ -57,8 +67,16 @@ def _svg(points, steps):
                      f"stroke='#d22' stroke-width='2'><title>change {s.change * 100:+.2f} %"
                      "</title></line>")
     parts += [f"<circle cx='{x(i):.1f}' cy='{y(p.median):.1f}' r='2' fill='#2a6'>"
-              f"<title>{html.escape(p.run_id)} {html.escape(p.date)}: {p.median:.6g}</title>"
-              "</circle>" for i, p in enumerate(points)] if n <= 200 else []
+              f"<title>{html.escape(p.run_id)} {html.escape(p.date)}, kernel "
+              f"{html.escape(p.kernel or '-')}, kdio {html.escape((p.commit or '-')[:12])}: "
+              f"{p.median:.6g}</title></circle>" for i, p in enumerate(points)] if n <= 200 else []
+    # the x axis: the first and last runs, and those on either side of each change
+    marks = sorted({0, n - 1, *(i for s in steps for i in (s.index - 1, s.index))})
+    for i in marks:
+        anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+        parts.append(f"<text class='x' x='{x(i):.1f}' y='{HEIGHT + AXIS - 3}' "
+                     f"text-anchor='{anchor}' font-size='10'>"
+                     f"{html.escape(_label(points[i], by))}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -123,10 +141,10 @@ def _step_item(points, s, case, unit, out_dir, where_name, home):
     return f"<li class='step'>{text}</li>"
 
 
-def page(judged, out_dir, title="kdio: results over time", name="dashboard.html"):
+def page(judged, out_dir, title="kdio: results over time", name="dashboard.html", by="date"):
     """The HTML of the dashboard out_dir/name for trend.trends()'s series;
     each change point's differential profile is written beside it, to
-    <name's stem>-where/N.html."""
+    <name's stem>-where/N.html. by: what the x axis names (trend.BY)."""
     where_dir = f"{Path(name).stem}-where"
     steps_total = sum(len(s) for _, s in judged.values())
     parts = [f"<h1>{html.escape(title)}</h1>",
@@ -140,9 +158,9 @@ def page(judged, out_dir, title="kdio: results over time", name="dashboard.html"
         first, last = points[0], points[-1]
         parts.append(
             f"<section class='case'><h2>{html.escape(suite)} {html.escape(case)}</h2>"
-            f"<p>{html.escape(unit)}, {html.escape(last.measure)}: {len(points)} run(s) from "
-            f"{html.escape(first.date)} to {html.escape(last.date)}; last "
-            f"{last.median:.6g} ({_run_link(last, out_dir)})</p>{_svg(points, steps)}")
+            f"<p>{html.escape(unit)}, {html.escape(last.measure)}: {len(points)} run(s) by "
+            f"{by}, from {html.escape(_label(first, by))} to {html.escape(_label(last, by))}; last "
+            f"{last.median:.6g} ({_run_link(last, out_dir)})</p>{_svg(points, steps, by)}")
         if steps:
             parts.append("<ul>" + "".join(
                 _step_item(points, s, case, unit, out_dir,
@@ -156,9 +174,9 @@ def page(judged, out_dir, title="kdio: results over time", name="dashboard.html"
             f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
-def write(judged, out):
+def write(judged, out, by="date"):
     """Write the dashboard to out; return its path."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    results.write_atomic(out, page(judged, out.parent.resolve(), name=out.name))
+    results.write_atomic(out, page(judged, out.parent.resolve(), name=out.name, by=by))
     return out

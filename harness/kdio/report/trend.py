@@ -22,6 +22,7 @@ above the last) has no gap between any two sides and is no step; nor is a
 single odd run, which cannot make a side of its own.
 """
 
+import re
 import statistics
 from dataclasses import dataclass
 
@@ -92,11 +93,23 @@ def change_points(values, unit, rule):
     return steps
 
 
-def trends(series):
+BY = ("date", "commit", "kernel")
+
+
+def _release_key(release):
+    """A kernel release in version order: 6.1.0-56 before 6.1.0-100, 6.12."""
+    return tuple(int(n) for n in re.findall(r"[0-9]+", release or ""))
+
+
+def trends(series, by="date"):
     """{key: (points, steps)} of store.Store.series()'s result, each series
-    judged by its measure's rule."""
+    judged by its measure's rule, its runs in the order by says: "date" and
+    "commit" as they ran (a commit's place is its run's date), "kernel" by
+    kernel release, then date (so a step is a kernel's)."""
     out = {}
     for key, points in series.items():
+        if by == "kernel":
+            points = sorted(points, key=lambda p: (_release_key(p.kernel), p.date, p.run))
         unit, measure = key[2], points[-1].measure
         out[key] = (points, change_points([p.median for p in points], unit, rule_for(measure)))
     return out
@@ -123,16 +136,17 @@ def render(judged):
             if i not in shown:
                 continue
             if i > last + 1:
-                rows.append(("", f"... {i - last - 1} run(s)", "", "", ""))
+                rows.append(("", f"... {i - last - 1} run(s)", "", "", "", ""))
             mark = ""
             if i in at:
                 s = at[i]
                 mark = (f"<- change {s.change * 100:+.2f} % "
                         f"({'worse' if s.change < 0 else 'better'}: {s.before:.6g} -> "
                         f"{s.after:.6g})")
-            rows.append((p.date, p.run_id, p.kernel or "-", f"{p.median:.6g}", mark))
+            rows.append((p.date, p.run_id, p.kernel or "-", (p.commit or "-")[:12],
+                         f"{p.median:.6g}", mark))
             last = i
         lines += ["  " + line for line in table.aligned(
-            ("date", "run", "kernel", "median", ""), rows)]
+            ("date", "run", "kernel", "kdio commit", "median", ""), rows)]
         lines.append("")
     return "\n".join(lines).rstrip()
