@@ -204,8 +204,9 @@ class _PostgreSQL:
         except psycopg2.Error as e:
             raise StoreError(f"cannot reach the store {shown(url)}: {_first_line(e)}",
                              "start the server or correct the URL: postgresql://USER@HOST/DB, "
-                             "or postgresql:///DB?host=/run/postgresql for a Unix "
-                             "socket") from None
+                             "or postgresql:///DB?host=/run/postgresql for a Unix socket; a "
+                             "password goes in ~/.pgpass or $PGPASSWORD (libpq reads "
+                             "both)") from None
         self.db.autocommit = True       # transactions are begun and ended by kdio
 
     def q(self, sql, params=()):
