@@ -22,15 +22,10 @@ BASELINE = where.TOP / "ci/baselines/ci.json"
 CASES = 28              # the baseline's series, of 5 samples each
 
 
-@pytest.fixture
-def cluster(pg_cluster):
-    return pg_cluster
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh(request, tmp_path):
     """A maker of new empty stores of the kind the test is run for: a file
-    in tmp_path, or a database of the module's PostgreSQL server."""
+    in tmp_path, or a database of the session's PostgreSQL server."""
     if request.param == "sqlite":
         names = iter(range(100))
         return lambda: str(tmp_path / f"s{next(names)}.sqlite")
@@ -165,7 +160,8 @@ def test_a_writer_killed_mid_add_leaves_the_store_as_it_was(fresh, tmp_path, how
         assert added.new and s.counts()["run"] == 2
 
 
-def test_a_server_that_goes_away_mid_add_loses_nothing_stored(cluster):
+def test_a_server_that_goes_away_mid_add_loses_nothing_stored(pg_cluster):
+    cluster = pg_cluster
     db = cluster.database()
     with store.Store(db) as s:
         s.add(_doc(0))
@@ -192,9 +188,10 @@ def test_a_newer_schema_is_refused_and_an_older_one_migrated(fresh, monkeypatch)
     with pytest.raises(store.StoreError, match="schema version 99, written by a newer kdio"):
         store.Store(db)
     # an older store: a version 1 store opened by a kdio whose schema is 2
-    old = fresh()
+    old, unmigrated = fresh(), fresh()
     with store.Store(old) as s:
         s.add(_doc(0))
+    store.Store(unmigrated).close()
     monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
     monkeypatch.setattr(store, "MIGRATIONS", {1: ("ALTER TABLE run ADD COLUMN note TEXT",)})
     with store.Store(old) as s:
@@ -203,19 +200,7 @@ def test_a_newer_schema_is_refused_and_an_older_one_migrated(fresh, monkeypatch)
     # negative control: a version-1 store with no migration to 2 is not opened as 2
     monkeypatch.setattr(store, "MIGRATIONS", {})
     with pytest.raises(KeyError):
-        store.Store(fresh_v1(fresh))
-
-
-def fresh_v1(fresh):
-    """A store made by schema version 1."""
-    db = fresh()
-    version = store.SCHEMA_VERSION
-    store.SCHEMA_VERSION = 1
-    try:
-        store.Store(db).close()
-    finally:
-        store.SCHEMA_VERSION = version
-    return db
+        store.Store(unmigrated)
 
 
 def test_store_add_import_and_ls(fresh, tmp_path, capsys):

@@ -68,7 +68,7 @@ def _svg(points, steps, by):
                      "</title></line>")
     parts += [f"<circle cx='{x(i):.1f}' cy='{y(p.median):.1f}' r='2' fill='#2a6'>"
               f"<title>{html.escape(p.run_id)} {html.escape(p.date)}, kernel "
-              f"{html.escape(p.kernel or '-')}, kdio {html.escape((p.commit or '-')[:12])}: "
+              f"{html.escape(_label(p, 'kernel'))}, kdio {html.escape(_label(p, 'commit'))}: "
               f"{p.median:.6g}</title></circle>" for i, p in enumerate(points)] if n <= 200 else []
     # the x axis: the first and last runs, and those on either side of each change
     marks = sorted({0, n - 1, *(i for s in steps for i in (s.index - 1, s.index))})
