@@ -1,8 +1,13 @@
-"""vmlinux extraction and initramfs layout on synthetic inputs."""
+"""vmlinux extraction and initramfs layout on synthetic inputs; one unpack of a
+kernel when two fetch it at once."""
 
+import contextlib
 import gzip
 import lzma
 import subprocess
+import threading
+import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -80,3 +85,44 @@ def test_pick_version_prefers_the_pin_then_the_same_upstream():
     assert kernel.pick_version("6.1.192-2", available) == "6.1.192-3"
     assert kernel.pick_version("6.1.200-1", available) == "6.1.192-3"
     assert kernel.pick_version("6.1.192-2", []) is None
+
+
+def _fetch_twice_at_once(tmp_path, monkeypatch):
+    """Two fetches of one kernel at once (as two kdio processes sharing the
+    cache): (how many unpacks ran, most at once, what was said)."""
+    monkeypatch.setenv("KDIO_CACHE", str(tmp_path))
+    inside, seen, said = [], [], []
+    lock = threading.Lock()
+
+    def slow_fetch(spec, base, tree, log):
+        with lock:
+            inside.append(1)
+            seen.append(len(inside))
+        time.sleep(1.0)          # long beside the 50 ms between the two starts
+        base.mkdir(parents=True, exist_ok=True)
+        (base / kernel.STAMP).write_text(spec.version + "\n")
+        with lock:
+            inside.pop()
+
+    monkeypatch.setattr(kernel, "_fetch", slow_fetch)
+    spec = SimpleNamespace(release="6.1.0-99-amd64", version="6.1.999-1")
+    threads = [threading.Thread(target=kernel.fetch, args=(spec, said.append)) for _ in range(2)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    return len(seen), max(seen), said
+
+
+def test_two_fetches_of_one_kernel_at_once_unpack_it_once(tmp_path, monkeypatch):
+    # flock conflicts between two open()s of the lock file, in one process too
+    assert _fetch_twice_at_once(tmp_path, monkeypatch) == (
+        1, 1, ["waiting for another kdio, which is fetching 6.1.0-99-amd64"])
+
+
+def test_without_the_lock_two_fetches_unpack_at_once(tmp_path, monkeypatch):
+    # negative control: the same two fetches with the lock taken away
+    monkeypatch.setattr(kernel, "locked", lambda *a: contextlib.nullcontext())
+    unpacks, most, said = _fetch_twice_at_once(tmp_path, monkeypatch)
+    assert (unpacks, most, said) == (2, 2, [])
